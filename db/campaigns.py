@@ -1,0 +1,334 @@
+"""Campaigns: create from a spec (TOML or the setup screen), list, look up, panel identity."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from db import scales
+from db.audit import record
+from db.errors import NotFound, ValidationError
+from db.frameworks import get_framework
+from db.models import (
+    Campaign,
+    CampaignItem,
+    Candidate,
+    Element,
+    ElementLevelUse,
+    GradeLevel,
+    PanelMember,
+    Question,
+    RoleTemplate,
+    Setting,
+)
+
+PANEL_ROLES = ("chair", "member", "independent")
+OTHER_KINDS = ("strength", "experience", "technical", "ability", "presentation")
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    id: int
+    key: str
+    title: str
+    grade: str
+    level: int
+    framework: str
+    candidates: int
+    decision_date: date | None
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "campaign"
+
+
+def level_for_grade(session: Session, grade: str) -> int:
+    """The framework level for a Civil Service grade or a COPFS band."""
+    wanted = _norm_grade(grade)
+    for g, level in session.exec(select(GradeLevel.grade, GradeLevel.level)).all():
+        if _norm_grade(g) == wanted:
+            return level
+    known = ", ".join(session.exec(select(GradeLevel.grade)).all())
+    raise ValidationError(f"unknown grade {grade!r} (known: {known})")
+
+
+def _norm_grade(grade: str) -> str:
+    g = re.sub(r"\s+", " ", grade.strip().lower())
+    return g.removeprefix("band ")
+
+
+def copfs_warning(session: Session, element_name: str, level: int) -> str | None:
+    levels = session.exec(select(ElementLevelUse.level).where(ElementLevelUse.element_name == element_name)).all()
+    if levels and level not in levels:
+        return f"COPFS does not use {element_name} at level {level} (used at levels {', '.join(map(str, sorted(levels)))})"
+    return None
+
+
+def role_templates(session: Session) -> list[RoleTemplate]:
+    return list(session.exec(select(RoleTemplate).order_by(RoleTemplate.annex)).all())
+
+
+def create_campaign(session: Session, spec: dict[str, Any], *, actor: str = "") -> Campaign:
+    """Create a campaign from a spec (the documented TOML shape); all-or-nothing.
+
+    Returns the new campaign; raises ValidationError naming the first problem.
+    """
+    title = str(spec.get("title") or "").strip()
+    if not title:
+        raise ValidationError("campaign needs a title")
+    fw = get_framework(session, str(spec.get("framework") or "success-profiles-behaviours"))
+    grade = str(spec.get("grade") or "").strip()
+    if "level" in spec:
+        level = _int(spec["level"], "level")
+        if not 1 <= level <= 6:
+            raise ValidationError(f"level {level} is not 1-6")
+        if grade and level != level_for_grade(session, grade) and not str(spec.get("level_reason") or "").strip():
+            raise ValidationError(f"level {level} overrides grade {grade} (level {level_for_grade(session, grade)}): give a level_reason")
+    elif grade:
+        level = level_for_grade(session, grade)
+    else:
+        raise ValidationError("campaign needs a grade (or a level)")
+    scale = scales.validate_scale(spec.get("scale", "csj-1-7"))
+    method = spec.get("scoring_method", "consensus")
+    if method not in ("consensus", "mean"):
+        raise ValidationError(f"scoring_method must be 'consensus' or 'mean', not {method!r}")
+    key = str(spec.get("key") or slug(title))
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", key):
+        raise ValidationError(f"campaign key {key!r} must be lower-case letters, digits and hyphens")
+    base, n = key, 2
+    while session.exec(select(Campaign.id).where(Campaign.key == key)).first() is not None:
+        key, n = f"{base}-{n}", n + 1
+
+    items_spec = spec.get("items") or []
+    if not isinstance(items_spec, list) or not items_spec:
+        raise ValidationError("campaign needs at least one item to assess")
+    elements = {e.name.lower(): e for e in session.exec(select(Element).where(Element.framework_id == fw.id)).all()}
+    lead = spec.get("lead")
+    pass_mark = spec.get("pass_mark", scales.DEFAULT_PASS_MARK.get(str(spec.get("scale", "csj-1-7")), scale[len(scale) // 2]["value"]))
+    questions = spec.get("questions") or {}
+    campaign = Campaign(
+        key=key,
+        title=title,
+        department=str(spec.get("department") or ""),
+        reference=str(spec.get("reference") or ""),
+        location=str(spec.get("location") or ""),
+        grade=grade,
+        level=level,
+        level_reason=str(spec.get("level_reason") or ""),
+        framework_id=fw.id,  # type: ignore[arg-type]
+        scale=scale,
+        min_total=_opt_float(spec.get("min_total"), "min_total"),
+        divergence_threshold=_float(spec.get("divergence_threshold", 2), "divergence_threshold"),
+        scoring_method=method,
+        decision_date=_date(spec.get("decision_date")),
+        retention_months=_int(spec.get("retention_months", 24), "retention_months"),
+        anonymised=bool(spec.get("anonymised", False)),
+        interview_minutes=_int(spec.get("interview_minutes", 60), "interview_minutes"),
+    )
+    session.add(campaign)
+    session.flush()
+    names: set[str] = set()
+    for pos, raw in enumerate(items_spec):
+        item = raw if isinstance(raw, dict) else {"name": raw}
+        name = str(item.get("name") or "").strip()
+        if not name:
+            raise ValidationError(f"item {pos + 1} has no name")
+        if name.lower() in names:
+            raise ValidationError(f"item {name!r} is listed twice")
+        names.add(name.lower())
+        kind = item.get("kind")
+        element = elements.get(name.lower())
+        if kind in (None, "behaviour", "competency"):
+            if element is None:
+                raise ValidationError(f"{name!r} is not an element of framework {fw.key}")
+            kind = "competency" if fw.kind == "competencies" else "behaviour"
+        elif kind not in OTHER_KINDS:
+            raise ValidationError(f"item {name!r}: kind {kind!r} is not one of behaviour, competency, {', '.join(OTHER_KINDS)}")
+        else:
+            element = None
+        own_scale = scales.validate_scale(item["scale"]) if "scale" in item else None
+        pm = pass_mark.get(name, pass_mark.get("default")) if isinstance(pass_mark, dict) else pass_mark
+        if pm is None:
+            raise ValidationError(f"no pass mark for item {name!r}")
+        pm = _float(pm if not isinstance(pm, str) else scales.parse_score(own_scale or scale, pm), f"pass mark for {name}")
+        if not min(scales.values(own_scale or scale)) <= pm <= max(scales.values(own_scale or scale)):
+            raise ValidationError(f"pass mark {pm:g} for {name!r} is outside the scale")
+        ci = CampaignItem(
+            campaign_id=campaign.id,  # type: ignore[arg-type]
+            position=pos,
+            kind=kind,
+            element_id=element.id if element else None,
+            name=element.name if element else name,
+            description=str(item.get("description") or (element.definition if element else "")),
+            pass_mark=pm,
+            is_lead=bool(lead) and str(lead).lower() == name.lower(),
+            scale=own_scale,
+        )
+        session.add(ci)
+        session.flush()
+        q = questions.get(name) or item.get("questions") or {}
+        qs = [q] if isinstance(q, str) else (q.get("questions") or []) if isinstance(q, dict) else list(q)
+        probes = (q.get("probes") or []) if isinstance(q, dict) else []
+        for i, text in enumerate(qs):
+            session.add(Question(item_id=ci.id, position=i, kind="question", text=str(text)))  # type: ignore[arg-type]
+        for i, text in enumerate(probes):
+            session.add(Question(item_id=ci.id, position=i, kind="probe", text=str(text)))  # type: ignore[arg-type]
+    if lead and str(lead).lower() not in names:
+        raise ValidationError(f"lead item {lead!r} is not one of the items")
+    members: set[str] = set()
+    for n, m in enumerate(spec.get("panel") or [], 1):
+        name = str(m.get("name") or "").strip()
+        role = str(m.get("role") or "member")
+        if not name:
+            raise ValidationError(f"panel member {n} has no name")
+        if role not in PANEL_ROLES:
+            raise ValidationError(f"panel member {name!r}: role {role!r} is not one of {', '.join(PANEL_ROLES)}")
+        if name.lower() in members:
+            raise ValidationError(f"panel member {name!r} is listed twice")
+        members.add(name.lower())
+        session.add(PanelMember(campaign_id=campaign.id, name=name, role=role))  # type: ignore[arg-type]
+    refs: set[str] = set()
+    for n, c in enumerate(spec.get("candidates") or [], 1):
+        ref = str(c.get("ref") or "").strip()
+        if not ref:
+            raise ValidationError(f"candidate {n} has no ref")
+        if ref in refs:
+            raise ValidationError(f"candidate ref {ref!r} is listed twice")
+        refs.add(ref)
+        session.add(
+            Candidate(
+                campaign_id=campaign.id,  # type: ignore[arg-type]
+                ref=ref,
+                name=str(c.get("name") or ""),
+                email=str(c.get("email") or ""),
+                adjustments=str(c.get("adjustments") or ""),
+                extra_minutes=_int(c.get("extra_minutes", 0), f"candidate {ref} extra_minutes"),
+                disability_confident=bool(c.get("disability_confident", False)),
+                slot=_datetime(c.get("slot")),
+            )
+        )
+    record(session, action="create", entity="campaign", entity_id=campaign.id, campaign_id=campaign.id, actor=actor, new=key)
+    session.commit()
+    return campaign
+
+
+def list_campaigns(session: Session) -> list[CampaignRow]:
+    from db.models import Framework
+
+    counts = (
+        select(Candidate.campaign_id, func.count().label("n")).group_by(Candidate.campaign_id).subquery()
+    )
+    rows = session.exec(
+        select(Campaign, Framework.name, counts.c.n)
+        .join(Framework, col(Framework.id) == Campaign.framework_id)
+        .join(counts, counts.c.campaign_id == Campaign.id, isouter=True)
+        .order_by(col(Campaign.created_at).desc(), col(Campaign.id).desc())
+    ).all()
+    return [
+        CampaignRow(
+            id=c.id, key=c.key, title=c.title, grade=c.grade, level=c.level, framework=fname,  # type: ignore[arg-type]
+            candidates=n or 0, decision_date=c.decision_date,
+        )
+        for c, fname, n in rows
+    ]
+
+
+def get_campaign(session: Session, key: str | int) -> Campaign:
+    stmt = select(Campaign).where(Campaign.id == key) if isinstance(key, int) else select(Campaign).where(Campaign.key == key)
+    campaign = session.exec(stmt).first()
+    if campaign is None:
+        raise NotFound(f"unknown campaign {key!r} (see 'panel-tui campaign list')")
+    return campaign
+
+
+def campaign_items(session: Session, campaign_id: int) -> list[CampaignItem]:
+    return list(session.exec(select(CampaignItem).where(CampaignItem.campaign_id == campaign_id).order_by(CampaignItem.position)).all())
+
+
+def panel_members(session: Session, campaign_id: int) -> list[PanelMember]:
+    return list(session.exec(select(PanelMember).where(PanelMember.campaign_id == campaign_id).order_by(PanelMember.id)).all())
+
+
+def find_member(session: Session, campaign_id: int, name: str) -> PanelMember:
+    for m in panel_members(session, campaign_id):
+        if m.name.lower() == name.strip().lower():
+            return m
+    raise NotFound(f"no panel member {name!r} in this campaign")
+
+
+# --- who is using this laptop ----------------------------------------------
+
+
+def _member_setting_key(campaign_id: int) -> str:
+    return f"member:{campaign_id}"
+
+
+def current_member(session: Session, campaign_id: int) -> PanelMember | None:
+    setting = session.get(Setting, _member_setting_key(campaign_id))
+    if setting is None:
+        return None
+    member = session.get(PanelMember, int(setting.value))
+    return member if member is not None and member.campaign_id == campaign_id else None
+
+
+def set_current_member(session: Session, campaign_id: int, member_id: int) -> None:
+    member = session.get(PanelMember, member_id)
+    if member is None or member.campaign_id != campaign_id:
+        raise NotFound("that panel member is not on this campaign's panel")
+    setting = session.get(Setting, _member_setting_key(campaign_id)) or Setting(key=_member_setting_key(campaign_id))
+    setting.value = str(member_id)
+    session.add(setting)
+    session.commit()
+
+
+# --- value parsing -----------------------------------------------------------
+
+
+def _int(v: Any, what: str) -> int:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{what} must be a whole number, not {v!r}") from None
+
+
+def _float(v: Any, what: str) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{what} must be a number, not {v!r}") from None
+
+
+def _opt_float(v: Any, what: str) -> float | None:
+    return None if v in (None, "") else _float(v, what)
+
+
+def _date(v: Any) -> date | None:
+    if v in (None, ""):
+        return None
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    try:
+        return date.fromisoformat(str(v))
+    except ValueError:
+        raise ValidationError(f"date {v!r} is not YYYY-MM-DD") from None
+
+
+def _datetime(v: Any) -> datetime | None:
+    if v in (None, ""):
+        return None
+    if isinstance(v, datetime):
+        dt = v
+    else:
+        try:
+            dt = datetime.fromisoformat(str(v))
+        except ValueError:
+            raise ValidationError(f"slot {v!r} is not YYYY-MM-DD HH:MM") from None
+    # Slots are typed in local time; store aware.
+    return dt.astimezone() if dt.tzinfo is None else dt

@@ -1,0 +1,122 @@
+"""The built-in demo campaign: Annex D of the Home Office HR pack, HR Business Partner, Grade 7."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session, select
+
+from db.campaigns import create_campaign, set_current_member
+from db.interview import EvidenceState, indicators, save_evidence, submit
+from db.models import Campaign, CampaignItem, Candidate, PanelMember, RoleTemplate
+
+DEMO_KEY = "demo-hr-business-partner"
+
+QUESTIONS = {
+    "Leading and Communicating": (
+        "Tell us about a time you had to communicate a difficult message to staff or stakeholders.",
+        ["How did you tailor the message to your audience?", "How did you know it had landed?"],
+    ),
+    "Collaborating and Partnering": (
+        "Describe a time you built a working relationship with a senior stakeholder who did not share your view.",
+        ["What did you do to understand their position?", "What was the outcome for the business?"],
+    ),
+    "Seeing the Big Picture": (
+        "Give an example of when you aligned HR activity with wider departmental priorities.",
+        ["Which developments did you anticipate?", "What would you do differently?"],
+    ),
+    "Changing and Improving": (
+        "Tell us about a change you led to improve an HR service.",
+        ["How did you bring people with you?", "How did you measure the improvement?"],
+    ),
+    "Delivering at Pace": (
+        "Describe a time you delivered a piece of work to a tight deadline with competing priorities.",
+        ["How did you decide what to drop?", "How did you keep the team motivated?"],
+    ),
+    "Managing a Quality Service": (
+        "Give an example of how you improved the quality of service your customers received.",
+        ["How did you find out what customers needed?", "How did you manage risk?"],
+    ),
+}
+
+CANDIDATES = [
+    ("HRBP-001", "Amira Okafor", "Extra time: 15 minutes", 15),
+    ("HRBP-002", "Ben Castell", "", 0),
+    ("HRBP-003", "Catriona MacLeod", "Questions in advance: give the printed questions 10 minutes before the interview", 0),
+    ("HRBP-004", "Dev Patel", "", 0),
+    ("HRBP-005", "Eleanor Hughes", "Breaks: offer a five-minute break half way through", 0),
+    ("HRBP-006", "Farid Haddad", "", 0),
+]
+PANEL = [("Sam Whitfield", "chair"), ("Priya Raman", "member"), ("Joe Lambert", "independent")]
+
+# (candidate ref, member, scores by item position); the first two candidates are fully assessed.
+SCORES = {
+    ("HRBP-001", "Sam Whitfield"): [5, 5, 4, 5, 6, 5],
+    ("HRBP-001", "Priya Raman"): [5, 4, 4, 5, 5, 5],
+    ("HRBP-001", "Joe Lambert"): [6, 5, 4, 4, 5, 5],
+    ("HRBP-002", "Sam Whitfield"): [4, 4, 3, 4, 4, 4],
+    ("HRBP-002", "Priya Raman"): [4, 5, 4, 4, 4, 3],
+    ("HRBP-002", "Joe Lambert"): [2, 4, 4, 4, 5, 4],
+    ("HRBP-003", "Priya Raman"): [5, 6, None, None, None, None],
+}
+
+NOTES = [
+    "S: Restructure of regional HR team, 40 staff affected.\nT: Tell staff about role changes before the public announcement.\n"
+    "A: Held face-to-face briefings, wrote plain-English FAQs, met union reps first.\nR: No grievances; 90% attendance at briefings.",
+    "S: Director wanted to cut the L&D budget by half.\nT: Keep the mandatory training programme.\n"
+    "A: Met weekly, brought workforce data, offered a phased plan.\nR: Budget cut by 20% instead; programme kept.",
+]
+
+
+def ensure_demo(session: Session) -> Campaign:
+    """Create the demo campaign on first use; return it."""
+    existing = session.exec(select(Campaign).where(Campaign.key == DEMO_KEY)).first()
+    if existing is not None:
+        return existing
+    role = session.exec(select(RoleTemplate).where(RoleTemplate.annex == "D")).one()
+    today = date.today()
+    first_slot = datetime.combine(today, time(9, 30))
+    spec = {
+        "key": DEMO_KEY,
+        "title": role.title,
+        "department": "Home Office",
+        "reference": "HO-HR-D",
+        "location": role.location,
+        "grade": role.grade,
+        "framework": "competencies-2012",
+        "items": role.items,
+        "lead": role.items[0],
+        "scale": "csj-1-7",
+        "pass_mark": 4,
+        "min_total": 26,
+        "decision_date": (today + timedelta(days=14)).isoformat(),
+        "interview_minutes": 60,
+        "questions": {k: {"questions": [q], "probes": p} for k, (q, p) in QUESTIONS.items()},
+        "panel": [{"name": n, "role": r} for n, r in PANEL],
+        "candidates": [
+            {"ref": ref, "name": name, "email": f"{ref.lower()}@example.org", "adjustments": adj,
+             "extra_minutes": extra, "slot": first_slot + timedelta(minutes=75 * i)}
+            for i, (ref, name, adj, extra) in enumerate(CANDIDATES)
+        ],
+    }
+    campaign = create_campaign(session, spec, actor="demo")
+    items = session.exec(select(CampaignItem).where(CampaignItem.campaign_id == campaign.id).order_by(CampaignItem.position)).all()
+    members = {m.name: m for m in session.exec(select(PanelMember).where(PanelMember.campaign_id == campaign.id)).all()}
+    candidates = {c.ref: c for c in session.exec(select(Candidate).where(Candidate.campaign_id == campaign.id)).all()}
+    for (ref, member_name), scores in SCORES.items():
+        cand, member = candidates[ref], members[member_name]
+        for n, (item, score) in enumerate(zip(items, scores)):
+            if score is None:
+                continue
+            tags = {}
+            if item.element_id is not None:
+                shown = indicators(session, item.element_id, campaign.level)
+                effective = [i for i in shown if i.kind == "effective"]
+                if effective:
+                    tags[effective[0].id] = "seen"
+            state = EvidenceState(notes=NOTES[n % len(NOTES)], star="STAR" if score >= 4 else "SA", score=score, tags=tags)
+            save_evidence(session, cand.id, member.id, item.id, state)  # type: ignore[arg-type]
+        if all(s is not None for s in scores):
+            submit(session, cand.id, member.id)  # type: ignore[arg-type]
+    set_current_member(session, campaign.id, members["Sam Whitfield"].id)  # type: ignore[arg-type]
+    return campaign

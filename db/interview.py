@@ -1,0 +1,398 @@
+"""The panellist's side: candidates to assess, the interview view, saving evidence, submit and amend.
+
+Every function takes ``session`` and owns one unit of work. Views are plain
+frozen dataclasses so nothing on screen holds a live session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from db import scales
+from db.audit import record
+from db.errors import NotFound, ValidationError
+from db.models import (
+    Assessment,
+    Campaign,
+    CampaignItem,
+    Candidate,
+    Element,
+    Indicator,
+    IndicatorTag,
+    ItemEvidence,
+    PanelMember,
+    Question,
+    utcnow,
+)
+
+STAR = "STAR"
+TAGS = ("seen", "contrary")
+
+
+# --- views -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    id: int
+    ref: str
+    name: str
+    slot: datetime | None
+    state: str  # "not started" | "in progress" | "submitted"
+    adjustments: str
+
+
+@dataclass(frozen=True)
+class IndicatorView:
+    id: int
+    kind: str  # "effective" | "ineffective" | "example"
+    text: str
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    name: str
+    kind: str
+    element_id: int | None
+    description: str
+    pass_mark: float
+    is_lead: bool
+    scale: list[dict]
+    questions: tuple[str, ...]
+    probes: tuple[str, ...]
+
+
+@dataclass
+class EvidenceState:
+    """What one panel member has recorded for one item (mutable: the screen edits a copy)."""
+
+    notes: str = ""
+    star: str = ""
+    score: float | None = None
+    tags: dict[int, str] = field(default_factory=dict)  # indicator id -> "seen" | "contrary"
+
+    @property
+    def state(self) -> str:
+        if self.score is not None:
+            return "scored"
+        return "notes" if self.notes.strip() or self.tags or self.star else "no notes"
+
+
+@dataclass(frozen=True)
+class InterviewView:
+    campaign_id: int
+    campaign_title: str
+    level: int
+    level_name: str
+    framework_kind: str
+    interview_minutes: int
+    anonymised: bool
+    candidate_id: int
+    candidate_ref: str
+    candidate_name: str
+    adjustments: str
+    extra_minutes: int
+    member_id: int
+    member_name: str
+    submitted_at: datetime | None
+    items: tuple[ItemView, ...]
+    evidence: dict[int, EvidenceState]
+
+    @property
+    def candidate_label(self) -> str:
+        if self.anonymised or not self.candidate_name:
+            return self.candidate_ref
+        return f"{self.candidate_name} ({self.candidate_ref})"
+
+
+# --- reading -------------------------------------------------------------------
+
+
+def candidate_rows(session: Session, campaign_id: int, member_id: int | None) -> list[CandidateRow]:
+    """Candidates in slot order with this member's assessment state."""
+    states: dict[int, str] = {}
+    if member_id is not None:
+        rows = session.exec(
+            select(Assessment.candidate_id, Assessment.submitted_at)
+            .join(Candidate, col(Candidate.id) == Assessment.candidate_id)
+            .where(Candidate.campaign_id == campaign_id, Assessment.member_id == member_id)
+        ).all()
+        started = set(
+            session.exec(
+                select(Assessment.candidate_id)
+                .join(ItemEvidence, col(ItemEvidence.assessment_id) == Assessment.id)
+                .join(Candidate, col(Candidate.id) == Assessment.candidate_id)
+                .where(Candidate.campaign_id == campaign_id, Assessment.member_id == member_id)
+                .distinct()
+            ).all()
+        )
+        for cid, submitted in rows:
+            states[cid] = "submitted" if submitted else ("in progress" if cid in started else "not started")
+    campaign = session.get(Campaign, campaign_id)
+    anonymised = bool(campaign and campaign.anonymised)
+    candidates = session.exec(select(Candidate).where(Candidate.campaign_id == campaign_id)).all()
+    far = datetime.max.replace(tzinfo=None)
+    candidates = sorted(candidates, key=lambda c: (c.slot.replace(tzinfo=None) if c.slot else far, c.ref))
+    return [
+        CandidateRow(
+            id=c.id,  # type: ignore[arg-type]
+            ref=c.ref,
+            name="" if anonymised else c.name,
+            slot=c.slot,
+            state=states.get(c.id, "not started"),  # type: ignore[arg-type]
+            adjustments=c.adjustments,
+        )
+        for c in candidates
+    ]
+
+
+def _item_views(session: Session, campaign: Campaign) -> tuple[ItemView, ...]:
+    items = session.exec(
+        select(CampaignItem).where(CampaignItem.campaign_id == campaign.id).order_by(CampaignItem.position)
+    ).all()
+    qs = session.exec(
+        select(Question)
+        .where(col(Question.item_id).in_([i.id for i in items]))
+        .order_by(Question.item_id, Question.kind, Question.position)
+    ).all()
+    return tuple(
+        ItemView(
+            id=i.id,  # type: ignore[arg-type]
+            name=i.name,
+            kind=i.kind,
+            element_id=i.element_id,
+            description=i.description,
+            pass_mark=i.pass_mark,
+            is_lead=i.is_lead,
+            scale=i.scale or campaign.scale,
+            questions=tuple(q.text for q in qs if q.item_id == i.id and q.kind == "question"),
+            probes=tuple(q.text for q in qs if q.item_id == i.id and q.kind == "probe"),
+        )
+        for i in items
+    )
+
+
+def load_interview(session: Session, candidate_id: int, member_id: int) -> InterviewView:
+    candidate = session.get(Candidate, candidate_id)
+    member = session.get(PanelMember, member_id)
+    if candidate is None:
+        raise NotFound(f"no candidate with id {candidate_id}")
+    if member is None or member.campaign_id != candidate.campaign_id:
+        raise NotFound("that panel member is not on this candidate's panel")
+    campaign = session.get(Campaign, candidate.campaign_id)
+    assert campaign is not None
+    from db.models import Framework
+
+    framework = session.get(Framework, campaign.framework_id)
+    assert framework is not None
+    assessment = _assessment(session, candidate_id, member_id)
+    return InterviewView(
+        campaign_id=campaign.id,  # type: ignore[arg-type]
+        campaign_title=campaign.title,
+        level=campaign.level,
+        level_name=framework.level_names.get(str(campaign.level), ""),
+        framework_kind=framework.kind,
+        interview_minutes=campaign.interview_minutes,
+        anonymised=campaign.anonymised,
+        candidate_id=candidate_id,
+        candidate_ref=candidate.ref,
+        candidate_name=candidate.name,
+        adjustments=candidate.adjustments,
+        extra_minutes=candidate.extra_minutes,
+        member_id=member_id,
+        member_name=member.name,
+        submitted_at=assessment.submitted_at if assessment else None,
+        items=_item_views(session, campaign),
+        evidence=_evidence(session, assessment.id if assessment else None),
+    )
+
+
+def _evidence(session: Session, assessment_id: int | None) -> dict[int, EvidenceState]:
+    if assessment_id is None:
+        return {}
+    out: dict[int, EvidenceState] = {}
+    ids: dict[int, int] = {}
+    for ev in session.exec(select(ItemEvidence).where(ItemEvidence.assessment_id == assessment_id)).all():
+        out[ev.item_id] = EvidenceState(notes=ev.notes, star=ev.star, score=ev.score)
+        ids[ev.id] = ev.item_id  # type: ignore[index]
+    if ids:
+        for evidence_id, indicator_id, tag in session.exec(
+            select(IndicatorTag.evidence_id, IndicatorTag.indicator_id, IndicatorTag.tag).where(
+                col(IndicatorTag.evidence_id).in_(list(ids))
+            )
+        ).all():
+            out[ids[evidence_id]].tags[indicator_id] = tag
+    return out
+
+
+def indicators(session: Session, element_id: int, level: int) -> list[IndicatorView]:
+    rows = session.exec(
+        select(Indicator.id, Indicator.kind, Indicator.text)
+        .where(Indicator.element_id == element_id, Indicator.level == level)
+        .order_by(Indicator.kind, Indicator.position)
+    ).all()
+    return [IndicatorView(id=i, kind=k, text=t) for i, k, t in rows]  # type: ignore[arg-type]
+
+
+def element_definition(session: Session, element_id: int) -> str:
+    element = session.get(Element, element_id)
+    return element.definition if element else ""
+
+
+# --- writing -------------------------------------------------------------------
+
+
+def _assessment(session: Session, candidate_id: int, member_id: int) -> Assessment | None:
+    return session.exec(
+        select(Assessment).where(Assessment.candidate_id == candidate_id, Assessment.member_id == member_id)
+    ).first()
+
+
+def _item_of_candidate(session: Session, candidate_id: int, item_id: int) -> tuple[Candidate, CampaignItem, Campaign]:
+    candidate = session.get(Candidate, candidate_id)
+    item = session.get(CampaignItem, item_id)
+    if candidate is None or item is None or item.campaign_id != candidate.campaign_id:
+        raise NotFound("that item is not assessed in this candidate's campaign")
+    campaign = session.get(Campaign, candidate.campaign_id)
+    assert campaign is not None
+    return candidate, item, campaign
+
+
+def save_evidence(
+    session: Session,
+    candidate_id: int,
+    member_id: int,
+    item_id: int,
+    state: EvidenceState,
+    *,
+    amend_reason: str = "",
+) -> datetime:
+    """Write one item's notes, STAR coverage, score and tags in one transaction.
+
+    Refuses a submitted assessment unless ``amend_reason`` is given; then each
+    changed field is recorded in the audit table with old and new values.
+    Returns the time saved.
+    """
+    candidate, item, campaign = _item_of_candidate(session, candidate_id, item_id)
+    member = session.get(PanelMember, member_id)
+    if member is None or member.campaign_id != candidate.campaign_id:
+        raise NotFound("that panel member is not on this candidate's panel")
+    if state.score is not None:
+        scales.check_score(item.scale or campaign.scale, state.score)
+    if any(c not in STAR for c in state.star):
+        raise ValidationError(f"STAR coverage {state.star!r} may only use the letters S, T, A, R")
+    if any(t not in TAGS for t in state.tags.values()):
+        raise ValidationError("indicator tags must be 'seen' or 'contrary'")
+    now = utcnow()
+    assessment = _assessment(session, candidate_id, member_id)
+    if assessment is None:
+        assessment = Assessment(candidate_id=candidate_id, member_id=member_id, updated_at=now)
+        session.add(assessment)
+        session.flush()
+    if assessment.submitted_at is not None and not amend_reason.strip():
+        raise ValidationError("this assessment is submitted: amending it needs a reason")
+    evidence = session.exec(
+        select(ItemEvidence).where(ItemEvidence.assessment_id == assessment.id, ItemEvidence.item_id == item_id)
+    ).first()
+    if evidence is None:
+        evidence = ItemEvidence(assessment_id=assessment.id, item_id=item_id)  # type: ignore[arg-type]
+        session.add(evidence)
+        session.flush()
+    old_tags = {
+        t.indicator_id: t for t in session.exec(select(IndicatorTag).where(IndicatorTag.evidence_id == evidence.id)).all()
+    }
+    if assessment.submitted_at is not None:
+        for name, old, new in (
+            ("notes", evidence.notes, state.notes),
+            ("score", evidence.score, state.score),
+            ("star", evidence.star, state.star),
+            ("tags", _tags_text(old_tags), _tags_text(state.tags)),
+        ):
+            if old != new:
+                record(
+                    session, action="amend", entity=f"evidence.{name}", entity_id=evidence.id,
+                    campaign_id=campaign.id, actor=member.name, old=old, new=new, reason=amend_reason.strip(),
+                )
+    evidence.notes = state.notes
+    evidence.star = "".join(c for c in STAR if c in state.star)
+    evidence.score = state.score
+    evidence.updated_at = now
+    for indicator_id, tag in old_tags.items():
+        if indicator_id not in state.tags:
+            session.delete(tag)
+        elif tag.tag != state.tags[indicator_id]:
+            tag.tag = state.tags[indicator_id]
+            session.add(tag)
+    for indicator_id, tag_name in state.tags.items():
+        if indicator_id not in old_tags:
+            session.add(IndicatorTag(evidence_id=evidence.id, indicator_id=indicator_id, tag=tag_name))  # type: ignore[arg-type]
+    assessment.updated_at = now
+    session.add(evidence)
+    session.add(assessment)
+    session.commit()
+    return now
+
+
+def _tags_text(tags: dict) -> str:
+    return ", ".join(f"{k}:{v.tag if hasattr(v, 'tag') else v}" for k, v in sorted(tags.items()))
+
+
+def submit(session: Session, candidate_id: int, member_id: int) -> datetime:
+    """Mark a member's assessment submitted; every item must have a score."""
+    view = load_interview(session, candidate_id, member_id)
+    if view.submitted_at is not None:
+        raise ValidationError("this assessment is already submitted")
+    missing = [i.name for i in view.items if view.evidence.get(i.id, EvidenceState()).score is None]
+    if missing:
+        raise ValidationError(f"cannot submit: no score yet for {', '.join(missing)}")
+    assessment = _assessment(session, candidate_id, member_id)
+    assert assessment is not None
+    now = utcnow()
+    assessment.submitted_at = now
+    assessment.updated_at = now
+    session.add(assessment)
+    record(
+        session, action="submit", entity="assessment", entity_id=assessment.id, campaign_id=view.campaign_id,
+        actor=view.member_name,
+    )
+    session.commit()
+    return now
+
+
+def has_submitted(session: Session, candidate_id: int, member_id: int) -> bool:
+    assessment = _assessment(session, candidate_id, member_id)
+    return assessment is not None and assessment.submitted_at is not None
+
+
+@dataclass(frozen=True)
+class MemberEvidence:
+    member_id: int
+    member_name: str
+    submitted: bool
+    evidence: dict[int, EvidenceState]
+
+
+def others_evidence(session: Session, candidate_id: int, viewer_id: int) -> list[MemberEvidence]:
+    """Other panel members' evidence for a candidate -- only once the viewer has submitted their own.
+
+    Independence: until then this returns nothing, for the chair too.
+    """
+    if not has_submitted(session, candidate_id, viewer_id):
+        return []
+    rows = session.exec(
+        select(Assessment, PanelMember.name)
+        .join(PanelMember, col(PanelMember.id) == Assessment.member_id)
+        .where(Assessment.candidate_id == candidate_id, Assessment.member_id != viewer_id)
+        .order_by(Assessment.member_id)
+    ).all()
+    return [
+        MemberEvidence(
+            member_id=a.member_id, member_name=name, submitted=a.submitted_at is not None,
+            evidence=_evidence(session, a.id),
+        )
+        for a, name in rows
+    ]

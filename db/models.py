@@ -1,0 +1,241 @@
+"""SQLModel tables for everything panel-tui stores.
+
+Plain portable types only (no SQLite-specific column types), so the same
+schema runs on PostgreSQL. Lists and small structured values are JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    # Aware UTC: SQLModel stores it portably (timestamptz on PostgreSQL).
+    return datetime.now(timezone.utc)
+
+
+# --- frameworks -------------------------------------------------------------
+
+
+class Framework(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True, max_length=80)
+    name: str
+    kind: str  # "competencies" | "behaviours"
+    bundled: bool = True
+    level_names: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Element(SQLModel, table=True):
+    """A competency or a behaviour."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    framework_id: int = Field(foreign_key="framework.id", index=True)
+    position: int
+    name: str
+    cluster: Optional[str] = None
+    definition: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class Indicator(SQLModel, table=True):
+    """One effective / ineffective indicator, or one example behaviour, at one level."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    element_id: int = Field(foreign_key="element.id", index=True)
+    level: int = Field(index=True)
+    kind: str  # "effective" | "ineffective" | "example"
+    position: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class GradeLevel(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("scheme", "grade"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    scheme: str  # "civil-service" | "copfs"
+    grade: str
+    level: int
+
+
+class ElementLevelUse(SQLModel, table=True):
+    """COPFS: the levels at which each competency is used."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    scheme: str
+    element_name: str
+    level: int
+
+
+class RoleTemplate(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    annex: str
+    title: str
+    grade: str
+    level: int
+    location: str = ""
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    items: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    lead: Optional[str] = None
+
+
+# --- campaigns --------------------------------------------------------------
+
+
+class Campaign(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True, max_length=80)
+    title: str
+    department: str = ""
+    reference: str = ""
+    location: str = ""
+    grade: str = ""
+    level: int
+    level_reason: str = ""
+    framework_id: int = Field(foreign_key="framework.id")
+    # [{"value": 1, "label": "1", "name": "Not demonstrated", "descriptor": "..."}, ...]
+    scale: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    min_total: Optional[float] = None
+    divergence_threshold: float = 2
+    scoring_method: str = "consensus"  # "consensus" | "mean"
+    decision_date: Optional[date] = None
+    retention_months: int = 24
+    anonymised: bool = False
+    interview_minutes: int = 60
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CampaignItem(SQLModel, table=True):
+    """An assessed item: a behaviour/competency from the framework, or another element."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "name"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    position: int
+    kind: str  # "competency" | "behaviour" | "strength" | "experience" | "technical" | "ability" | "presentation"
+    element_id: Optional[int] = Field(default=None, foreign_key="element.id")
+    name: str
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    pass_mark: float = 4
+    is_lead: bool = False
+    scale: Optional[list[dict[str, Any]]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Question(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="campaignitem.id", index=True)
+    position: int
+    kind: str = "question"  # "question" | "probe"
+    text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Candidate(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("campaign_id", "ref"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    ref: str
+    name: str = ""
+    email: str = ""
+    # What the panel should do (extra time, questions in advance, breaks) -- never why.
+    adjustments: str = ""
+    extra_minutes: int = 0
+    disability_confident: bool = False
+    slot: Optional[datetime] = None
+    purged_at: Optional[datetime] = None
+
+
+class PanelMember(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("campaign_id", "name"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    name: str
+    role: str = "member"  # "chair" | "member" | "independent"
+
+
+# --- assessment -------------------------------------------------------------
+
+
+class Assessment(SQLModel, table=True):
+    """One panel member's assessment of one candidate."""
+
+    __table_args__ = (UniqueConstraint("candidate_id", "member_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    member_id: int = Field(foreign_key="panelmember.id", index=True)
+    submitted_at: Optional[datetime] = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ItemEvidence(SQLModel, table=True):
+    """A panel member's evidence notes, STAR coverage and score for one item."""
+
+    __table_args__ = (UniqueConstraint("assessment_id", "item_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", index=True)
+    item_id: int = Field(foreign_key="campaignitem.id", index=True)
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False))
+    star: str = ""  # letters of S, T, A, R covered, e.g. "STA"
+    score: Optional[float] = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class IndicatorTag(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("evidence_id", "indicator_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    evidence_id: int = Field(foreign_key="itemevidence.id", index=True)
+    indicator_id: int = Field(foreign_key="indicator.id")
+    tag: str  # "seen" | "contrary"
+
+
+class Consensus(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("candidate_id", "item_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    item_id: int = Field(foreign_key="campaignitem.id")
+    score: float
+    rationale: str = Field(default="", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Outcome(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", unique=True)
+    status: str = "pending"  # "pending" | "appointed" | "reserve" | "not_appointed" | "declined"
+    tie_position: Optional[int] = None
+    tie_reason: str = ""
+    offer_reason: str = ""
+    reserve_expiry: Optional[date] = None
+    reserve_extended: bool = False
+    reserve_reason: str = ""
+    feedback: str = Field(default="", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = ""
+    campaign_id: Optional[int] = Field(default=None, index=True)
+    entity: str
+    entity_id: Optional[int] = None
+    action: str
+    old_value: str = Field(default="", sa_column=Column(Text, nullable=False))
+    new_value: str = Field(default="", sa_column=Column(Text, nullable=False))
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class Setting(SQLModel, table=True):
+    """Small per-database preferences, e.g. which panel member uses this laptop."""
+
+    key: str = Field(primary_key=True, max_length=120)
+    value: str = ""

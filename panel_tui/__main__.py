@@ -1,0 +1,3 @@
+from panel_tui.cli import main
+
+raise SystemExit(main())

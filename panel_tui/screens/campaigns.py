@@ -1,0 +1,64 @@
+"""The campaigns in this database."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label
+
+from db.campaigns import list_campaigns
+
+
+class CampaignsScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter", "open_campaign", "Open", show=True),
+        Binding("f", "app.frameworks", "Frameworks"),
+    ]
+
+    def __init__(self, database) -> None:
+        super().__init__()
+        self.database = database
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("Campaigns", classes="screen-title")
+        yield DataTable(id="campaigns", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="empty-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "panel-tui"
+        self.sub_title = "Campaigns"
+        self.reload()
+
+    def reload(self) -> None:
+        with self.database.session() as session:
+            rows = list_campaigns(session)
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns("Campaign", "Grade", "Level", "Framework", "Candidates", "Decision", "Key")
+        for r in rows:
+            table.add_row(
+                r.title, r.grade, str(r.level), r.framework, str(r.candidates),
+                r.decision_date.isoformat() if r.decision_date else "", r.key, key=str(r.id),
+            )
+        self.query_one("#empty-hint", Label).update(
+            "" if rows else "No campaigns yet: create one with `panel-tui campaign create FILE.toml`, or run `panel-tui demo`."
+        )
+        table.focus()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self._open(int(event.row_key.value or 0))
+
+    def action_open_campaign(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            self._open(int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0))
+
+    def _open(self, campaign_id: int) -> None:
+        from panel_tui.screens.campaign import CampaignScreen
+
+        self.app.push_screen(CampaignScreen(self.database, campaign_id))

@@ -1,0 +1,1 @@
+"""Reusable widgets: each sends Messages up and takes method calls down."""

@@ -1,0 +1,57 @@
+"""Shared fixtures: a fresh database per test, and no test touches the user's real files."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from db.engine import Database, open_database
+
+# Tests that want PostgreSQL set this (see .ci/run).
+PG_URL = os.environ.get("PANEL_TUI_TEST_DB_URL")
+
+
+@pytest.fixture(autouse=True)
+def _isolate_user_files(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.delenv("PANEL_TUI_DB", raising=False)
+    monkeypatch.delenv("PANEL_TUI_DB_URL", raising=False)
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database() -> Database:
+    """A fresh migrated database with the bundled frameworks: in memory, or PostgreSQL when asked."""
+    if PG_URL:
+        _reset_postgres(PG_URL)
+        db = open_database(PG_URL)
+    else:
+        db = open_database("sqlite://")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def session(database):
+    with database.session() as s:
+        yield s
+
+
+@pytest.fixture
+def demo(session):
+    """The demo campaign (Annex D), with its six candidates, three panellists and some scores."""
+    from db.demo import ensure_demo
+
+    return ensure_demo(session)
