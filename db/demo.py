@@ -68,13 +68,13 @@ NOTES = [
 ]
 
 
-def ensure_demo(session: Session) -> Campaign:
-    """Create the demo campaign on first use; return it."""
+def ensure_demo(session: Session, today: date | None = None) -> Campaign:
+    """Create the demo campaign on first use; return it. ``today`` fixes its dates (tests)."""
     existing = session.exec(select(Campaign).where(Campaign.key == DEMO_KEY)).first()
     if existing is not None:
         return existing
     role = session.exec(select(RoleTemplate).where(RoleTemplate.annex == "D")).one()
-    today = date.today()
+    today = today or date.today()
     first_slot = datetime.combine(today, time(9, 30))
     spec = {
         "key": DEMO_KEY,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
-from db.engine import Database, open_database
+from db.engine import Database, open_database, sqlite_url
 
 # Tests that want PostgreSQL set this (see .ci/run).
 PG_URL = os.environ.get("PANEL_TUI_TEST_DB_URL")
@@ -31,14 +33,39 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def pytest_collection_modifyitems(config, items):
+    # UI tests (tests/ui/) need no second database run; `-m "not ui"` selects the db tests.
+    for item in items:
+        if "/ui/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.ui)
+
+
+@pytest.fixture(scope="session")
+def template_db_file(tmp_path_factory) -> Path:
+    """One migrated SQLite file with the bundled frameworks, copied for each test (fast)."""
+    path = tmp_path_factory.mktemp("template") / "panel.db"
+    db = open_database(sqlite_url(path))
+    db.dispose()
+    return path
+
+
 @pytest.fixture
-def database() -> Database:
-    """A fresh migrated database with the bundled frameworks: in memory, or PostgreSQL when asked."""
+def db_file(template_db_file, tmp_path) -> Path:
+    """A fresh panel-tui database file for this test."""
+    path = tmp_path / "panel.db"
+    shutil.copyfile(template_db_file, path)
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture
+def database(request) -> Database:
+    """A fresh migrated database with the bundled frameworks: a SQLite file, or PostgreSQL when asked."""
     if PG_URL:
         _reset_postgres(PG_URL)
         db = open_database(PG_URL)
     else:
-        db = open_database("sqlite://")
+        db = open_database(sqlite_url(request.getfixturevalue("db_file")))
     yield db
     db.dispose()
 

@@ -1,5 +1,108 @@
-"""Placeholder: registered by its owner."""
+"""`panel-tui pack export | import` and `panel-tui return export | import`: the offline exchange.
+
+The chair exports a panel pack for each panellist's laptop; each panellist
+exports a return of their assessments; the chair imports the returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from panel_tui.commands import fail, open_db
 
 
-def register(sub) -> None:
-    return None
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("pack", help="export or import a panel pack (a campaign for a panellist's laptop)")
+    psub = p.add_subparsers(dest="pack_command", required=True, metavar="{export,import}")
+    ex = psub.add_parser("export", help="write CAMPAIGN's panel pack to FILE")
+    ex.add_argument("campaign", help="campaign key (see 'panel-tui campaign list')")
+    ex.add_argument("file", type=Path)
+    ex.set_defaults(handler=pack_export_cmd)
+    im = psub.add_parser("import", help="load a panel pack into this laptop's database")
+    im.add_argument("file", type=Path)
+    im.add_argument("--member", metavar="NAME", help="the panel member who uses this laptop")
+    im.set_defaults(handler=pack_import_cmd)
+
+    r = sub.add_parser("return", help="export or import a panel member's return (their assessments)")
+    rsub = r.add_subparsers(dest="return_command", required=True, metavar="{export,import}")
+    rex = rsub.add_parser("export", help="write a panel member's assessments for CAMPAIGN to FILE")
+    rex.add_argument("campaign", help="campaign key")
+    rex.add_argument("file", type=Path)
+    rex.add_argument("--member", metavar="NAME", help="whose return (default: the member set for this laptop)")
+    rex.set_defaults(handler=return_export_cmd)
+    rim = rsub.add_parser("import", help="merge returns into this database; each file all-or-nothing")
+    rim.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    rim.add_argument("--campaign", metavar="KEY", help="refuse returns for any other campaign")
+    rim.set_defaults(handler=return_import_cmd)
+
+
+def pack_export_cmd(args: argparse.Namespace) -> int:
+    from db.exchange import export_pack, write_exchange_file
+
+    with open_db(args).session() as session:
+        text = export_pack(session, args.campaign)
+    _write(args.file, text, write_exchange_file)
+    print(f"wrote panel pack for {args.campaign} to {args.file}")
+    return 0
+
+
+def pack_import_cmd(args: argparse.Namespace) -> int:
+    from db.campaigns import find_member, get_campaign, set_current_member
+    from db.exchange import import_pack, read_exchange_file
+
+    data = read_exchange_file(args.file)
+    with open_db(args).session() as session:
+        result = import_pack(session, data, source=str(args.file))
+        print(result.summary)
+        if args.member:
+            campaign = get_campaign(session, result.campaign_key)
+            member = find_member(session, campaign.id, args.member)  # type: ignore[arg-type]
+            set_current_member(session, campaign.id, member.id)  # type: ignore[arg-type]
+            print(f"this laptop is {member.name}'s")
+    return 0
+
+
+def return_export_cmd(args: argparse.Namespace) -> int:
+    from db.campaigns import current_member, get_campaign
+    from db.errors import ValidationError
+    from db.exchange import export_return, write_exchange_file
+
+    with open_db(args).session() as session:
+        name = args.member
+        if not name:
+            campaign = get_campaign(session, args.campaign)
+            member = current_member(session, campaign.id)  # type: ignore[arg-type]
+            if member is None:
+                raise ValidationError("give --member NAME: no panel member is set for this laptop")
+            name = member.name
+        text, count = export_return(session, args.campaign, name)
+    _write(args.file, text, write_exchange_file)
+    print(f"wrote {count} assessments for {name} to {args.file}")
+    return 0
+
+
+def return_import_cmd(args: argparse.Namespace) -> int:
+    from db.errors import PanelError
+    from db.exchange import import_return, read_exchange_file
+
+    status = 0
+    database = open_db(args)
+    for path in args.files:
+        with database.session() as session:
+            try:
+                result = import_return(session, read_exchange_file(path), source=str(path), campaign_key=args.campaign)
+            except PanelError as exc:
+                status = fail(str(exc))
+                continue
+        print(result.summary)
+    return status
+
+
+def _write(path: Path, text: str, writer) -> None:
+    from db.errors import ValidationError
+
+    try:
+        writer(path, text)
+    except OSError as exc:
+        raise ValidationError(f"cannot write {path}: {exc.strerror}") from None

@@ -30,6 +30,7 @@ class CampaignScreen(Screen[None]):
         self.database = database
         self.campaign_id = campaign_id
         self.member_id: int | None = None
+        self._resumed_once = False
         self.member_name = ""
 
     def compose(self) -> ComposeResult:
@@ -86,8 +87,10 @@ class CampaignScreen(Screen[None]):
         table.focus()
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted and hasattr(self, "campaign"):
+        # Back from an interview: states may have changed. (The first resume follows on_mount.)
+        if self._resumed_once:
             self.reload()
+        self._resumed_once = True
 
     def action_who_am_i(self) -> None:
         def chosen(member_id: int | None) -> None:

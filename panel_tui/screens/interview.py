@@ -147,6 +147,7 @@ class InterviewScreen(Screen[None]):
             editor = self.query_one("#evidence", TextArea)
             editor.border_title = f"Evidence: {item.name}" + (" ★ lead" if item.is_lead else "")
             editor.load_text(state.notes)
+            editor.move_cursor(editor.document.end)  # carry on where the notes end
             self.query_one(StarBar).covered = state.star
             self.query_one(ScorePicker).set_scale(item.scale, item.pass_mark, state.score)
             items = self.query_one(ItemList)

@@ -1,0 +1,155 @@
+"""The database file: creation, durability settings, migrations, and refusing files that are not ours."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import text
+
+from db.engine import open_database, resolve_url, sqlite_url
+from db.errors import DatabaseFileError
+from db.migrations import HEAD, KNOWN_REVISIONS
+from tests.conftest import PG_URL
+
+sqlite_only = pytest.mark.skipif(bool(PG_URL), reason="SQLite file behaviour")
+
+
+@sqlite_only
+def test_new_database_is_owner_only_and_durable(tmp_path):
+    path = tmp_path / "data" / "panel.db"
+    db = open_database(sqlite_url(path))
+    try:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        with db.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+    finally:
+        db.dispose()
+
+
+def test_migrations_match_the_models(database):
+    """The migrated schema is exactly what the models declare (nothing missing, nothing extra)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with database.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        assert diffs == []
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == HEAD
+
+
+def test_head_constant_matches_alembic_scripts():
+    from alembic.script import ScriptDirectory
+
+    from db.migrations import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_current_head() == HEAD
+    assert {r.revision for r in script.walk_revisions()} == set(KNOWN_REVISIONS)
+
+
+@sqlite_only
+def test_reopening_keeps_data(tmp_path):
+    from db.demo import ensure_demo
+
+    url = sqlite_url(tmp_path / "p.db")
+    db = open_database(url)
+    with db.session() as s:
+        ensure_demo(s)
+    db.dispose()
+    db = open_database(url)
+    with db.session() as s:
+        from db.campaigns import list_campaigns
+
+        assert [c.key for c in list_campaigns(s)] == ["demo-hr-business-partner"]
+    db.dispose()
+
+
+@sqlite_only
+def test_refuses_a_text_file(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database\n")
+    with pytest.raises(DatabaseFileError, match="is not a panel-tui database"):
+        open_database(sqlite_url(path))
+    assert path.read_text() == "not a database\n"
+
+
+@sqlite_only
+def test_refuses_a_corrupt_sqlite_file(tmp_path):
+    path = tmp_path / "bad.db"
+    path.write_bytes(b"SQLite format 3\x00" + os.urandom(4096))
+    before = path.read_bytes()
+    with pytest.raises(DatabaseFileError, match="not a panel-tui database \\(or is corrupt\\)"):
+        open_database(sqlite_url(path))
+    assert path.read_bytes() == before
+
+
+@sqlite_only
+def test_refuses_another_apps_database(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("create table customers (id integer primary key)")
+    with pytest.raises(DatabaseFileError, match="it has other tables"):
+        open_database(sqlite_url(path))
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("select name from sqlite_master where type='table'")]
+    assert tables == ["customers"]
+
+
+@sqlite_only
+def test_refuses_a_database_from_a_newer_version(db_file):
+    with sqlite3.connect(db_file) as conn:
+        conn.execute("update alembic_version set version_num = '9999'")
+    with pytest.raises(DatabaseFileError, match="newer version of panel-tui \\(schema 9999\\)"):
+        open_database(sqlite_url(db_file))
+
+
+@sqlite_only
+def test_unwritable_data_folder(tmp_path):
+    if os.geteuid() == 0:
+        # root ignores permissions: use a path under a file instead.
+        blocker = tmp_path / "blocker"
+        blocker.write_text("")
+        target = blocker / "sub" / "panel.db"
+        with pytest.raises(DatabaseFileError, match="cannot create data folder"):
+            open_database(sqlite_url(target))
+    else:
+        folder = tmp_path / "ro"
+        folder.mkdir(mode=0o500)
+        with pytest.raises(DatabaseFileError, match="not writable"):
+            open_database(sqlite_url(folder / "panel.db"))
+
+
+def test_url_resolution_order(monkeypatch, tmp_path):
+    monkeypatch.setenv("PANEL_TUI_DB", str(tmp_path / "env.db"))
+    assert resolve_url() == sqlite_url(tmp_path / "env.db")
+    monkeypatch.setenv("PANEL_TUI_DB_URL", "postgresql+psycopg://u@h/d")
+    assert resolve_url() == "postgresql+psycopg://u@h/d"
+    assert resolve_url(db_path=tmp_path / "x.db") == sqlite_url(tmp_path / "x.db")
+    assert resolve_url(db_url="sqlite://") == "sqlite://"
+    monkeypatch.delenv("PANEL_TUI_DB_URL")
+    monkeypatch.delenv("PANEL_TUI_DB")
+    assert resolve_url().endswith("/panel-tui/panel.db")
+
+
+def test_db_package_never_imports_textual():
+    """db/ is importable (every module) without Textual ever loading."""
+    code = (
+        "import importlib, pkgutil, sys, db\n"
+        "for m in pkgutil.walk_packages(db.__path__, 'db.'):\n"
+        "    if '.migrations.versions' in m.name or m.name.endswith('migrations.env'): continue\n"
+        "    importlib.import_module(m.name)\n"
+        "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')]\n"
+        "print(bad); sys.exit(1 if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,76 @@
+"""UI fixtures: the demo campaign in a real database file, and the app built by the same factory as the CLI."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import Session, create_engine, select
+
+from db.demo import DEMO_KEY, ensure_demo
+from db.engine import open_database, sqlite_url
+from db.models import Assessment, Candidate, ItemEvidence, PanelMember
+from panel_tui.app import make_app
+
+DEMO_DAY = date(2026, 1, 12)
+
+
+@pytest.fixture
+def demo_db_file(db_file):
+    db = open_database(sqlite_url(db_file))
+    with db.session() as session:
+        ensure_demo(session, today=DEMO_DAY)
+    db.dispose()
+    return db_file
+
+
+@pytest.fixture
+def make_demo_app(demo_db_file):
+    """Build the app on the demo database, opened on the demo campaign's candidate list."""
+    opened = []
+
+    def factory(**kwargs):
+        db = open_database(sqlite_url(demo_db_file))
+        opened.append(db)
+        return make_app(db, open_campaign=DEMO_KEY, **kwargs)
+
+    yield factory
+    for db in opened:
+        db.dispose()
+
+
+class Reader:
+    """Reads what is on disk through its own engine, as a second process would."""
+
+    def __init__(self, path):
+        self.engine = create_engine(sqlite_url(path))
+
+    def evidence(self, ref: str, member: str) -> dict[str, ItemEvidence]:
+        from db.models import CampaignItem
+
+        with Session(self.engine) as s:
+            rows = s.exec(
+                select(CampaignItem.name, ItemEvidence)
+                .join(ItemEvidence, ItemEvidence.item_id == CampaignItem.id)
+                .join(Assessment, Assessment.id == ItemEvidence.assessment_id)
+                .join(Candidate, Candidate.id == Assessment.candidate_id)
+                .join(PanelMember, PanelMember.id == Assessment.member_id)
+                .where(Candidate.ref == ref, PanelMember.name == member)
+            ).all()
+            return {name: ev for name, ev in rows}
+
+    def assessment(self, ref: str, member: str) -> Assessment | None:
+        with Session(self.engine) as s:
+            return s.exec(
+                select(Assessment)
+                .join(Candidate, Candidate.id == Assessment.candidate_id)
+                .join(PanelMember, PanelMember.id == Assessment.member_id)
+                .where(Candidate.ref == ref, PanelMember.name == member)
+            ).first()
+
+
+@pytest.fixture
+def reader(demo_db_file):
+    r = Reader(demo_db_file)
+    yield r
+    r.engine.dispose()
