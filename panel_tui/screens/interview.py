@@ -97,7 +97,7 @@ class InterviewScreen(Screen[None]):
                 yield TextArea("", id="evidence", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
                 yield StarBar(id="star")
                 yield ScorePicker(id="score")
-        yield Label("", id="save-status")
+        yield Label("Notes, tags and scores are saved as you type", id="save-status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -226,11 +226,15 @@ class InterviewScreen(Screen[None]):
     @on(TextArea.Changed, "#evidence")
     def _notes_changed(self) -> None:
         # Kept cheap: the text is read only when it is saved.
-        if not self._loading:
-            if self._dirty_since is None:
-                self._changed()
-            else:
-                self._last_change = monotonic()
+        if self._loading:
+            return
+        if self._dirty_since is None:
+            # The first change after an item loads may be the load itself (it arrives as a message).
+            if self.query_one("#evidence", TextArea).text == self.evidence[self.current.id].notes:
+                return
+            self._changed()
+        else:
+            self._last_change = monotonic()
 
     @on(ScorePicker.ScoreChosen)
     def _score_chosen(self, event: ScorePicker.ScoreChosen) -> None:

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-TAG_MARK = {"seen": ("✔ ", "bold $success"), "contrary": ("✘ ", "bold $error")}
+TAG_MARK = {"seen": ("✔ ", "bold green"), "contrary": ("✘ ", "bold red")}
 COLUMN_TITLES = {"effective": "Effective", "ineffective": "Ineffective", "example": "Example behaviours"}
 
 
@@ -102,8 +102,10 @@ class IndicatorPanel(Vertical):
         tag = self.tags.get(indicator_id)
         text = Text()
         if tag:
-            mark, _ = TAG_MARK[tag]
-            text.append(mark, style="bold green" if tag == "seen" else "bold red")
+            mark, style = TAG_MARK[tag]
+            text.append(mark, style=style)
+        else:
+            text.append("• ", style="dim")  # separates wrapped indicators from each other
         text.append(self._texts[indicator_id])
         return text
 

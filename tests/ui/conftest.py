@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlmodel import Session, create_engine, select
@@ -20,6 +20,14 @@ def demo_db_file(db_file):
     db = open_database(sqlite_url(db_file))
     with db.session() as session:
         ensure_demo(session, today=DEMO_DAY)
+        # Fixed timestamps, so snapshots do not change with the clock.
+        fixed = datetime(2026, 1, 12, 17, 0, tzinfo=timezone.utc)
+        for assessment in session.exec(select(Assessment)).all():
+            assessment.updated_at = fixed
+            if assessment.submitted_at is not None:
+                assessment.submitted_at = fixed
+            session.add(assessment)
+        session.commit()
     db.dispose()
     return db_file
 

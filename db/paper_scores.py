@@ -1,0 +1,302 @@
+"""Paper score sheets: import a CSV of scores typed up from paper, all-or-nothing.
+
+Columns (header required, any order, extra columns ignored)::
+
+    candidate_ref,item,member,score,evidence
+
+``item`` is matched by name and ``member`` by name, case-insensitively;
+``score`` is a value or a label on the item's scale (``4``, ``B/C``);
+``evidence`` is appended to that member's notes for the item. Every row is
+checked before anything is written, and every bad row is reported by line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from db import scales
+from db.audit import record
+from db.campaigns import current_member, get_campaign
+from db.errors import ValidationError
+from db.models import Assessment, CampaignItem, Candidate, ItemEvidence, PanelMember, utcnow
+
+COLUMNS = ("candidate_ref", "item", "member", "score", "evidence")
+CHUNK = 900
+
+
+@dataclass(frozen=True)
+class PaperImport:
+    source: str
+    campaign_key: str
+    scores: int  # good rows
+    unchanged: int  # rows whose score and evidence were already held
+    submitted: int  # assessments marked submitted (with submit=True)
+
+    @property
+    def summary(self) -> str:
+        text = f"imported {self.scores} scores"
+        extras = []
+        if self.unchanged:
+            extras.append(f"{self.unchanged} already held")
+        if self.submitted:
+            extras.append(f"{self.submitted} assessments submitted")
+        return text + (f" ({', '.join(extras)})" if extras else "")
+
+
+@dataclass
+class _Row:
+    line: int
+    candidate: Candidate
+    item: CampaignItem
+    member: PanelMember
+    score: float
+    evidence: str
+
+
+def import_paper_scores(
+    session: Session,
+    campaign_key: str,
+    data: str | bytes,
+    *,
+    source: str = "scores.csv",
+    submit: bool = False,
+    actor: str = "",
+) -> PaperImport:
+    """Import paper scores for a campaign; raise ValidationError listing every bad row, changing nothing.
+
+    With ``submit``, each assessment the file touches that then has a score for
+    every item is marked submitted.
+    """
+    campaign = get_campaign(session, campaign_key)
+    if not actor and (user := current_member(session, campaign.id)) is not None:  # type: ignore[arg-type]
+        actor = user.name
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError(f"{source}: not UTF-8 text (save the sheet as 'CSV UTF-8'); nothing imported") from None
+    text = data.removeprefix("\ufeff")
+
+    candidates = session.exec(select(Candidate).where(Candidate.campaign_id == campaign.id)).all()
+    by_ref = {c.ref: c for c in candidates}
+    by_ref_folded: dict[str, list[Candidate]] = {}
+    for c in candidates:
+        by_ref_folded.setdefault(c.ref.lower(), []).append(c)
+    items = {
+        i.name.lower(): i for i in session.exec(select(CampaignItem).where(CampaignItem.campaign_id == campaign.id)).all()
+    }
+    members = {
+        m.name.lower(): m for m in session.exec(select(PanelMember).where(PanelMember.campaign_id == campaign.id)).all()
+    }
+
+    errors: list[tuple[int, str]] = []
+    rows: list[_Row] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    header_line = 1
+    seen: dict[tuple[int, int, int], int] = {}
+    try:
+        while True:
+            start = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            if not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                header, header_line = [c.strip().lower() for c in cells], start
+                missing = [c for c in COLUMNS if c not in header]
+                if missing:
+                    raise ValidationError(
+                        _bad_rows(source, [(start, ", ".join(f"missing column {c!r}" for c in missing)
+                                            + f" (the header needs {','.join(COLUMNS)})")])
+                    )
+                continue
+            problem = _check_row(
+                cells, header, campaign.scale, by_ref, by_ref_folded, items, members, seen, start
+            )
+            if isinstance(problem, str):
+                errors.append((start, problem))
+            else:
+                rows.append(problem)
+    except csv.Error as exc:
+        errors.append((reader.line_num, f"not valid CSV ({exc})"))
+    if header is None:
+        raise ValidationError(_bad_rows(source, [(header_line, f"no header (need {','.join(COLUMNS)})")]))
+
+    # Scores already held on submitted assessments may not be changed by paper.
+    held = _held(session, {r.candidate.id for r in rows})  # type: ignore[misc]
+    for r in rows:
+        assessment, evidence = held.get((r.candidate.id, r.member.id), (None, {}))  # type: ignore[index]
+        if assessment is not None and assessment.submitted_at is not None:
+            ev = evidence.get(r.item.id)
+            held_score = ev.score if ev is not None else None
+            if held_score is None or float(held_score) != r.score:
+                scale = r.item.scale or campaign.scale
+                was = f"score {scales.label_for(scale, held_score)}" if held_score is not None else "no score"
+                errors.append(
+                    (r.line, f"{r.member.name} has already submitted {r.candidate.ref} with {was} for {r.item.name}")
+                )
+    if errors:
+        raise ValidationError(_bad_rows(source, sorted(errors)))
+
+    # Write: one transaction.
+    now = utcnow()
+    unchanged = 0
+    touched: dict[tuple[int, int], Assessment] = {}
+    try:
+        for r in rows:
+            key = (r.candidate.id, r.member.id)
+            assessment, evidence = held.setdefault(key, (None, {}))  # type: ignore[arg-type]
+            if assessment is None:
+                assessment = Assessment(candidate_id=r.candidate.id, member_id=r.member.id, updated_at=now)  # type: ignore[arg-type]
+                session.add(assessment)
+                session.flush()
+                held[key] = (assessment, evidence)  # type: ignore[index]
+            if assessment.submitted_at is not None:
+                unchanged += 1  # same score already submitted (checked above)
+                continue
+            ev = evidence.get(r.item.id)
+            if ev is None:
+                ev = ItemEvidence(assessment_id=assessment.id, item_id=r.item.id, notes="", star="", score=None)  # type: ignore[arg-type]
+                evidence[r.item.id] = ev  # type: ignore[index]
+            notes = ev.notes
+            if r.evidence and r.evidence not in notes:
+                notes = f"{notes.rstrip()}\n\n{r.evidence}" if notes.strip() else r.evidence
+            if ev.id is not None and ev.score is not None and float(ev.score) == r.score and notes == ev.notes:
+                unchanged += 1
+                continue
+            ev.notes, ev.score, ev.updated_at = notes, r.score, now
+            session.add(ev)
+            assessment.updated_at = now
+            session.add(assessment)
+            touched[key] = assessment  # type: ignore[index]
+        submitted = 0
+        if submit:
+            submitted = _submit_complete(session, campaign.id, held, now, actor)  # type: ignore[arg-type]
+        if touched or submitted:
+            record(
+                session, action="import", entity="paper-scores", campaign_id=campaign.id, actor=actor,
+                new=f"{len(rows) - unchanged} scores", reason=source,
+            )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return PaperImport(source=source, campaign_key=campaign.key, scores=len(rows), unchanged=unchanged, submitted=submitted)
+
+
+def _check_row(
+    cells: list[str],
+    header: list[str],
+    campaign_scale: list[dict[str, Any]],
+    by_ref: dict[str, Candidate],
+    by_ref_folded: dict[str, list[Candidate]],
+    items: dict[str, CampaignItem],
+    members: dict[str, PanelMember],
+    seen: dict[tuple[int, int, int], int],
+    line: int,
+) -> _Row | str:
+    """The row, resolved; or the reasons it is bad, joined with '; '."""
+    reasons: list[str] = []
+    if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+        reasons.append(f"{len(cells)} values but the header has {len(header)} columns")
+    value = {name: cells[i].strip() if i < len(cells) else None for i, name in enumerate(header)}
+    absent = [c for c in COLUMNS if value.get(c) is None]
+    if absent:
+        reasons.append(", ".join(f"missing column {c!r}" for c in absent))
+
+    candidate = item = member = None
+    ref = value.get("candidate_ref")
+    if ref == "":
+        reasons.append("no candidate_ref")
+    elif ref is not None:
+        candidate = by_ref.get(ref)
+        if candidate is None and len(by_ref_folded.get(ref.lower(), [])) == 1:
+            candidate = by_ref_folded[ref.lower()][0]
+        if candidate is None:
+            reasons.append(f"unknown candidate {ref!r}")
+    name = value.get("item")
+    if name == "":
+        reasons.append("no item")
+    elif name is not None:
+        item = items.get(name.lower())
+        if item is None:
+            reasons.append(f"unknown item {name!r}")
+    who = value.get("member")
+    if who == "":
+        reasons.append("no member")
+    elif who is not None:
+        member = members.get(who.lower())
+        if member is None:
+            reasons.append(f"unknown panel member {who!r}")
+    score: float | None = None
+    raw_score = value.get("score")
+    if raw_score == "":
+        reasons.append("no score")
+    elif raw_score is not None:
+        try:
+            score = scales.parse_score((item.scale if item else None) or campaign_scale, raw_score)
+        except ValidationError as exc:
+            reasons.append(str(exc))
+    if candidate is not None and item is not None and member is not None:
+        key = (candidate.id, item.id, member.id)
+        if key in seen:
+            reasons.append(f"duplicate of line {seen[key]} (same candidate, item and member)")
+        else:
+            seen[key] = line  # type: ignore[index]
+    if reasons:
+        return "; ".join(reasons)
+    assert candidate and item and member and score is not None
+    return _Row(line=line, candidate=candidate, item=item, member=member, score=score, evidence=value.get("evidence") or "")
+
+
+def _held(
+    session: Session, candidate_ids: set[int]
+) -> dict[tuple[int, int], tuple[Assessment | None, dict[int, ItemEvidence]]]:
+    """Assessments (and their evidence by item) already held for these candidates."""
+    out: dict[tuple[int, int], tuple[Assessment | None, dict[int, ItemEvidence]]] = {}
+    ids = sorted(candidate_ids)
+    by_id: dict[int, dict[int, ItemEvidence]] = {}
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        for a in session.exec(select(Assessment).where(col(Assessment.candidate_id).in_(chunk))).all():
+            out[(a.candidate_id, a.member_id)] = (a, by_id.setdefault(a.id, {}))  # type: ignore[arg-type]
+        for ev in session.exec(
+            select(ItemEvidence)
+            .join(Assessment, col(Assessment.id) == ItemEvidence.assessment_id)
+            .where(col(Assessment.candidate_id).in_(chunk))
+        ).all():
+            by_id.setdefault(ev.assessment_id, {})[ev.item_id] = ev
+    return out
+
+
+def _submit_complete(session: Session, campaign_id: int, held: dict, now, actor: str) -> int:
+    item_ids = set(session.exec(select(CampaignItem.id).where(CampaignItem.campaign_id == campaign_id)).all())
+    n = 0
+    for assessment, evidence in held.values():
+        if assessment is None or assessment.submitted_at is not None:
+            continue
+        if all(evidence.get(i) is not None and evidence[i].score is not None for i in item_ids):
+            assessment.submitted_at = now
+            assessment.updated_at = now
+            session.add(assessment)
+            record(
+                session, action="submit", entity="assessment", entity_id=assessment.id, campaign_id=campaign_id,
+                actor=actor, reason="paper scores",
+            )
+            n += 1
+    return n
+
+
+def _bad_rows(source: str, errors: list[tuple[int, str]]) -> str:
+    n = len(errors)
+    lines = [f"{source}: {n} bad row{'s' if n != 1 else ''}; nothing imported"]
+    lines += [f"line {line}: {reason}" for line, reason in errors]
+    return "\n".join(lines)

@@ -1,0 +1,182 @@
+"""Paper score sheets imported from CSV: every bad row reported by line, all-or-nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from db.campaigns import create_campaign, get_campaign
+from db.errors import NotFound, ValidationError
+from db.interview import EvidenceState, save_evidence, submit
+from db.models import Assessment, AuditEvent, CampaignItem, Candidate, ItemEvidence, PanelMember
+from db.paper_scores import import_paper_scores
+
+KEY = "paper-2026"
+SPEC: dict[str, Any] = {
+    "key": KEY,
+    "title": "Policy Adviser",
+    "grade": "SEO",
+    "framework": "success-profiles-behaviours",
+    "items": [
+        "Seeing the Big Picture",
+        "Working Together",
+        {"name": "Motivation", "kind": "strength"},
+        {"name": "Written exercise", "kind": "technical", "scale": "csc-a-e"},
+    ],
+    "pass_mark": {"default": 4, "Written exercise": "C"},
+    "panel": [{"name": "Sam Whitfield", "role": "chair"}, {"name": "Priya Raman"}, {"name": "Joe Lambert"}],
+    "candidates": [{"ref": f"C-{n:03}", "name": f"Person {n}"} for n in range(1, 5)],
+}
+HEADER = "candidate_ref,item,member,score,evidence\n"
+
+
+@pytest.fixture
+def campaign(session: Session):
+    campaign = create_campaign(session, SPEC)
+    # Joe has scored and submitted C-003 already (Motivation: 5); Priya has notes on C-001.
+    cands, members, items = _ids(session)
+    for name, item in items.items():
+        state = EvidenceState(notes="typed in", score=4 if name != "Motivation" else 5)
+        save_evidence(session, cands["C-003"], members["Joe Lambert"], item.id, state)  # type: ignore[arg-type]
+    submit(session, cands["C-003"], members["Joe Lambert"])
+    save_evidence(session, cands["C-001"], members["Priya Raman"], items["Working Together"].id,  # type: ignore[arg-type]
+                  EvidenceState(notes="Priya's own notes", star="ST"))
+    return campaign
+
+
+def _ids(session: Session):
+    c = get_campaign(session, KEY)
+    cands = dict(session.exec(select(Candidate.ref, Candidate.id).where(Candidate.campaign_id == c.id)).all())
+    members = dict(session.exec(select(PanelMember.name, PanelMember.id).where(PanelMember.campaign_id == c.id)).all())
+    items = {i.name: i for i in session.exec(select(CampaignItem).where(CampaignItem.campaign_id == c.id)).all()}
+    return cands, members, items
+
+
+def evidence(session: Session) -> dict:
+    rows = session.exec(
+        select(Candidate.ref, PanelMember.name, CampaignItem.name, ItemEvidence.score, ItemEvidence.notes,
+               ItemEvidence.star, ItemEvidence.updated_at, Assessment.submitted_at)
+        .join(Assessment, col(Assessment.id) == ItemEvidence.assessment_id)
+        .join(Candidate, col(Candidate.id) == Assessment.candidate_id)
+        .join(PanelMember, col(PanelMember.id) == Assessment.member_id)
+        .join(CampaignItem, col(CampaignItem.id) == ItemEvidence.item_id)
+    ).all()
+    return {(r[0], r[1], r[2]): tuple(r[3:]) for r in rows}
+
+
+def state(session: Session) -> tuple:
+    n = tuple(session.exec(select(func.count()).select_from(m)).one() for m in (Assessment, ItemEvidence, AuditEvent))
+    return n, evidence(session)
+
+
+def test_good_csv_imports_scores_labels_and_evidence(session, campaign):
+    csv = HEADER + (
+        "C-001,Working Together,Priya Raman,5,Built a cross-team rota\n"
+        "C-001,written EXERCISE,priya raman,B/C,\"Clear, well argued\nsecond line\"\n"
+        "C-002,Motivation,Sam Whitfield,6,\n"
+        "C-003,Motivation,Joe Lambert,5,already submitted with the same score\n"
+    )
+    result = import_paper_scores(session, KEY, csv, source="sheet.csv")
+    assert result.summary == "imported 4 scores (1 already held)"
+    held = evidence(session)
+    score, notes, star, *_ = held[("C-001", "Priya Raman", "Working Together")]
+    assert (score, notes, star) == (5.0, "Priya's own notes\n\nBuilt a cross-team rota", "ST")
+    assert held[("C-001", "Priya Raman", "Written exercise")][:2] == (4.0, "Clear, well argued\nsecond line")
+    assert held[("C-002", "Sam Whitfield", "Motivation")][:2] == (6.0, "")
+    assert held[("C-003", "Joe Lambert", "Motivation")][:2] == (5.0, "typed in")
+    audit = session.exec(select(AuditEvent).where(AuditEvent.entity == "paper-scores")).all()
+    assert [(a.action, a.reason) for a in audit] == [("import", "sheet.csv")]
+    # The same sheet again changes nothing.
+    before = state(session)
+    again = import_paper_scores(session, KEY, csv.encode("utf-8-sig"), source="sheet.csv")
+    assert again.summary == "imported 4 scores (4 already held)"
+    assert state(session) == before
+
+
+def test_submit_marks_complete_assessments_submitted(session, campaign):
+    rows = [f"C-004,{item},Sam Whitfield,{score}," for item, score in
+            (("Seeing the Big Picture", 4), ("Working Together", 5), ("Motivation", 3), ("Written exercise", "A"))]
+    rows.append("C-002,Motivation,Sam Whitfield,4,")
+    result = import_paper_scores(session, KEY, HEADER + "\n".join(rows) + "\n", submit=True)
+    assert result.submitted == 1
+    held = evidence(session)
+    assert held[("C-004", "Sam Whitfield", "Written exercise")][0] == 6.0
+    assert held[("C-004", "Sam Whitfield", "Motivation")][-1] is not None
+    assert held[("C-002", "Sam Whitfield", "Motivation")][-1] is None
+
+
+def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(session, campaign):
+    csv = HEADER + (
+        "C-001,Working Together,Priya Raman,5,fine\n"  # 2 good
+        "C-999,Working Together,Priya Raman,5,x\n"  # 3
+        "C-001,Astrology,Priya Raman,5,x\n"  # 4
+        "C-001,Motivation,Nobody Known,5,x\n"  # 5
+        "C-001,Motivation,Priya Raman,9,x\n"  # 6
+        "C-001,Seeing the Big Picture,Priya Raman,lots,x\n"  # 7
+        "C-001,working together,PRIYA RAMAN,4,again\n"  # 8
+        "C-002,Motivation,Priya Raman\n"  # 9
+        "\n"  # 10 (blank, skipped)
+        '"C-002","Written exercise","Priya Raman","B/C","multi\nline"\n'  # 11-12 good
+        "C-003,Motivation,Joe Lambert,3,x\n"  # 13
+        "C-002,Motivation,Joe Lambert,,x\n"  # 14
+        "C-002,Written exercise,Joe Lambert,4.5,x\n"  # 15
+        ",,,,\n"  # 16 (blank cells, skipped)
+        "C-004,Motivation,Joe Lambert,4,x,extra\n"  # 17
+    )
+    before = state(session)
+    with pytest.raises(ValidationError) as exc:
+        import_paper_scores(session, KEY, csv, source="bad.csv")
+    lines = str(exc.value).splitlines()
+    assert lines[0] == "bad.csv: 11 bad rows; nothing imported"
+    assert lines[1:] == [
+        "line 3: unknown candidate 'C-999'",
+        "line 4: unknown item 'Astrology'",
+        "line 5: unknown panel member 'Nobody Known'",
+        "line 6: score 9 is not on the scale (1, 2, 3, 4, 5, 6, 7)",
+        "line 7: score 'lots' is not on the scale (1, 2, 3, 4, 5, 6, 7)",
+        "line 8: duplicate of line 2 (same candidate, item and member)",
+        "line 9: missing column 'score', missing column 'evidence'",
+        "line 13: Joe Lambert has already submitted C-003 with score 5 for Motivation",
+        "line 14: no score",
+        "line 15: score 4.5 is not on the scale (E, D, C, B/C, B, A)",
+        "line 17: 6 values but the header has 5 columns",
+    ]
+    assert state(session) == before
+
+
+def test_several_problems_on_one_row_are_all_named(session, campaign):
+    with pytest.raises(ValidationError) as exc:
+        import_paper_scores(session, KEY, HEADER + "X,Y,Z,,\n", source="s.csv")
+    assert str(exc.value).splitlines()[1] == "line 2: unknown candidate 'X'; unknown item 'Y'; unknown panel member 'Z'; no score"
+
+
+def test_header_is_required(session, campaign):
+    before = state(session)
+    with pytest.raises(ValidationError) as exc:
+        import_paper_scores(session, KEY, "C-001,Motivation,Sam Whitfield,4,x\n", source="s.csv")
+    assert str(exc.value).splitlines() == [
+        "s.csv: 1 bad row; nothing imported",
+        "line 1: missing column 'candidate_ref', missing column 'item', missing column 'member', missing column 'score', "
+        "missing column 'evidence' (the header needs candidate_ref,item,member,score,evidence)",
+    ]
+    with pytest.raises(ValidationError, match="line 1: missing column 'evidence'"):
+        import_paper_scores(session, KEY, "candidate_ref,item,member,score\nC-001,Motivation,Sam Whitfield,4\n")
+    with pytest.raises(ValidationError, match="line 1: no header"):
+        import_paper_scores(session, KEY, "\n\n")
+    assert state(session) == before
+
+
+def test_columns_in_any_order_extra_columns_ignored(session, campaign):
+    csv = "Score,Member,Candidate_Ref,Notes to self,Item,Evidence\n4,Sam Whitfield,C-004,ignore me,Motivation,ok\n"
+    assert import_paper_scores(session, KEY, csv).scores == 1
+    assert evidence(session)[("C-004", "Sam Whitfield", "Motivation")][:2] == (4.0, "ok")
+
+
+def test_not_utf8_and_unknown_campaign(session, campaign):
+    with pytest.raises(ValidationError, match=r"^s\.csv: not UTF-8 text"):
+        import_paper_scores(session, KEY, (HEADER + "C-001,Motivation,Sam Whitfield,4,caf\xe9\n").encode("latin-1"), source="s.csv")
+    with pytest.raises(NotFound):
+        import_paper_scores(session, "no-such-campaign", HEADER)

@@ -1,0 +1,51 @@
+"""SVG snapshots of the main screens (pytest --snapshot-update after an intended change)."""
+
+from __future__ import annotations
+
+from textual.widgets import TextArea
+
+
+async def _no_blink(pilot) -> None:
+    for area in pilot.app.screen.query(TextArea):
+        area.cursor_blink = False
+    await pilot.pause()
+
+
+async def _open_third_candidate(pilot) -> None:
+    await pilot.press("down", "down", "enter")
+    await pilot.pause()
+    await _no_blink(pilot)
+
+
+def test_campaign_candidates(snap_compare, make_demo_app):
+    assert snap_compare(make_demo_app(), terminal_size=(100, 24))
+
+
+def test_campaigns_list(snap_compare, make_demo_app):
+    assert snap_compare(make_demo_app(), press=["q"], terminal_size=(100, 24))
+
+
+def test_interview_80x24(snap_compare, make_demo_app):
+    assert snap_compare(make_demo_app(), run_before=_open_third_candidate, terminal_size=(80, 24))
+
+
+def test_interview_160x48(snap_compare, make_demo_app):
+    assert snap_compare(make_demo_app(), run_before=_open_third_candidate, terminal_size=(160, 48))
+
+
+def test_interview_submitted_with_scores(snap_compare, make_demo_app):
+    async def open_first(pilot):
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("escape")
+        await _no_blink(pilot)
+
+    assert snap_compare(make_demo_app(), run_before=open_first, terminal_size=(120, 36))
+
+
+def test_framework_browser_80x24(snap_compare, make_demo_app):
+    assert snap_compare(make_demo_app(), press=["f", "down", "right_square_bracket"], terminal_size=(80, 24))
+
+
+def test_framework_browser_behaviours_160x48(snap_compare, make_demo_app):
+    assert snap_compare(make_demo_app(), press=["f", "f", "4"], terminal_size=(160, 48))
