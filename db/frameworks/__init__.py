@@ -7,6 +7,7 @@ The bundled data files in ``data/`` are extracted from the source documents by
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -22,6 +23,9 @@ LEVELS = tuple(range(1, 7))
 KINDS = {"competencies": ("effective", "ineffective"), "behaviours": ("examples",)}
 # "examples" in the file shape is stored as indicator kind "example".
 STORED_KIND = {"effective": "effective", "ineffective": "ineffective", "examples": "example"}
+FILE_FIELDS = ("key", "name", "kind", "levels", "elements")
+ELEMENT_FIELDS = ("name", "cluster", "definition", "levels")
+KEY_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 
 def read_data(name: str) -> Any:
@@ -68,19 +72,41 @@ def validate_framework(data: Any) -> None:
     for field in ("name", "kind", "elements"):
         if field not in data:
             raise ValidationError(f"framework is missing '{field}'")
+    unknown = [f for f in data if f not in FILE_FIELDS]
+    if unknown:
+        raise ValidationError(f"framework: unknown field {unknown[0]!r} (known: {', '.join(FILE_FIELDS)})")
+    if not isinstance(data["name"], str) or not data["name"].strip():
+        raise ValidationError("framework 'name' must be a non-empty text")
+    if "key" in data and (not isinstance(data["key"], str) or not KEY_RE.fullmatch(data["key"])):
+        raise ValidationError(f"framework key {data['key']!r} must be lower-case letters, digits and hyphens (at most 80)")
     kind = data["kind"]
     if kind not in KINDS:
         raise ValidationError(f"framework kind must be 'competencies' or 'behaviours', not {kind!r}")
+    level_names = data.get("levels")
+    if level_names is not None:
+        if not isinstance(level_names, dict):
+            raise ValidationError("framework 'levels' must be a table of level names by level number 1-6")
+        for lv, text in level_names.items():
+            if not str(lv).isdigit() or int(lv) not in LEVELS:
+                raise ValidationError(f"framework levels: level {lv!r} is not 1-6")
+            if not isinstance(text, str):
+                raise ValidationError(f"framework levels: the name of level {lv} must be a text")
     if not isinstance(data["elements"], list) or not data["elements"]:
         raise ValidationError("framework has no elements")
     names: set[str] = set()
     for n, el in enumerate(data["elements"], 1):
-        if not isinstance(el, dict) or not str(el.get("name") or "").strip():
+        if not isinstance(el, dict) or not isinstance(el.get("name"), str) or not el["name"].strip():
             raise ValidationError(f"element {n} has no name")
         name = el["name"]
-        if name in names:
+        unknown = [f for f in el if f not in ELEMENT_FIELDS]
+        if unknown:
+            raise ValidationError(f"element {name!r}: unknown field {unknown[0]!r} (known: {', '.join(ELEMENT_FIELDS)})")
+        for field in ("cluster", "definition"):
+            if el.get(field) is not None and not isinstance(el[field], str):
+                raise ValidationError(f"element {name!r}: {field} must be a text")
+        if name.strip().lower() in names:
             raise ValidationError(f"element {name!r} appears twice")
-        names.add(name)
+        names.add(name.strip().lower())
         levels = el.get("levels")
         if not isinstance(levels, dict) or not levels:
             raise ValidationError(f"element {name!r} has no levels")
@@ -207,10 +233,16 @@ def import_framework(session: Session, data: dict[str, Any], key: str | None = N
     """Add a department's own framework; all-or-nothing."""
     validate_framework(data)
     key = key or data.get("key") or _slug(data["name"])
+    if not KEY_RE.fullmatch(key):
+        raise ValidationError(f"framework key {key!r} must be lower-case letters, digits and hyphens (at most 80)")
     if session.exec(select(Framework.id).where(Framework.key == key)).first() is not None:
         raise ValidationError(f"a framework with key {key!r} already exists")
-    fw = _store_framework(session, {**data, "key": key}, bundled=False)
-    session.commit()
+    try:
+        fw = _store_framework(session, {**data, "key": key}, bundled=False)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
     return fw
 
 
