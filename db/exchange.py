@@ -1067,3 +1067,16 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, KeyError):
         return f"missing {exc.args[0]!r}"
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def import_any(session: Session, data: bytes, *, source: str, actor: str = "") -> str:
+    """Import a panel pack or a return, whichever the file is; return the one-line summary."""
+    fmt = None
+    try:
+        doc = json.loads(data.decode("utf-8"))
+        fmt = doc.get("format") if isinstance(doc, dict) else None
+    except (ValueError, UnicodeDecodeError):
+        pass  # read_envelope (via the importers) names the problem
+    if fmt == FORMAT_RETURN:
+        return import_return(session, data, source=source, actor=actor).summary
+    return import_pack(session, data, source=source, actor=actor).summary

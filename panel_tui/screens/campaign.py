@@ -21,6 +21,11 @@ class CampaignScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "interview", "Interview", tooltip="Open the interview screen for this candidate"),
         Binding("w", "who_am_i", "Switch panellist", tooltip="Choose which panel member is using this laptop"),
+        Binding("c", "consolidate", "Consolidate", tooltip="The chair's grid: panel scores side by side, consensus"),
+        Binding("o", "outcomes", "Outcomes", tooltip="Merit list, reserve list, panel agreement, reports"),
+        Binding("a", "add_candidate", "Add candidate"),
+        Binding("e", "edit_candidate", "Edit candidate"),
+        Binding("x", "exchange", "Packs & returns", tooltip="Export or import panel packs and returns (offline exchange)"),
         Binding("f", "app.frameworks", "Frameworks"),
         Binding("q,escape", "app.pop_screen", "Campaigns"),
     ]
@@ -109,9 +114,9 @@ class CampaignScreen(Screen[None]):
         self._open(int(event.row_key.value or 0))
 
     def action_interview(self) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count:
-            self._open(int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0))
+        candidate_id = self._highlighted_candidate()
+        if candidate_id is not None:
+            self._open(candidate_id)
 
     def _open(self, candidate_id: int) -> None:
         if self.member_id is None:
@@ -122,6 +127,41 @@ class CampaignScreen(Screen[None]):
 
         self.app.push_screen(InterviewScreen(self.database, candidate_id, self.member_id))
 
+    def _highlighted_candidate(self) -> int | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0)
+
+    def action_consolidate(self) -> None:
+        from panel_tui.screens.consolidation import ConsolidationScreen
+
+        self.app.push_screen(ConsolidationScreen(self.database, self.campaign_id, self.member_id))
+
+    def action_outcomes(self) -> None:
+        from panel_tui.screens.outcomes import OutcomesScreen
+
+        self.app.push_screen(OutcomesScreen(self.database, self.campaign_id, self.member_id))
+
+    def action_add_candidate(self) -> None:
+        from panel_tui.screens.candidate_form import CandidateForm
+
+        self.app.push_screen(CandidateForm(self.database, self.campaign_id, None), lambda changed: changed and self.reload())
+
+    def action_edit_candidate(self) -> None:
+        from panel_tui.screens.candidate_form import CandidateForm
+
+        candidate_id = self._highlighted_candidate()
+        if candidate_id is not None:
+            self.app.push_screen(
+                CandidateForm(self.database, self.campaign_id, candidate_id), lambda changed: changed and self.reload()
+            )
+
+    def action_exchange(self) -> None:
+        from panel_tui.screens.exchange import ExchangeScreen
+
+        self.app.push_screen(ExchangeScreen(self.database, self.campaign_id, self.member_id), lambda _: self.reload())
+
     def palette_commands(self):
         with self.database.session() as session:
             rows = interview_service.candidate_rows(session, self.campaign_id, self.member_id)
@@ -129,3 +169,7 @@ class CampaignScreen(Screen[None]):
             label = r.ref if self.campaign.anonymised else f"{r.name} ({r.ref})"
             yield (f"Interview: {label}", f"Open the interview screen ({r.state})", lambda cid=r.id: self._open(cid))
         yield ("Switch panellist", "Choose who is using this laptop", self.action_who_am_i)
+        yield ("Consolidate scores", "The chair's grid of panel scores and consensus", self.action_consolidate)
+        yield ("Outcomes and merit list", "Merit order, reserve list, reports", self.action_outcomes)
+        yield ("Add a candidate", "Candidate details and adjustments", self.action_add_candidate)
+        yield ("Panel packs and returns", "Offline exchange between laptops", self.action_exchange)

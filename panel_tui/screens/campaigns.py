@@ -14,6 +14,7 @@ from db.campaigns import list_campaigns
 class CampaignsScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "open_campaign", "Open", show=True),
+        Binding("n", "new_campaign", "New campaign", tooltip="Set up a campaign from a role template or from blank"),
         Binding("f", "app.frameworks", "Frameworks"),
     ]
 
@@ -57,6 +58,19 @@ class CampaignsScreen(Screen[None]):
         table = self.query_one(DataTable)
         if table.row_count:
             self._open(int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0))
+
+    def action_new_campaign(self) -> None:
+        from panel_tui.screens.setup import SetupScreen
+
+        def created(campaign_id: int | None) -> None:
+            self.reload()
+            if campaign_id is not None:
+                self._open(campaign_id)
+
+        self.app.push_screen(SetupScreen(self.database), created)
+
+    def palette_commands(self):
+        yield ("New campaign", "Set up a campaign from a role template or from blank", self.action_new_campaign)
 
     def _open(self, campaign_id: int) -> None:
         from panel_tui.screens.campaign import CampaignScreen
