@@ -813,7 +813,8 @@ def import_return(
             submitted = a.submitted_at
         if changed or submitted != held_submitted:
             changed_assessments.append(
-                {"id": aid, "submitted_at": submitted, "updated_at": max(held_updated, a.updated_at)}
+                # Now, not the file's time: the merit-list cache watches Assessment.updated_at for changes.
+                {"id": aid, "submitted_at": submitted, "updated_at": max(held_updated, a.updated_at, utcnow())}
             )
             touched += 1
     if conflicts:

@@ -1,5 +1,83 @@
-"""Placeholder: registered by its owner."""
+"""`panel-tui results merit | record | feedback`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from panel_tui.commands import open_db
 
 
-def register(sub) -> None:
-    return None
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("results", help="merit list, assessment records and feedback")
+    rsub = p.add_subparsers(dest="results_command", required=True, metavar="{merit,record,feedback}")
+
+    merit = rsub.add_parser("merit", help="print the merit list, or write it as CSV")
+    merit.add_argument("campaign", help="campaign key (see 'panel-tui campaign list')")
+    merit.add_argument("--csv", type=Path, metavar="FILE", help="write CSV to FILE ('-' for standard output)")
+    merit.set_defaults(handler=merit_cmd)
+
+    rec = rsub.add_parser("record", help="write a candidate's assessment record as Markdown or PDF")
+    rec.add_argument("campaign", help="campaign key")
+    rec.add_argument("candidate", metavar="CANDIDATE_REF", help="candidate reference, e.g. HRBP-001")
+    fmt = rec.add_mutually_exclusive_group(required=True)
+    fmt.add_argument("--md", type=Path, metavar="FILE", help="write Markdown to FILE ('-' for standard output)")
+    fmt.add_argument("--pdf", type=Path, metavar="FILE", help="write PDF to FILE")
+    rec.set_defaults(handler=record_cmd)
+
+    fb = rsub.add_parser("feedback", help="print a candidate's feedback (the saved text, else a draft)")
+    fb.add_argument("campaign", help="campaign key")
+    fb.add_argument("candidate", metavar="CANDIDATE_REF", help="candidate reference")
+    fb.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    fb.set_defaults(handler=feedback_cmd)
+
+
+def _write(path: Path | None, text: str) -> None:
+    from db.errors import ValidationError
+
+    if path is None or str(path) == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        path.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise ValidationError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def merit_cmd(args: argparse.Namespace) -> int:
+    from db.campaigns import get_campaign
+    from db.reports import merit_list_csv, merit_list_text
+
+    with open_db(args).session() as session:
+        campaign = get_campaign(session, args.campaign)
+        if args.csv is not None:
+            _write(args.csv, merit_list_csv(session, campaign.id))  # type: ignore[arg-type]
+        else:
+            _write(None, merit_list_text(session, campaign.id))  # type: ignore[arg-type]
+    return 0
+
+
+def record_cmd(args: argparse.Namespace) -> int:
+    from db.campaigns import get_campaign
+    from db.reports import assessment_record_markdown, assessment_record_pdf, candidate_by_ref
+
+    with open_db(args).session() as session:
+        campaign = get_campaign(session, args.campaign)
+        candidate = candidate_by_ref(session, campaign.id, args.candidate)  # type: ignore[arg-type]
+        if args.pdf is not None:
+            assessment_record_pdf(session, candidate.id, args.pdf)  # type: ignore[arg-type]
+        else:
+            _write(args.md, assessment_record_markdown(session, candidate.id))  # type: ignore[arg-type]
+    return 0
+
+
+def feedback_cmd(args: argparse.Namespace) -> int:
+    from db.campaigns import get_campaign
+    from db.reports import candidate_by_ref, feedback_text
+
+    with open_db(args).session() as session:
+        campaign = get_campaign(session, args.campaign)
+        candidate = candidate_by_ref(session, campaign.id, args.candidate)  # type: ignore[arg-type]
+        _write(args.out, feedback_text(session, candidate.id))  # type: ignore[arg-type]
+    return 0
