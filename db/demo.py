@@ -65,6 +65,8 @@ NOTES = [
     "A: Held face-to-face briefings, wrote plain-English FAQs, met union reps first.\nR: No grievances; 90% attendance at briefings.",
     "S: Director wanted to cut the L&D budget by half.\nT: Keep the mandatory training programme.\n"
     "A: Met weekly, brought workforce data, offered a phased plan.\nR: Budget cut by 20% instead; programme kept.",
+    "S: New HR system rolled out to 3,000 staff.\nT: Keep casework moving during the switch.\n"
+    "A: Ran a daily stand-up, set up a triage inbox, coached two team leaders.\nR: No missed deadlines; result less clear.",
 ]
 
 
@@ -105,6 +107,7 @@ def ensure_demo(session: Session, today: date | None = None) -> Campaign:
     candidates = {c.ref: c for c in session.exec(select(Candidate).where(Candidate.campaign_id == campaign.id)).all()}
     for (ref, member_name), scores in SCORES.items():
         cand, member = candidates[ref], members[member_name]
+        offset = [name for name, _ in PANEL].index(member_name)
         for n, (item, score) in enumerate(zip(items, scores)):
             if score is None:
                 continue
@@ -114,7 +117,7 @@ def ensure_demo(session: Session, today: date | None = None) -> Campaign:
                 effective = [i for i in shown if i.kind == "effective"]
                 if effective:
                     tags[effective[0].id] = "seen"
-            state = EvidenceState(notes=NOTES[n % len(NOTES)], star="STAR" if score >= 4 else "SA", score=score, tags=tags)
+            state = EvidenceState(notes=NOTES[(n + offset) % len(NOTES)], star="STAR" if score >= 4 else "SA", score=score, tags=tags)
             save_evidence(session, cand.id, member.id, item.id, state)  # type: ignore[arg-type]
         if all(s is not None for s in scores):
             submit(session, cand.id, member.id)  # type: ignore[arg-type]

@@ -49,3 +49,25 @@ def test_framework_browser_80x24(snap_compare, make_demo_app):
 
 def test_framework_browser_behaviours_160x48(snap_compare, make_demo_app):
     assert snap_compare(make_demo_app(), press=["f", "f", "4"], terminal_size=(160, 48))
+
+
+async def _open_grid(pilot) -> None:
+    await pilot.press("c")
+    for _ in range(30):
+        await pilot.pause(0.05)
+        if pilot.app.screen.query("ScoreGrid") and pilot.app.screen.query_one("ScoreGrid").row_count:
+            break
+    await pilot.press("d")
+
+
+def test_consolidation_grid(snap_compare, make_demo_app):
+    assert snap_compare(make_demo_app(), run_before=_open_grid, terminal_size=(140, 24))
+
+
+def test_consensus_dialog(snap_compare, make_demo_app):
+    async def open_dialog(pilot):
+        await _open_grid(pilot)
+        await pilot.press("enter")
+        await _no_blink(pilot)
+
+    assert snap_compare(make_demo_app(), run_before=open_dialog, terminal_size=(140, 40))

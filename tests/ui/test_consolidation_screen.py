@@ -1,0 +1,82 @@
+"""The chair's consolidation screen: the grid, divergence, independence, and recording consensus by keys."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from db.models import AuditEvent, Consensus
+from panel_tui.screens.consolidation import ConsolidationScreen
+from panel_tui.widgets.score_grid import ScoreGrid
+
+
+async def open_grid(pilot) -> ScoreGrid:
+    await pilot.pause()
+    await pilot.press("c")
+    for _ in range(30):
+        await pilot.pause(0.05)
+        grid = pilot.app.screen.query_one(ScoreGrid)
+        if grid.row_count:
+            return grid
+    raise AssertionError("the grid never loaded")
+
+
+def _cell_text(grid: ScoreGrid, row: int, column: int) -> str:
+    return str(grid.get_cell_at((row, column)))
+
+
+async def test_grid_shows_members_scores_and_hides_unsubmitted_candidates(make_demo_app):
+    app = make_demo_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        grid = await open_grid(pilot)
+        assert isinstance(app.screen, ConsolidationScreen)
+        # HRBP-001, Leading and Communicating: Sam 5, Priya 5, Joe 6 (everyone submitted).
+        assert _cell_text(grid, 0, 1).startswith("5 5 6")
+        assert "~5.3" in _cell_text(grid, 0, 1)
+        # HRBP-003: Sam (the viewer) has not submitted, so Priya's scores are withheld from him.
+        assert "(hidden)" in _cell_text(grid, 2, 1)
+        assert "5" not in _cell_text(grid, 2, 1).split("(hidden)")[0]
+
+
+async def test_next_divergent_jumps_to_the_spread(make_demo_app):
+    app = make_demo_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        grid = await open_grid(pilot)
+        await pilot.press("d")
+        # HRBP-002, Leading and Communicating: 4, 4, 2 -- a spread of 2 meets the threshold.
+        assert tuple(grid.cursor_coordinate) == (1, 1)
+        assert grid.get_cell_at((1, 1)).spans[0].style == "bold red"
+
+
+async def test_record_consensus_by_keys(make_demo_app, reader):
+    app = make_demo_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        grid = await open_grid(pilot)
+        grid.move_cursor(row=0, column=1)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConsensusDialog"
+        await pilot.press("9", "ctrl+s")  # off the scale: refused, stays open
+        await pilot.pause()
+        assert "not on the scale" in str(app.screen.query_one("#consensus-error").render())
+        await pilot.press("backspace", "5", "tab", *"Clear, well-structured evidence of engaging staff.", "ctrl+s")
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, ConsolidationScreen)
+        await pilot.pause(0.5)
+        assert "=5" in _cell_text(app.screen.query_one(ScoreGrid), 0, 1)
+    with Session(reader.engine) as s:
+        rows = s.exec(select(Consensus)).all()
+        audit = s.exec(select(AuditEvent).where(AuditEvent.entity == "consensus")).all()
+    assert [(r.score, r.rationale) for r in rows] == [(5.0, "Clear, well-structured evidence of engaging staff.")]
+    assert len(audit) == 1 and audit[0].actor == "Sam Whitfield"
+
+
+async def test_consensus_waits_for_every_submission(make_demo_app):
+    app = make_demo_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        grid = await open_grid(pilot)
+        grid.move_cursor(row=2, column=1)  # HRBP-003: nobody has submitted
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("5", "tab", *"x", "ctrl+s")
+        await pilot.pause()
+        assert "still to submit" in str(app.screen.query_one("#consensus-error").render())
