@@ -102,14 +102,18 @@ def _result_text(row: MeritRow) -> str:
     return text + (" - provisional" if row.provisional else "")
 
 
-def _audit_history(session: Session, candidate_id: int) -> list[AuditEvent]:
+def audit_history(session: Session, candidate_id: int) -> list[AuditEvent]:
+    """Every audited change about one candidate: their details, assessments, evidence, consensus, outcome."""
     assessment_ids = list(session.exec(select(Assessment.id).where(Assessment.candidate_id == candidate_id)).all())
     evidence_ids = list(session.exec(
         select(ItemEvidence.id).where(col(ItemEvidence.assessment_id).in_(assessment_ids))
     ).all()) if assessment_ids else []
     consensus_ids = list(session.exec(select(Consensus.id).where(Consensus.candidate_id == candidate_id)).all())
     outcome_ids = list(session.exec(select(Outcome.id).where(Outcome.candidate_id == candidate_id)).all())
-    conditions = [(AuditEvent.entity == "candidate") & (AuditEvent.entity_id == candidate_id)]
+    conditions = [
+        ((AuditEvent.entity == "candidate") | col(AuditEvent.entity).startswith("candidate."))
+        & (AuditEvent.entity_id == candidate_id)
+    ]
     if assessment_ids:
         conditions.append((AuditEvent.entity == "assessment") & col(AuditEvent.entity_id).in_(assessment_ids))
     if evidence_ids:
@@ -208,7 +212,7 @@ def assessment_record_markdown(session: Session, candidate_id: int) -> str:
 
     out.append("## Audit history")
     out.append("")
-    events = _audit_history(session, candidate_id)
+    events = audit_history(session, candidate_id)
     if not events:
         out.append("_No changes recorded._")
     else:
@@ -432,3 +436,61 @@ def feedback_text(session: Session, candidate_id: int) -> str:
     """The feedback to send: the saved text if any, else the draft."""
     saved = session.exec(select(Outcome.feedback).where(Outcome.candidate_id == candidate_id)).first()
     return saved if saved and saved.strip() else feedback_draft(session, candidate_id)
+
+
+# --- results export ---------------------------------------------------------------
+
+
+def results_document(session: Session, campaign_id: int) -> dict:
+    """The campaign's results in the documented export shape (every member's scores, consensus, rank)."""
+    from db.campaigns import get_campaign
+    from db.consolidation import load_grid
+    from db.outcomes import merit_list
+
+    campaign = get_campaign(session, campaign_id)
+    grid = load_grid(session, campaign_id, None)
+    merit = {r.candidate_id: r for r in merit_list(session, campaign_id).rows}
+    members = {m.id: m.name for m in grid.members}
+    candidates = []
+    for row in grid.rows:
+        m = merit[row.candidate_id]
+        candidates.append({
+            "ref": row.ref,
+            "items": {
+                item.name: {
+                    "scores": {members[mid]: score for mid, score in cell.scores.items()},
+                    "consensus": cell.consensus,
+                }
+                for item, cell in zip(grid.items, row.cells)
+            },
+            "total": row.total,
+            "provisional": row.provisional,
+            "passed": row.passed,
+            "rank": m.rank,
+            "reserve_until": m.reserve_expiry.isoformat() if m.status == "reserve" and m.reserve_expiry else None,
+        })
+    return {"campaign": campaign.key, "candidates": candidates}
+
+
+def results_csv(session: Session, campaign_id: int) -> str:
+    """The same results flattened: one row per candidate x item x member (consensus as member "consensus")."""
+    import csv
+    import io
+
+    doc = results_document(session, campaign_id)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["candidate_ref", "item", "member", "score", "total", "provisional", "passed", "rank", "reserve_until"])
+    for c in doc["candidates"]:
+        passed = "" if c["passed"] is None else str(c["passed"]).lower()
+        tail = [_num(c["total"]), str(c["provisional"]).lower(), passed, c["rank"] or "", c["reserve_until"] or ""]
+        for item, body in c["items"].items():
+            for member, score in body["scores"].items():
+                writer.writerow([_safe(c["ref"]), _safe(item), _safe(member), _num(score), *tail])
+            if body["consensus"] is not None:
+                writer.writerow([_safe(c["ref"]), _safe(item), "consensus", _num(body["consensus"]), *tail])
+    return out.getvalue()
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"

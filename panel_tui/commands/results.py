@@ -1,4 +1,4 @@
-"""`panel-tui results merit | record | feedback`."""
+"""`panel-tui results export | merit | record | feedback`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,13 @@ from panel_tui.commands import open_db
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("results", help="merit list, assessment records and feedback")
-    rsub = p.add_subparsers(dest="results_command", required=True, metavar="{merit,record,feedback}")
+    rsub = p.add_subparsers(dest="results_command", required=True, metavar="{export,merit,record,feedback}")
+
+    export = rsub.add_parser("export", help="every candidate's scores, consensus, total, rank and reserve date")
+    export.add_argument("campaign", help="campaign key (see 'panel-tui campaign list')")
+    export.add_argument("--format", choices=["json", "csv"], default="json")
+    export.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    export.set_defaults(handler=export_cmd)
 
     merit = rsub.add_parser("merit", help="print the merit list, or write it as CSV")
     merit.add_argument("campaign", help="campaign key (see 'panel-tui campaign list')")
@@ -31,6 +37,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     fb.add_argument("candidate", metavar="CANDIDATE_REF", help="candidate reference")
     fb.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     fb.set_defaults(handler=feedback_cmd)
+
+
+def export_cmd(args: argparse.Namespace) -> int:
+    import json
+
+    from db.campaigns import get_campaign
+    from db.reports import results_csv, results_document
+
+    with open_db(args).session() as session:
+        campaign_id = get_campaign(session, args.campaign).id
+        if args.format == "json":
+            text = json.dumps(results_document(session, campaign_id), indent=2, ensure_ascii=False) + "\n"
+        else:
+            text = results_csv(session, campaign_id)
+    _write(args.out, text)
+    return 0
 
 
 def _write(path: Path | None, text: str) -> None:

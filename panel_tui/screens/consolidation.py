@@ -19,6 +19,7 @@ class ConsolidationScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "consensus", "Evidence & consensus", tooltip="Each member's evidence side by side; record the agreed score"),
         Binding("d", "next_divergent", "Next divergent", tooltip="Jump to the next item whose scores differ by the threshold or more"),
+        Binding("h", "history", "Audit history", tooltip="Every recorded change for this candidate"),
         Binding("o", "outcomes", "Outcomes"),
         Binding("r", "reload", "Reload"),
         Binding("q,escape", "app.pop_screen", "Back"),
@@ -80,6 +81,15 @@ class ConsolidationScreen(Screen[None]):
             ConsensusDialog(self.database, *selected, self.member_id, actor),
             lambda recorded: recorded and self.action_reload(),
         )
+
+    def action_history(self) -> None:
+        grid = self.query_one(ScoreGrid)
+        if grid.grid is None or not grid.grid.rows:
+            return
+        from panel_tui.screens.audit_history import AuditHistory
+
+        row = grid.grid.rows[grid.cursor_coordinate.row]
+        self.app.push_screen(AuditHistory(self.database, row.candidate_id, row.label))
 
     def action_next_divergent(self) -> None:
         if not self.query_one(ScoreGrid).next_divergent():

@@ -80,3 +80,20 @@ async def test_consensus_waits_for_every_submission(make_demo_app):
         await pilot.press("5", "tab", *"x", "ctrl+s")
         await pilot.pause()
         assert "still to submit" in str(app.screen.query_one("#consensus-error").render())
+
+
+async def test_audit_history_shows_the_consensus_change(make_demo_app):
+    app = make_demo_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        grid = await open_grid(pilot)
+        grid.move_cursor(row=0, column=1)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("5", "tab", *"Agreed after discussion.", "ctrl+s")
+        await pilot.pause(0.5)
+        await pilot.press("h")
+        await pilot.pause()
+        table = app.screen.query_one("#audit")
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert any("record consensus" in r[2] and r[4].startswith("5") and r[1] == "Sam Whitfield" for r in rows)
+        assert any("submit assessment" in r[2] for r in rows)
