@@ -483,14 +483,14 @@ def results_csv(session: Session, campaign_id: int) -> str:
     writer.writerow(["candidate_ref", "item", "member", "score", "total", "provisional", "passed", "rank", "reserve_until"])
     for c in doc["candidates"]:
         passed = "" if c["passed"] is None else str(c["passed"]).lower()
-        tail = [_num(c["total"]), str(c["provisional"]).lower(), passed, c["rank"] or "", c["reserve_until"] or ""]
+        tail = [_score_text(c["total"]), str(c["provisional"]).lower(), passed, c["rank"] or "", c["reserve_until"] or ""]
         for item, body in c["items"].items():
             for member, score in body["scores"].items():
-                writer.writerow([_safe(c["ref"]), _safe(item), _safe(member), _num(score), *tail])
+                writer.writerow([_safe(c["ref"]), _safe(item), _safe(member), _score_text(score), *tail])
             if body["consensus"] is not None:
-                writer.writerow([_safe(c["ref"]), _safe(item), "consensus", _num(body["consensus"]), *tail])
+                writer.writerow([_safe(c["ref"]), _safe(item), "consensus", _score_text(body["consensus"]), *tail])
     return out.getvalue()
 
 
-def _num(value: float | None) -> str:
+def _score_text(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
