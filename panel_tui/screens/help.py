@@ -46,6 +46,9 @@ Typing goes into the evidence notes. **esc** leaves the notes so one-key command
 | m | amend a submitted assessment (asks for a reason; audited) |
 | q | back to the candidates |
 
+Item states: ○ no notes, ◐ notes, ● scored, ✔ submitted; ★ marks the lead item;
+✔n / ✘n count the indicators tagged seen / contrary.
+
 Notes, tags, STAR marks and scores are saved as you type (within about a second).
 
 ## Framework browser

@@ -105,7 +105,7 @@ class InterviewScreen(Screen[None]):
         self.sub_title = f"{self.view.candidate_label} · level {self.view.level} · {self.view.member_name}"
         timer = self.query_one(InterviewTimer)
         timer.planned_minutes = self.view.interview_minutes + self.view.extra_minutes
-        self.query_one(ItemList).set_items(self.view.items, self._states(), self._score_labels())
+        self.query_one(ItemList).set_items(self.view.items, self._states(), self._score_labels(), self._tags())
         self._show_item(self.current)
         self._apply_read_only()
         self.set_interval(0.2, self._autosave_tick)
@@ -122,6 +122,9 @@ class InterviewScreen(Screen[None]):
         if self.submitted_at is not None:
             return {i.id: "submitted" for i in self.view.items}
         return {i.id: self.evidence[i.id].state for i in self.view.items}
+
+    def _tags(self) -> dict[int, dict[int, str]]:
+        return {i.id: self.evidence[i.id].tags for i in self.view.items}
 
     def _score_labels(self) -> dict[int, str]:
         from db.scales import label_for
@@ -221,7 +224,9 @@ class InterviewScreen(Screen[None]):
 
         item = self.current
         state = "submitted" if self.submitted_at is not None else self.evidence[item.id].state
-        self.query_one(ItemList).update_item(item, state, label_for(item.scale, self.evidence[item.id].score) if self.evidence[item.id].score is not None else "")
+        evidence = self.evidence[item.id]
+        score = label_for(item.scale, evidence.score) if evidence.score is not None else ""
+        self.query_one(ItemList).update_item(item, state, score, evidence.tags)
 
     @on(TextArea.Changed, "#evidence")
     def _notes_changed(self) -> None:
@@ -423,7 +428,7 @@ class InterviewScreen(Screen[None]):
             except PanelError as exc:
                 self.notify(str(exc), severity="error")
                 return
-            self.query_one(ItemList).set_items(self.view.items, self._states(), self._score_labels())
+            self.query_one(ItemList).set_items(self.view.items, self._states(), self._score_labels(), self._tags())
             self._apply_read_only()
             self._show_indicators()
             self.notify("Assessment submitted")

@@ -14,18 +14,24 @@ class ItemList(OptionList):
     ItemList { width: 30; height: 1fr; }
     """
 
-    def set_items(self, items, states: dict[int, str], scores: dict[int, str]) -> None:
+    def on_mount(self) -> None:
+        self.border_title = "Items"
+
+    def set_items(self, items, states: dict[int, str], scores: dict[int, str], tags: dict[int, dict] | None = None) -> None:
         highlighted = self.highlighted
+        tags = tags or {}
         self.clear_options()
-        self.add_options(Option(self._prompt(i, states[i.id], scores.get(i.id, "")), id=str(i.id)) for i in items)
+        self.add_options(
+            Option(self._prompt(i, states[i.id], scores.get(i.id, ""), tags.get(i.id, {})), id=str(i.id)) for i in items
+        )
         if self.option_count:
             self.highlighted = highlighted if highlighted is not None and highlighted < self.option_count else 0
 
-    def update_item(self, item, state: str, score: str) -> None:
-        self.replace_option_prompt(str(item.id), self._prompt(item, state, score))
+    def update_item(self, item, state: str, score: str, tags: dict | None = None) -> None:
+        self.replace_option_prompt(str(item.id), self._prompt(item, state, score, tags or {}))
 
     @staticmethod
-    def _prompt(item, state: str, score: str) -> Text:
+    def _prompt(item, state: str, score: str, tags: dict) -> Text:
         text = Text()
         text.append(f"{STATE_MARK[state]} ", style="bold")
         text.append(item.name)
@@ -33,4 +39,11 @@ class ItemList(OptionList):
             text.append(" ★", style="bold yellow")
         if score:
             text.append(f"  [{score}]", style="bold")
+        # The item's tag summary: indicators seen / contrary.
+        seen = sum(1 for t in tags.values() if t == "seen")
+        contrary = len(tags) - seen
+        if seen:
+            text.append(f" ✔{seen}", style="green")
+        if contrary:
+            text.append(f" ✘{contrary}", style="red")
         return text
