@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, MetaData, Table, create_engine, event, inspect, select
+from sqlalchemy import Column, Engine, MetaData, String, Table, create_engine, event, inspect, select
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
@@ -120,13 +120,19 @@ class Database:
         self.engine.dispose()
 
 
+_VERSION_TABLE = Table("alembic_version", MetaData(), Column("version_num", String(32)))
+
+
 def _schema_state(engine: Engine) -> tuple[set[str], str | None]:
-    tables = set(inspect(engine).get_table_names())
-    if "alembic_version" not in tables:
-        return tables, None
-    version = Table("alembic_version", MetaData(), autoload_with=engine)
-    with engine.connect() as conn:
-        return tables, conn.execute(select(version.c.version_num)).scalar()
+    """(tables, schema revision); the common case is one cheap query."""
+    try:
+        with engine.connect() as conn:
+            revision = conn.execute(select(_VERSION_TABLE.c.version_num)).scalar()
+        if revision is not None:
+            return {"alembic_version"}, revision
+    except DatabaseError:
+        pass  # no version table (a new file, or not ours), or not a database: inspect() says which
+    return set(inspect(engine).get_table_names()), None
 
 
 def open_database(url: str | None = None, *, load_frameworks: bool = True) -> Database:

@@ -27,7 +27,7 @@ class PanelApp(App[None]):
         self.open_campaign = open_campaign
 
     def on_mount(self) -> None:
-        from panel_tui.screens.campaigns import CampaignsScreen
+        from panel_tui.screens.campaigns import CampaignsScreen  # noqa: F401 (cheap; used below)
 
         key = self.open_campaign
         if self.demo:
@@ -35,14 +35,25 @@ class PanelApp(App[None]):
 
             with self.database.session() as session:
                 key = ensure_demo(session).key
-        self.push_screen(CampaignsScreen(self.database))
         if key:
+            # Open straight on the campaign; the campaigns list is built only when it is wanted.
             from db.campaigns import get_campaign
             from panel_tui.screens.campaign import CampaignScreen
 
             with self.database.session() as session:
                 campaign_id = get_campaign(session, key).id
             self.push_screen(CampaignScreen(self.database, campaign_id))
+        else:
+            self.push_screen(CampaignsScreen(self.database))
+
+    def action_campaigns(self) -> None:
+        """Back to the campaigns list (built now if the app opened on a campaign)."""
+        from panel_tui.screens.campaigns import CampaignsScreen
+
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+        else:
+            self.switch_screen(CampaignsScreen(self.database))
 
     def action_frameworks(self) -> None:
         from panel_tui.screens.frameworks import FrameworksScreen

@@ -27,7 +27,7 @@ class CampaignScreen(Screen[None]):
         Binding("e", "edit_candidate", "Edit candidate"),
         Binding("x", "exchange", "Packs & returns", tooltip="Export or import panel packs and returns (offline exchange)"),
         Binding("f", "app.frameworks", "Frameworks"),
-        Binding("q,escape", "app.pop_screen", "Campaigns"),
+        Binding("q,escape", "app.campaigns", "Campaigns"),
     ]
 
     def __init__(self, database, campaign_id: int) -> None:

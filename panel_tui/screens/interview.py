@@ -81,6 +81,7 @@ class InterviewScreen(Screen[None]):
         self._pending_lock = threading.Lock()
         self._save_lock = threading.Lock()
         self._retry_at: float | None = None
+        self._item_lines: dict[int, tuple] = {}
 
     # --- layout ------------------------------------------------------------------
 
@@ -226,7 +227,11 @@ class InterviewScreen(Screen[None]):
         state = "submitted" if self.submitted_at is not None else self.evidence[item.id].state
         evidence = self.evidence[item.id]
         score = label_for(item.scale, evidence.score) if evidence.score is not None else ""
-        self.query_one(ItemList).update_item(item, state, score, evidence.tags)
+        shown = (state, score, tuple(sorted(evidence.tags.items())))
+        # Redraw the item's line only when it changes: a redraw costs a frame while typing.
+        if self._item_lines.get(item.id) != shown:
+            self._item_lines[item.id] = shown
+            self.query_one(ItemList).update_item(item, state, score, evidence.tags)
 
     @on(TextArea.Changed, "#evidence")
     def _notes_changed(self) -> None:
@@ -347,7 +352,8 @@ class InterviewScreen(Screen[None]):
         if when is not None and self.is_mounted:
             status = self.query_one("#save-status", Label)
             status.remove_class("-error")
-            status.update(f"Saved {when.astimezone():%H:%M:%S}")
+            # Fixed-size label: no layout pass, so the next keystroke is not held up.
+            status.update(f"Saved {when.astimezone():%H:%M:%S}", layout=False)
 
     def _save_failed(self, message: str) -> None:
         self._retry_at = monotonic() + RETRY_SECONDS
