@@ -25,6 +25,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from db import rules, scales
+from db.interview import candidate_item
 from db.audit import record
 from db.errors import NotFound, ValidationError
 from db.models import (
@@ -440,14 +441,6 @@ def _load_grid(session: Session, campaign_id: int, viewer_member_id: int | None)
 # --- side-by-side evidence -------------------------------------------------------
 
 
-def _candidate_item(session: Session, candidate_id: int, item_id: int) -> tuple[Candidate, CampaignItem, Campaign]:
-    candidate = session.get(Candidate, candidate_id)
-    item = session.get(CampaignItem, item_id)
-    if candidate is None or item is None or item.campaign_id != candidate.campaign_id:
-        raise NotFound("that item is not assessed in this candidate's campaign")
-    campaign = session.get(Campaign, candidate.campaign_id)
-    assert campaign is not None
-    return candidate, item, campaign
 
 
 def cell_evidence(session: Session, candidate_id: int, item_id: int, viewer_member_id: int | None) -> CellEvidence:
@@ -456,7 +449,7 @@ def cell_evidence(session: Session, candidate_id: int, item_id: int, viewer_memb
     A viewer who has not submitted their own assessment of the candidate sees
     only their own evidence (independence), and no consensus.
     """
-    candidate, item, campaign = _candidate_item(session, candidate_id, item_id)
+    candidate, item, campaign = candidate_item(session, candidate_id, item_id)
     members = _members(session, candidate.campaign_id)
     if viewer_member_id is not None and viewer_member_id not in {m.id for m in members}:
         raise NotFound("that panel member is not on this campaign's panel")
@@ -530,7 +523,7 @@ def record_consensus(
     is audited with the old and new score and rationale. Changing the score
     clears any tie order the chair gave this candidate (their place may move).
     """
-    candidate, item, campaign = _candidate_item(session, candidate_id, item_id)
+    candidate, item, campaign = candidate_item(session, candidate_id, item_id)
     if campaign.scoring_method == "mean":
         raise ValidationError("this campaign scores items by the panel's mean: there is no consensus score to record")
     try:

@@ -252,7 +252,8 @@ def _assessment(session: Session, candidate_id: int, member_id: int) -> Assessme
     ).first()
 
 
-def _item_of_candidate(session: Session, candidate_id: int, item_id: int) -> tuple[Candidate, CampaignItem, Campaign]:
+def candidate_item(session: Session, candidate_id: int, item_id: int) -> tuple[Candidate, CampaignItem, Campaign]:
+    """The candidate, the item and their campaign; NotFound unless the item is assessed in that campaign."""
     candidate = session.get(Candidate, candidate_id)
     item = session.get(CampaignItem, item_id)
     if candidate is None or item is None or item.campaign_id != candidate.campaign_id:
@@ -277,12 +278,11 @@ def save_evidence(
     changed field is recorded in the audit table with old and new values.
     Returns the time saved.
     """
-    candidate, item, campaign = _item_of_candidate(session, candidate_id, item_id)
+    candidate, item, campaign = candidate_item(session, candidate_id, item_id)
     member = session.get(PanelMember, member_id)
     if member is None or member.campaign_id != candidate.campaign_id:
         raise NotFound("that panel member is not on this candidate's panel")
-    if state.score is not None:
-        scales.check_score(item.scale or campaign.scale, state.score)
+    score = None if state.score is None else scales.check_score(item.scale or campaign.scale, state.score)
     if any(c not in STAR for c in state.star):
         raise ValidationError(f"STAR coverage {state.star!r} may only use the letters S, T, A, R")
     if any(t not in TAGS for t in state.tags.values()):
@@ -308,7 +308,7 @@ def save_evidence(
     if assessment.submitted_at is not None:
         for name, old, new in (
             ("notes", evidence.notes, state.notes),
-            ("score", evidence.score, state.score),
+            ("score", evidence.score, score),
             ("star", evidence.star, state.star),
             ("tags", _tags_text(old_tags), _tags_text(state.tags)),
         ):
@@ -319,7 +319,7 @@ def save_evidence(
                 )
     evidence.notes = state.notes
     evidence.star = "".join(c for c in STAR if c in state.star)
-    evidence.score = state.score
+    evidence.score = score
     evidence.updated_at = now
     for indicator_id, tag in old_tags.items():
         if indicator_id not in state.tags:

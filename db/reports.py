@@ -56,13 +56,8 @@ STATUS_TEXT = {
 # --- helpers -------------------------------------------------------------------
 
 
-def candidate_by_ref(session: Session, campaign_id: int, ref: str) -> Candidate:
-    candidate = session.exec(
-        select(Candidate).where(Candidate.campaign_id == campaign_id, Candidate.ref == ref.strip())
-    ).first()
-    if candidate is None:
-        raise NotFound(f"no candidate {ref!r} in this campaign")
-    return candidate
+# One lookup for the CLI and the reports: a candidate by reference within a campaign.
+from db.candidates import get_candidate as candidate_by_ref  # noqa: E402
 
 
 def _num(value: float | None) -> str:

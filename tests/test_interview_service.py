@@ -1,0 +1,108 @@
+"""The panellist's services: saving evidence, validation, submit and amend, independence."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from db.campaigns import find_member, get_campaign
+from db.errors import ValidationError
+from db.interview import (
+    EvidenceState,
+    candidate_rows,
+    has_submitted,
+    load_interview,
+    others_evidence,
+    save_evidence,
+    submit,
+)
+from db.models import AuditEvent, ItemEvidence
+
+
+@pytest.fixture
+def ids(session, demo):
+    campaign = get_campaign(session, demo.key)
+    refs = {r.ref: r.id for r in candidate_rows(session, campaign.id, None)}
+    members = {n: find_member(session, campaign.id, n).id for n in ("Sam Whitfield", "Priya Raman", "Joe Lambert")}
+    items = [i.id for i in load_interview(session, refs["HRBP-004"], members["Sam Whitfield"]).items]
+    return refs, members, items
+
+
+def test_save_and_reload(session, ids):
+    refs, members, items = ids
+    state = EvidenceState(notes="S T A R", star="RS", score=4, tags={})
+    save_evidence(session, refs["HRBP-004"], members["Sam Whitfield"], items[0], state)
+    view = load_interview(session, refs["HRBP-004"], members["Sam Whitfield"])
+    assert view.evidence[items[0]].notes == "S T A R"
+    assert view.evidence[items[0]].star == "SR"  # stored in STAR order
+    assert view.evidence[items[0]].score == 4
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        (EvidenceState(score=8), "score 8 is not on the scale"),
+        (EvidenceState(score=4.5), "score 4.5 is not on the scale"),
+        (EvidenceState(star="SX"), "STAR coverage 'SX'"),
+        (EvidenceState(tags={1: "maybe"}), "indicator tags must be"),
+    ],
+)
+def test_bad_input_is_refused_and_changes_nothing(session, ids, state, message):
+    refs, members, items = ids
+    before = session.exec(select(ItemEvidence)).all()
+    with pytest.raises(ValidationError, match=message):
+        save_evidence(session, refs["HRBP-004"], members["Sam Whitfield"], items[0], state)
+    session.rollback()
+    assert session.exec(select(ItemEvidence)).all() == before
+
+
+def test_states_move_from_not_started_to_submitted(session, ids, demo):
+    refs, members, items = ids
+    sam = members["Sam Whitfield"]
+
+    def state():
+        return {r.ref: r.state for r in candidate_rows(session, demo.id, sam)}["HRBP-004"]
+
+    assert state() == "not started"
+    save_evidence(session, refs["HRBP-004"], sam, items[0], EvidenceState(notes="x"))
+    assert state() == "in progress"
+    with pytest.raises(ValidationError, match="no score yet for"):
+        submit(session, refs["HRBP-004"], sam)
+    for item in items:
+        save_evidence(session, refs["HRBP-004"], sam, item, EvidenceState(notes="x", score=5))
+    submit(session, refs["HRBP-004"], sam)
+    assert state() == "submitted"
+
+
+def test_submitted_needs_a_reason_to_amend_and_is_audited(session, ids):
+    refs, members, items = ids
+    sam = members["Sam Whitfield"]
+    for item in items:
+        save_evidence(session, refs["HRBP-004"], sam, item, EvidenceState(notes="n", score=4))
+    submit(session, refs["HRBP-004"], sam)
+    with pytest.raises(ValidationError, match="needs a reason"):
+        save_evidence(session, refs["HRBP-004"], sam, items[0], EvidenceState(notes="n", score=5))
+    session.rollback()
+    save_evidence(session, refs["HRBP-004"], sam, items[0], EvidenceState(notes="n2", score=5), amend_reason="typo")
+    rows = session.exec(select(AuditEvent).where(AuditEvent.action == "amend").order_by(AuditEvent.entity)).all()
+    assert [(r.entity, r.old_value, r.new_value, r.reason) for r in rows] == [
+        ("evidence.notes", "n", "n2", "typo"),
+        ("evidence.score", "4.0", "5.0", "typo"),
+    ]
+
+
+def test_independence_until_the_viewer_has_submitted(session, ids):
+    refs, members, items = ids
+    sam, priya = members["Sam Whitfield"], members["Priya Raman"]
+    for item in items:
+        save_evidence(session, refs["HRBP-004"], priya, item, EvidenceState(notes="Priya's view", score=6))
+    submit(session, refs["HRBP-004"], priya)
+    # Sam (the chair) has not submitted: he sees nobody else's evidence.
+    assert not has_submitted(session, refs["HRBP-004"], sam)
+    assert others_evidence(session, refs["HRBP-004"], sam) == []
+    for item in items:
+        save_evidence(session, refs["HRBP-004"], sam, item, EvidenceState(notes="Sam's view", score=5))
+    submit(session, refs["HRBP-004"], sam)
+    seen = others_evidence(session, refs["HRBP-004"], sam)
+    assert [m.member_name for m in seen] == ["Priya Raman"]
+    assert {e.notes for e in seen[0].evidence.values()} == {"Priya's view"}
