@@ -6,7 +6,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import Footer, Header, Label
 
 from db import consolidation
 from db.consolidation import Grid
@@ -17,7 +17,6 @@ class ConsolidationScreen(Screen[None]):
     CSS_PATH = "../styles/consolidation.tcss"
 
     BINDINGS = [
-        Binding("enter", "consensus", "Evidence & consensus", tooltip="Each member's evidence side by side; record the agreed score"),
         Binding("d", "next_divergent", "Next divergent", tooltip="Jump to the next item whose scores differ by the threshold or more"),
         Binding("h", "history", "Audit history", tooltip="Every recorded change for this candidate"),
         Binding("o", "outcomes", "Outcomes"),
@@ -63,8 +62,8 @@ class ConsolidationScreen(Screen[None]):
         self.query_one(ScoreGrid).show(grid)
         self.query_one(ScoreGrid).focus()
 
-    @on(DataTable.CellSelected)
-    def _cell_selected(self) -> None:
+    @on(ScoreGrid.CellChosen)
+    def _cell_chosen(self) -> None:
         self.action_consensus()
 
     def action_consensus(self) -> None:
@@ -84,11 +83,11 @@ class ConsolidationScreen(Screen[None]):
 
     def action_history(self) -> None:
         grid = self.query_one(ScoreGrid)
-        if grid.grid is None or not grid.grid.rows:
+        if grid.selected_row() is None:
             return
         from panel_tui.screens.audit_history import AuditHistory
 
-        row = grid.grid.rows[grid.cursor_coordinate.row]
+        row = grid.selected_row()
         self.app.push_screen(AuditHistory(self.database, row.candidate_id, row.label))
 
     def action_next_divergent(self) -> None:
