@@ -396,3 +396,15 @@ def others_evidence(session: Session, candidate_id: int, viewer_id: int) -> list
         )
         for a, name in rows
     ]
+
+
+def submitted_candidate_ids(session: Session, campaign_id: int, member_id: int) -> set[int]:
+    """The candidates this member has submitted: the ones whose panel results they may see."""
+    return set(
+        session.exec(
+            select(Assessment.candidate_id)
+            .join(Candidate, col(Candidate.id) == Assessment.candidate_id)
+            .where(Candidate.campaign_id == campaign_id, Assessment.member_id == member_id)
+            .where(col(Assessment.submitted_at).is_not(None))
+        ).all()
+    )

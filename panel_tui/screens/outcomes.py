@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from db import campaigns as campaign_service
 from db import outcomes as service
+from db.interview import submitted_candidate_ids
 from db.errors import PanelError
 from db.outcomes import MeritList, MeritRow
 from panel_tui.screens.dialogs import ConfirmDialog, ReasonDialog
@@ -166,6 +167,7 @@ class OutcomesScreen(Screen[None]):
     ]
 
     def __init__(self, database, campaign_id: int, member_id: int | None, *, start: Path | None = None) -> None:
+        self.may_see: set[int] | None = None
         super().__init__()
         self.database = database
         self.campaign_id = campaign_id
@@ -229,6 +231,12 @@ class OutcomesScreen(Screen[None]):
         """Recompute the merit list (and the other tabs) and redraw, keeping the highlighted candidate."""
         with self.database.session() as session:
             self.merit = service.merit_list(session, self.campaign_id)
+            # Independence: results built from other members' scores stay hidden until this
+            # panellist has submitted their own assessment of that candidate.
+            self.may_see = (
+                None if self.member_id is None
+                else submitted_candidate_ids(session, self.campaign_id, self.member_id)
+            )
             calibration = service.calibration(session, self.campaign_id)
             distribution = service.distribution(session, self.campaign_id)
         self._forget_stale_ties()
@@ -272,6 +280,9 @@ class OutcomesScreen(Screen[None]):
         table.add_column("Tie", key="tie")
         self.display_rows = self._ordered_rows()
         for r in self.display_rows:
+            if self.may_see is not None and r.candidate_id not in self.may_see:
+                table.add_row(*self._hidden_row(r, len(table.columns)), key=str(r.candidate_id))
+                continue
             cells: list = [Text(rank_text(r), style="bold" if r.rank is not None else "dim"), r.ref]
             if not self.anonymised:
                 cells.append(r.name)
@@ -291,6 +302,11 @@ class OutcomesScreen(Screen[None]):
             table.move_cursor(row=ids.index(keep) if keep in ids else 0)
         self._show_summary()
         self._show_detail()
+
+    def _hidden_row(self, r: MeritRow, width: int) -> list:
+        cells: list = [Text("–", style="dim"), r.ref] + ([] if self.anonymised else [r.name])
+        cells += ["", Text("hidden until you submit yours", style="dim italic"), status_text(r)]
+        return cells + [""] * (width - len(cells))
 
     @staticmethod
     def _label(item: ItemInfo, value: float) -> str:
@@ -327,6 +343,9 @@ class OutcomesScreen(Screen[None]):
             label.update("No candidates")
             return
         bits = [row.label]
+        if self.may_see is not None and row.candidate_id not in self.may_see:
+            label.update(f"{row.label}: the panel's results stay hidden until you submit your own assessment")
+            return
         if row.passed is False:
             bits.append("failed: " + ", ".join(row.failed_items) if row.failed_items else "below the minimum total")
         elif row.passed is None:

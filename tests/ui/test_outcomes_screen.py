@@ -135,12 +135,13 @@ async def test_ranks_and_totals_on_screen_match_the_merit_list(make_demo_app, fi
         await open_outcomes(pilot)
         assert column(app, "ref") == [r.ref for r in expected.rows]
         assert column(app, "rank") == [str(r.rank) if r.rank is not None else "–" for r in expected.rows]
-        assert column(app, "total") == [f"{r.total:g}" if r.total is not None else "–" for r in expected.rows]
+        # Sam has submitted only HRBP-001 and HRBP-002: the other rows keep the panel's figures hidden.
+        assert column(app, "total") == [f"{r.total:g}" for r in expected.rows[:2]] + [""] * 4
         assert column(app, "rank")[:2] == ["1", "2"] and column(app, "total")[:2] == ["29", "26"]
-        assert column(app, "result") == ["pass", "pass"] + ["incomplete"] * 4
+        assert column(app, "result") == ["pass", "pass"] + ["hidden until you submit yours"] * 4
         assert column(app, "status") == ["pending"] * 6
         assert column(app, "item0")[:2] == ["5", "4"]  # the lead item's agreed scores, as scale labels
-        assert column(app, "provisional") == ["", ""] + ["prov."] * 4
+        assert column(app, "provisional") == [""] * 6
         summary = str(app.screen.query_one("#outcomes-summary").render())
         assert "next offer: HRBP-001" in summary
 
@@ -393,3 +394,17 @@ def test_outcomes_snapshot_100x30(snap_compare, make_demo_app, final):
         await pilot.pause()
 
     assert snap_compare(make_demo_app(), run_before=open_it, terminal_size=(100, 30))
+
+
+async def test_results_stay_hidden_until_the_viewer_submits(make_demo_app):
+    """Independence: Sam has not submitted HRBP-003, so its row shows nothing built from others' scores."""
+    app = make_demo_app()
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        await pilot.pause()
+        table = app.screen.query_one("#merit-table")
+        rows = {str(table.get_row_at(i)[1]): [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)}
+        assert "hidden until you submit yours" in rows["HRBP-003"]
+        assert "5" not in " ".join(rows["HRBP-003"][3:]) and "6" not in " ".join(rows["HRBP-003"][3:])
+        assert "hidden until you submit yours" not in rows["HRBP-001"]
