@@ -154,7 +154,8 @@ class FrameworksScreen(Screen[None]):
                 for list_name, texts in body.items():
                     for text in texts:
                         if needle in text.lower():
-                            hits.append(Option(f"{el['name']} · L{level} · {list_name}: {text}", id=f"{n}:{level}"))
+                            # The id locates the element and level; the count keeps ids unique.
+                            hits.append(Option(f"{el['name']} · L{level} · {list_name}: {text}", id=f"{n}:{level}:{len(hits)}"))
         results.add_options(hits[:200])
         self.query_one("#search", Input).border_title = f"{len(hits)} matches"
 
@@ -167,7 +168,7 @@ class FrameworksScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#results")
     def _result_chosen(self, event: OptionList.OptionSelected) -> None:
-        element, level = (int(x) for x in (event.option.id or "0:1").split(":"))
+        element, level, _ = (int(x) for x in (event.option.id or "0:1:0").split(":"))
         self.element_index, self.level = element, level
         self.query_one("#search-box").display = False
         self._select_element_option()
