@@ -27,6 +27,9 @@ command palette (**ctrl+p**). The mouse works too.
 |---|---|
 | enter | interview this candidate |
 | w | switch panellist (who is using this laptop) |
+| c / o | consolidation / outcomes |
+| a / e | add / edit a candidate |
+| x | panel packs and returns |
 | q / esc | back to campaigns |
 
 ## Interview
@@ -50,6 +53,28 @@ Item states: ○ no notes, ◐ notes, ● scored, ✔ submitted; ★ marks the l
 ✔n / ✘n count the indicators tagged seen / contrary.
 
 Notes, tags, STAR marks and scores are saved as you type (within about a second).
+
+## Consolidation (the chair)
+| key | does |
+|---|---|
+| arrows | move in the grid of candidates x items |
+| enter | each member's evidence side by side; record the agreed score and rationale (ctrl+s) |
+| d | next divergent item (scores differ by the threshold or more) |
+| h | the candidate's audit history |
+| o | outcomes |
+
+Other members' scores for a candidate stay hidden until you have submitted your own.
+
+## Outcomes
+| key | does |
+|---|---|
+| a | appoint (out of merit order asks for a reason) |
+| r / x | reserve list / extend a reserve place (once, with a reason) |
+| n | not appointed |
+| u then t | move a tied candidate up, then record the order with a reason |
+| c / m / p | merit list CSV / assessment record Markdown / PDF |
+| f | edit and export the candidate's feedback |
+| 1 2 3 | merit list / distribution / panel agreement |
 
 ## Framework browser
 | key | does |
