@@ -278,11 +278,22 @@ def save_evidence(
     changed field is recorded in the audit table with old and new values.
     Returns the time saved.
     """
-    candidate, item, campaign = candidate_item(session, candidate_id, item_id)
-    member = session.get(PanelMember, member_id)
-    if member is None or member.campaign_id != candidate.campaign_id:
+    # One query checks that candidate, item and member belong together (this runs on every autosave).
+    found = session.exec(
+        select(Candidate.campaign_id, CampaignItem.campaign_id, PanelMember.campaign_id, PanelMember.name,
+               CampaignItem.scale, Campaign.scale)
+        .select_from(Candidate)
+        .join(Campaign, col(Campaign.id) == Candidate.campaign_id)
+        .join(CampaignItem, col(CampaignItem.id) == item_id)
+        .join(PanelMember, col(PanelMember.id) == member_id)
+        .where(Candidate.id == candidate_id)
+    ).first()
+    if found is None or found[0] != found[1]:
+        raise NotFound("that item is not assessed in this candidate's campaign")
+    campaign_id, _, member_campaign, member_name, item_scale, campaign_scale = found
+    if member_campaign != campaign_id:
         raise NotFound("that panel member is not on this candidate's panel")
-    score = None if state.score is None else scales.check_score(item.scale or campaign.scale, state.score)
+    score = None if state.score is None else scales.check_score(item_scale or campaign_scale, state.score)
     if any(c not in STAR for c in state.star):
         raise ValidationError(f"STAR coverage {state.star!r} may only use the letters S, T, A, R")
     if any(t not in TAGS for t in state.tags.values()):
@@ -315,7 +326,7 @@ def save_evidence(
             if old != new:
                 record(
                     session, action="amend", entity=f"evidence.{name}", entity_id=evidence.id,
-                    campaign_id=campaign.id, actor=member.name, old=old, new=new, reason=amend_reason.strip(),
+                    campaign_id=campaign_id, actor=member_name, old=old, new=new, reason=amend_reason.strip(),
                 )
     evidence.notes = state.notes
     evidence.star = "".join(c for c in STAR if c in state.star)
