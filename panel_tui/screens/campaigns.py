@@ -46,7 +46,7 @@ class CampaignsScreen(Screen[None]):
                 r.decision_date.isoformat() if r.decision_date else "", r.key, key=str(r.id),
             )
         self.query_one("#empty-hint", Label).update(
-            "" if rows else "No campaigns yet: create one with `panel-tui campaign create FILE.toml`, or run `panel-tui demo`."
+            "" if rows else "No campaigns yet: press n to set one up, or run `panel-tui campaign create FILE.toml` or `panel-tui demo`."
         )
         table.focus()
 

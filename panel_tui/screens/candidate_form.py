@@ -19,7 +19,7 @@ from db.errors import PanelError
 
 # (field, label, placeholder)
 FIELDS = (
-    ("ref", "Ref", "Required, unique in the campaign; no personal data (kept after purging)"),
+    ("ref", "Ref", "Required, unique; no personal data (kept after purging)"),
     ("name", "Name", "Full name"),
     ("email", "Email", "name@example.org"),
     ("adjustments", "Adjustments", "What the panel should do (extra time, breaks) - never why"),

@@ -306,7 +306,7 @@ class SetupScreen(Screen[int | None]):
         parts = []
         for n, (_, label) in enumerate(STEPS):
             if n == self.step:
-                parts.append(f"[b reverse] {label} [/]")
+                parts.append(f"[b $text on $accent] {label} [/]")
             elif n < self.step:
                 parts.append(f" {label} ")
             else:
@@ -399,7 +399,8 @@ class SetupScreen(Screen[int | None]):
             focused = self.focused
             if focused is not None and focused.id == "others" and self.others:
                 return True
-            if focused is not None and "member" in focused.classes:
+            # In a name field Delete edits the text; on the role or the Remove button it removes the row.
+            if isinstance(focused, (Select, Button)) and "member" in focused.classes:
                 return True
             return False
         if action == "back":
@@ -659,6 +660,11 @@ class SetupScreen(Screen[int | None]):
         if field == "level-reason" or field.startswith("member-name-"):
             self._status("")
 
+    @on(Input.Submitted, "#title, #department, #reference, #location, #decision-date, #minutes, #level-reason")
+    @on(Input.Submitted, "#pass-default, .pass-item, #min-total, #divergence")
+    def _enter_moves_on(self) -> None:
+        self.focus_next()
+
     @on(Input.Blurred)
     def _input_blurred(self, event: Input.Blurred) -> None:
         field = event.input.id or ""
@@ -868,6 +874,8 @@ class SetupScreen(Screen[int | None]):
             Option(Text(f"{o.kind.capitalize()}: {o.name} · {scale_names[o.scale]}"), id=str(n)) for n, o in enumerate(self.others)
         )
         option_list.display = bool(self.others)
+        if self.others:
+            option_list.highlighted = len(self.others) - 1  # the one just added
         self.query_one("#others-empty").display = not self.others
 
     def action_remove_row(self) -> None:
@@ -1027,7 +1035,7 @@ class SetupScreen(Screen[int | None]):
         for n, name in enumerate(names):
             row = Horizontal(
                 Label(Text(name), classes="pass-label"),
-                Input(self.pass_overrides.get(name, ""), placeholder="default", id=f"pass-item-{n}", compact=True),
+                Input(self.pass_overrides.get(name, ""), placeholder="default", id=f"pass-item-{n}", classes="pass-item", compact=True),
                 classes="form-row",
             )
             rows += [row, Label("", id=f"pass-item-{n}-error", classes="error field-error")]
@@ -1187,7 +1195,9 @@ class SetupScreen(Screen[int | None]):
             q = spec.get("questions", {}).get(name, {"questions": [], "probes": []})
             lead = " ★ lead" if name == spec.get("lead") else ""
             label = scales.label_for(self._item_scale(name), spec["pass_mark"][name])
-            out.append(f"  {name}{lead}: pass {label}, {len(q['questions'])} q, {len(q['probes'])} probes\n")
+            nq, np_ = len(q["questions"]), len(q["probes"])
+            asked = f"{nq} question{'s' if nq != 1 else ''}, {np_} probe{'s' if np_ != 1 else ''}" if nq else "no question yet"
+            out.append(f"• {name}{lead} · pass {label} · {asked}\n")
         warnings = list(self._copfs_warnings().values())
         n = len(self.items)
         if not 4 <= n <= 6:
