@@ -16,6 +16,7 @@ from sqlmodel import Session, col, or_, select
 
 from db import scales
 from db.audit import record
+from db.candidates import get_candidate as candidate_by_ref  # noqa: F401 (the CLI looks candidates up here)
 from db.consolidation import cell_evidence
 from db.errors import NotFound, ValidationError
 from db.models import (
@@ -56,14 +57,12 @@ STATUS_TEXT = {
 # --- helpers -------------------------------------------------------------------
 
 
-# One lookup for the CLI and the reports: a candidate by reference within a campaign.
-from db.candidates import get_candidate as candidate_by_ref  # noqa: E402
 
 
-def _num(value: float | None) -> str:
-    """29 -> '29', 23.3333 -> '23.33', None -> ''."""
+def score_text(value: float | None, empty: str = "") -> str:
+    """A score or total for people to read: 29 -> '29', 23.3333 -> '23.33', None -> ``empty``."""
     if value is None:
-        return ""
+        return empty
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
@@ -164,7 +163,7 @@ def assessment_record_markdown(session: Session, candidate_id: int) -> str:
         value = row.item_values[n] if n < len(row.item_values) else None
         out.append(f"## {item.name}" + (" (lead item)" if item.is_lead else ""))
         out.append("")
-        out.append(f"Pass mark {_num(item.pass_mark)}.")
+        out.append(f"Pass mark {score_text(item.pass_mark)}.")
         out.append("")
         for m in ev.members:
             score = "not scored" if m.score is None else f"{scales.label_for(scale, m.score)}"
@@ -183,14 +182,14 @@ def assessment_record_markdown(session: Session, candidate_id: int) -> str:
         if ev.consensus is not None:
             out.append(f"**Consensus:** {scales.label_for(scale, ev.consensus)} - {ev.rationale}")
         elif campaign.scoring_method == "mean":
-            out.append(f"**Item score (panel mean):** {_num(value) or 'none yet'}")
+            out.append(f"**Item score (panel mean):** {score_text(value) or 'none yet'}")
         else:
-            out.append(f"**Consensus:** not yet agreed (provisional value {_num(value) or 'none'})")
+            out.append(f"**Consensus:** not yet agreed (provisional value {score_text(value) or 'none'})")
         out.append("")
 
     out.append("## Outcome")
     out.append("")
-    out.append(f"- **Total:** {_num(row.total) or 'not yet known'}")
+    out.append(f"- **Total:** {score_text(row.total) or 'not yet known'}")
     out.append(f"- **Result:** {_result_text(row)}")
     if row.rank is not None:
         out.append(f"- **Merit list rank:** {row.rank}" + (" (tied)" if row.tied else ""))
@@ -302,8 +301,8 @@ def merit_list_csv(session: Session, campaign_id: int) -> str:
             "" if r.rank is None else r.rank,
             _safe(r.ref),
             _safe(r.name),
-            _num(r.total),
-            *(_num(v) for v in r.item_values),
+            score_text(r.total),
+            *(score_text(v) for v in r.item_values),
             "" if r.passed is None else ("yes" if r.passed else "no"),
             "yes" if r.provisional else "no",
             r.status,
@@ -324,7 +323,7 @@ def merit_list_text(session: Session, campaign_id: int) -> str:
         status = STATUS_TEXT.get(r.status, r.status)
         if r.status == "reserve" and r.reserve_expiry:
             status += f" to {r.reserve_expiry.isoformat()}" + (" (expired)" if r.expired else "")
-        rows.append([rank, r.label, _num(r.total) or "-", *(_num(v) or "-" for v in r.item_values), result, status])
+        rows.append([rank, r.label, score_text(r.total) or "-", *(score_text(v) or "-" for v in r.item_values), result, status])
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = [f"{merit.title}  (lead item: {merit.lead_item or 'none'})"]
     for n, row in enumerate(rows):
@@ -375,7 +374,7 @@ def feedback_draft(session: Session, candidate_id: int) -> str:
             score = scales.label_for(scale, c.score) + (f" ({point['name']})" if point and point.get("name") else "")
             paras.append(f"For {item.name}, the panel noted: {rationale}. The panel's score was {score}.")
         elif row.item_values and row.item_values[n] is not None:
-            paras.append(f"For {item.name}, your score was {_num(row.item_values[n])}.")
+            paras.append(f"For {item.name}, your score was {score_text(row.item_values[n])}.")
         else:
             paras.append(f"For {item.name}, the panel has not yet agreed a score.")
     if row.passed is None:

@@ -29,6 +29,7 @@ from db import outcomes as service
 from db.interview import submitted_candidate_ids
 from db.errors import PanelError
 from db.outcomes import MeritList, MeritRow
+from db.reports import score_text
 from panel_tui.screens.dialogs import ConfirmDialog, ReasonDialog
 from panel_tui.screens.file_picker import FilePicker
 from panel_tui.widgets.score_chart import ScoreChart
@@ -51,9 +52,7 @@ CANDIDATE_ACTIONS = (
 
 def num(value: float | None) -> str:
     """29 -> '29', 23.3333 -> '23.33', None -> '–'."""
-    if value is None:
-        return "–"
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    return score_text(value, "–")
 
 
 def short_name(name: str) -> str:
