@@ -452,3 +452,22 @@ def _datetime(v: Any) -> datetime | None:
             raise ValidationError(f"slot {v!r} is not YYYY-MM-DD HH:MM") from None
     # Slots are typed in local time; store aware.
     return dt.astimezone() if dt.tzinfo is None else dt
+
+
+def add_panel_member(session: Session, campaign_id: int, name: str, role: str = "member", *, actor: str = "") -> PanelMember:
+    """Add a member to a campaign's panel (a late replacement, an extra independent member)."""
+    get_campaign(session, campaign_id)
+    name, role = name.strip(), role.strip().lower()
+    if not name:
+        raise ValidationError("a panel member needs a name")
+    if role not in PANEL_ROLES:
+        raise ValidationError(f"role {role!r} is not one of {', '.join(PANEL_ROLES)}")
+    if any(m.name.lower() == name.lower() for m in panel_members(session, campaign_id)):
+        raise ValidationError(f"{name!r} is already on the panel")
+    member = PanelMember(campaign_id=campaign_id, name=name, role=role)
+    session.add(member)
+    session.flush()
+    record(session, action="add", entity="panel", entity_id=member.id, campaign_id=campaign_id, actor=actor,
+           new=f"{name} ({role})")
+    session.commit()
+    return member

@@ -23,9 +23,11 @@ class CampaignScreen(Screen[None]):
         Binding("w", "who_am_i", "Switch panellist", tooltip="Choose which panel member is using this laptop"),
         Binding("c", "consolidate", "Consolidate", tooltip="The chair's grid: panel scores side by side, consensus"),
         Binding("o", "outcomes", "Outcomes", tooltip="Merit list, reserve list, panel agreement, reports"),
-        Binding("a", "add_candidate", "Add candidate"),
-        Binding("e", "edit_candidate", "Edit candidate"),
-        Binding("x", "exchange", "Packs & returns", tooltip="Export or import panel packs and returns (offline exchange)"),
+        Binding("a", "add_candidate", "Add candidate", show=False),
+        Binding("e", "edit_candidate", "Edit candidate", show=False),
+        Binding("p", "add_member", "Add panellist", show=False, tooltip="Add a member to this campaign's panel"),
+        Binding("t", "today_only", "Today only", show=False, tooltip="Show only today's interviews, in slot order (again: everyone)"),
+        Binding("x", "exchange", "Packs & returns", show=False, tooltip="Export or import panel packs and returns (offline exchange)"),
         Binding("f", "app.frameworks", "Frameworks"),
         Binding("q,escape", "app.campaigns", "Campaigns"),
     ]
@@ -36,6 +38,7 @@ class CampaignScreen(Screen[None]):
         self.campaign_id = campaign_id
         self.member_id: int | None = None
         self._resumed_once = False
+        self.today_only = False
         self.member_name = ""
 
     def compose(self) -> ComposeResult:
@@ -76,6 +79,8 @@ class CampaignScreen(Screen[None]):
         table.add_columns(*columns)
         today = date.today()
         todays = 0
+        if self.today_only:
+            rows = [r for r in rows if r.slot and r.slot.astimezone().date() == today]
         for r in rows:
             slot = ""
             if r.slot:
@@ -86,7 +91,10 @@ class CampaignScreen(Screen[None]):
 
             cells = [slot, r.ref] + ([] if anonymised else [r.name]) + [Text(r.state, style=STATE_STYLE[r.state]), r.adjustments]
             table.add_row(*cells, key=str(r.id))
-        self.query_one("#today", Label).update(f"Today's interviews: {todays}" if todays else "No interviews today")
+        shown = "showing today's only (t: everyone)" if self.today_only else "t: today's only"
+        self.query_one("#today", Label).update(
+            (f"Today's interviews: {todays}" if todays else "No interviews today") + f" · {shown}"
+        )
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
         table.focus()
@@ -133,6 +141,30 @@ class CampaignScreen(Screen[None]):
             return None
         return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0)
 
+    def action_today_only(self) -> None:
+        self.today_only = not self.today_only
+        self.reload()
+
+    def action_add_member(self) -> None:
+        from db.errors import PanelError
+        from panel_tui.screens.dialogs import PanelMemberDialog
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer is None:
+                return
+            try:
+                with self.database.session() as session:
+                    member = campaign_service.add_panel_member(
+                        session, self.campaign_id, *answer, actor=self.member_name
+                    )
+            except PanelError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.members.append((member.id, member.name, member.role))  # type: ignore[arg-type]
+            self.notify(f"{member.name} ({member.role}) added to the panel")
+
+        self.app.push_screen(PanelMemberDialog(), chosen)
+
     def action_consolidate(self) -> None:
         from panel_tui.screens.consolidation import ConsolidationScreen
 
@@ -172,4 +204,6 @@ class CampaignScreen(Screen[None]):
         yield ("Consolidate scores", "The chair's grid of panel scores and consensus", self.action_consolidate)
         yield ("Outcomes and merit list", "Merit order, reserve list, reports", self.action_outcomes)
         yield ("Add a candidate", "Candidate details and adjustments", self.action_add_candidate)
+        yield ("Add a panellist", "A member, chair or independent member for this campaign's panel", self.action_add_member)
+        yield ("Today's interviews only", "Show only today's candidates, in slot order (again: everyone)", self.action_today_only)
         yield ("Panel packs and returns", "Offline exchange between laptops", self.action_exchange)

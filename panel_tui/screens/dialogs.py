@@ -79,3 +79,37 @@ class MemberPicker(ModalScreen[int | None]):
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(int(event.option.id or 0))
+
+
+class PanelMemberDialog(ModalScreen[tuple[str, str] | None]):
+    """Name and role of a new panel member; the caller saves it and may refuse with a reason."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    ROLES = ("member", "chair", "independent")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Add a panel member", classes="dialog-title")
+            yield Input(placeholder="Name, then Enter", id="member-name")
+            yield OptionList(*(Option(role, id=role) for role in self.ROLES), id="member-role")
+            yield Label("", id="member-error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#member-role", OptionList).highlighted = 0
+        self.query_one("#member-name", Input).focus()
+
+    @on(Input.Submitted, "#member-name")
+    def _name_done(self) -> None:
+        self.query_one("#member-role", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#member-role")
+    def _role_chosen(self, event: OptionList.OptionSelected) -> None:
+        name = self.query_one("#member-name", Input).value.strip()
+        if not name:
+            self.query_one("#member-error", Label).update("A name is required")
+            self.query_one("#member-name", Input).focus()
+            return
+        self.dismiss((name, event.option.id or "member"))
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#member-error", Label).update(message)

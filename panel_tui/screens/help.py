@@ -29,6 +29,8 @@ command palette (**ctrl+p**). The mouse works too.
 | w | switch panellist (who is using this laptop) |
 | c / o | consolidation / outcomes |
 | a / e | add / edit a candidate |
+| p | add a panellist |
+| t | today's interviews only (again: everyone) |
 | x | panel packs and returns |
 | q / esc | back to campaigns |
 
