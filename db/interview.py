@@ -19,7 +19,6 @@ from db.models import (
     Campaign,
     CampaignItem,
     Candidate,
-    Element,
     Indicator,
     IndicatorTag,
     ItemEvidence,
@@ -238,11 +237,6 @@ def indicators(session: Session, element_id: int, level: int) -> list[IndicatorV
     return [IndicatorView(id=i, kind=k, text=t) for i, k, t in rows]  # type: ignore[arg-type]
 
 
-def element_definition(session: Session, element_id: int) -> str:
-    element = session.get(Element, element_id)
-    return element.definition if element else ""
-
-
 # --- writing -------------------------------------------------------------------
 
 
@@ -372,41 +366,6 @@ def submit(session: Session, candidate_id: int, member_id: int) -> datetime:
     )
     session.commit()
     return now
-
-
-def has_submitted(session: Session, candidate_id: int, member_id: int) -> bool:
-    assessment = _assessment(session, candidate_id, member_id)
-    return assessment is not None and assessment.submitted_at is not None
-
-
-@dataclass(frozen=True)
-class MemberEvidence:
-    member_id: int
-    member_name: str
-    submitted: bool
-    evidence: dict[int, EvidenceState]
-
-
-def others_evidence(session: Session, candidate_id: int, viewer_id: int) -> list[MemberEvidence]:
-    """Other panel members' evidence for a candidate -- only once the viewer has submitted their own.
-
-    Independence: until then this returns nothing, for the chair too.
-    """
-    if not has_submitted(session, candidate_id, viewer_id):
-        return []
-    rows = session.exec(
-        select(Assessment, PanelMember.name)
-        .join(PanelMember, col(PanelMember.id) == Assessment.member_id)
-        .where(Assessment.candidate_id == candidate_id, Assessment.member_id != viewer_id)
-        .order_by(Assessment.member_id)
-    ).all()
-    return [
-        MemberEvidence(
-            member_id=a.member_id, member_name=name, submitted=a.submitted_at is not None,
-            evidence=_evidence(session, a.id),
-        )
-        for a, name in rows
-    ]
 
 
 def submitted_candidate_ids(session: Session, campaign_id: int, member_id: int) -> set[int]:

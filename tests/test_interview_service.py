@@ -10,9 +10,7 @@ from db.errors import ValidationError
 from db.interview import (
     EvidenceState,
     candidate_rows,
-    has_submitted,
     load_interview,
-    others_evidence,
     save_evidence,
     submit,
 )
@@ -92,17 +90,22 @@ def test_submitted_needs_a_reason_to_amend_and_is_audited(session, ids):
 
 
 def test_independence_until_the_viewer_has_submitted(session, ids):
+    from db.consolidation import cell_evidence
+
     refs, members, items = ids
     sam, priya = members["Sam Whitfield"], members["Priya Raman"]
     for item in items:
         save_evidence(session, refs["HRBP-004"], priya, item, EvidenceState(notes="Priya's view", score=6))
     submit(session, refs["HRBP-004"], priya)
     # Sam (the chair) has not submitted: he sees nobody else's evidence.
-    assert not has_submitted(session, refs["HRBP-004"], sam)
-    assert others_evidence(session, refs["HRBP-004"], sam) == []
+    hidden = cell_evidence(session, refs["HRBP-004"], items[0], sam)
+    assert not hidden.visible
+    assert [m.member_name for m in hidden.members] == ["Sam Whitfield"]
+    assert hidden.members[0].notes == ""
     for item in items:
         save_evidence(session, refs["HRBP-004"], sam, item, EvidenceState(notes="Sam's view", score=5))
     submit(session, refs["HRBP-004"], sam)
-    seen = others_evidence(session, refs["HRBP-004"], sam)
-    assert [m.member_name for m in seen] == ["Priya Raman"]
-    assert {e.notes for e in seen[0].evidence.values()} == {"Priya's view"}
+    seen = cell_evidence(session, refs["HRBP-004"], items[0], sam)
+    assert seen.visible
+    notes = {m.member_name: m.notes for m in seen.members}
+    assert notes["Priya Raman"] == "Priya's view" and notes["Sam Whitfield"] == "Sam's view"
