@@ -59,7 +59,8 @@ def test_assessment_record_markdown(session, demo):
         assert f"## {name}" in md
     assert "## Leading and Communicating (lead item)" in md
     # Each member's evidence, STAR, tags and score.
-    assert "### Joe Lambert (independent) - score 6, STAR STAR, submitted" in md
+    assert "### Joe Lambert (independent) - score 6, submitted" in md
+    assert "STAR: Situation, Task, Action, Result" in md
     assert "> S: Restructure of regional HR team, 40 staff affected." in md
     assert "- seen (effective): " in md
     # Consensus and rationale, outcome, audit history.
@@ -74,11 +75,25 @@ def test_assessment_record_markdown(session, demo):
 def test_record_of_an_unfinished_candidate(session, demo):
     three = candidate_by_ref(session, demo.id, "HRBP-003")
     md = assessment_record_markdown(session, three.id)
-    assert "### Priya Raman (member) - score 5, STAR STAR, not submitted" in md
-    assert "### Sam Whitfield (chair) - score not scored, STAR none, not submitted" in md
+    assert "### Priya Raman (member) - score 5, not submitted" in md
+    assert "### Sam Whitfield (chair) - score not scored, not submitted" in md
+    assert "STAR: none of Situation, Task, Action, Result" in md
     assert "**Consensus:** not yet agreed (provisional value 5)" in md
     assert "- **Result:** incomplete (not every item is scored) - provisional" in md
     assert "_No changes recorded._" in md
+
+
+def test_record_and_feedback_give_every_fail_reason_and_star_in_words(session, demo):
+    # HRBP-002 is below the pass mark on three items AND below the demo's minimum total of 26.
+    two = candidate_by_ref(session, demo.id, "HRBP-002").id
+    md = assessment_record_markdown(session, two)
+    assert ("- **Result:** fail (below the pass mark: Leading and Communicating, Seeing the Big Picture, "
+            "Managing a Quality Service; below the minimum total: 23.33, needs 26) - provisional") in md
+    assert "STAR: Situation, Action; missing Task, Result" in md
+    assert "STAR SA" not in md and "STAR STAR" not in md
+    draft = feedback_draft(session, two)
+    assert ("did not meet the standard required for Leading and Communicating, Seeing the Big Picture "
+            "and Managing a Quality Service, and your overall score did not meet the standard required") in draft
 
 
 def test_anonymised_record_shows_only_the_ref(session, demo):
