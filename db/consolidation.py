@@ -1,8 +1,9 @@
 """The chair's consolidation: the score grid, side-by-side evidence, consensus.
 
-Reads use a few column-tuple queries (never ORM objects per row), so the grid
-for thousands of candidates loads quickly. Item values, pass/fail and
-divergence come from ``db.rules``; nothing here re-implements them.
+Reads come from ``db.queries`` (column queries, never ORM objects per row), so
+the grid for thousands of candidates loads quickly. Item values, pass/fail and
+divergence come from ``db.rules`` (through ``db.results.evaluate``); nothing
+here re-implements them.
 
 Independence: a panel member (viewer) sees other members' scores and the
 consensus for a candidate only after submitting their own assessment of that
@@ -23,7 +24,7 @@ from db.audit import record
 from db.cache import gc_paused
 from db.errors import NotFound, ValidationError
 from db.interview import candidate_item
-from db.models import Assessment, Campaign, Candidate, Consensus, Indicator, IndicatorTag, ItemEvidence, Outcome, utcnow
+from db.models import Assessment, Campaign, Candidate, Consensus, Indicator, IndicatorTag, ItemEvidence, utcnow
 from db.queries import GridItem, GridMember
 from db.results import evaluate, item_rules
 from db.vocabulary import score_text
@@ -354,7 +355,7 @@ def record_consensus(
         reason=f"{candidate.ref} {item.name}",
     )
     if old_score != value:
-        outcome = session.exec(select(Outcome).where(Outcome.candidate_id == candidate_id)).first()
+        outcome = queries.outcome_of(session, candidate_id)
         if outcome is not None and outcome.tie_position is not None:
             record(
                 session, action="clear tie order", entity="outcome", entity_id=outcome.id, campaign_id=campaign.id,

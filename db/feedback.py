@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from db import scales
+from db import queries, scales
 from db.audit import record
-from db.errors import NotFound
-from db.models import Candidate, Consensus, Framework, Outcome, utcnow
+from db.models import Consensus, Framework, Outcome, utcnow
 from db.record import candidate_context
 from db.vocabulary import ItemKind, OutcomeStatus, score_text
 
@@ -78,11 +77,8 @@ def _and(names: list[str]) -> str:
 
 def save_feedback(session: Session, candidate_id: int, text: str, actor: str) -> None:
     """Store the (edited) feedback for export; empty text goes back to the draft."""
-    candidate = session.get(Candidate, candidate_id)
-    if candidate is None:
-        raise NotFound(f"no candidate with id {candidate_id}")
-    outcome = session.exec(select(Outcome).where(Outcome.candidate_id == candidate_id)).first()
-    outcome = outcome or Outcome(candidate_id=candidate_id)
+    candidate = queries.candidate(session, candidate_id)
+    outcome = queries.outcome_of(session, candidate_id) or Outcome(candidate_id=candidate_id)
     text = (text or "").strip()
     old = outcome.feedback
     if old == text:

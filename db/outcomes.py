@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import AbstractSet, NamedTuple
+from typing import NamedTuple
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from db import queries, rules
 from db.audit import record
@@ -214,16 +214,8 @@ def merit_list(session: Session, campaign_id: int, today: date | None = None) ->
 # --- writing -------------------------------------------------------------------
 
 
-def _candidate(session: Session, candidate_id: int) -> Candidate:
-    candidate = session.get(Candidate, candidate_id)
-    if candidate is None:
-        raise NotFound(f"no candidate with id {candidate_id}")
-    return candidate
-
-
 def _outcome(session: Session, candidate_id: int) -> Outcome:
-    outcome = session.exec(select(Outcome).where(Outcome.candidate_id == candidate_id)).first()
-    return outcome or Outcome(candidate_id=candidate_id)
+    return queries.outcome_of(session, candidate_id) or Outcome(candidate_id=candidate_id)
 
 
 def _save(session: Session, outcome: Outcome) -> None:
@@ -294,7 +286,7 @@ def appoint(session: Session, candidate_id: int, actor: str, reason: str = "", t
     Passing over an available candidate ranked higher needs a reason
     (rules.offer_out_of_order); the reason is kept as the offer reason.
     """
-    candidate = _candidate(session, candidate_id)
+    candidate = queries.candidate(session, candidate_id)
     merit, entries, unavailable = _compute(session, candidate.campaign_id, today)
     row = _offerable(merit, candidate, "appointing")
     if row.expired:
@@ -320,7 +312,7 @@ def add_to_reserve(session: Session, candidate_id: int, actor: str) -> date:
 
     The expiry is rules.reserve_expiry of the campaign's decision date.
     """
-    candidate = _candidate(session, candidate_id)
+    candidate = queries.candidate(session, candidate_id)
     campaign = session.get(Campaign, candidate.campaign_id)
     assert campaign is not None
     if campaign.decision_date is None:
@@ -342,10 +334,10 @@ def add_to_reserve(session: Session, candidate_id: int, actor: str) -> date:
 
 def extend_reserve(session: Session, candidate_id: int, months: int, reason: str, actor: str) -> date:
     """Extend a reserve place to ``months`` after the decision date (once, at most 24 months); returns the new expiry."""
-    candidate = _candidate(session, candidate_id)
+    candidate = queries.candidate(session, candidate_id)
     campaign = session.get(Campaign, candidate.campaign_id)
     assert campaign is not None
-    outcome = session.exec(select(Outcome).where(Outcome.candidate_id == candidate_id)).first()
+    outcome = queries.outcome_of(session, candidate_id)
     if outcome is None or outcome.status != OutcomeStatus.RESERVE or outcome.reserve_expiry is None:
         raise ValidationError(f"{candidate.ref} is not on the reserve list")
     if campaign.decision_date is None:
@@ -375,7 +367,7 @@ def set_status(session: Session, candidate_id: int, status: str, actor: str, rea
             use = "appoint" if status == OutcomeStatus.APPOINTED else "add to reserve"
             raise ValidationError(f"use {use} for {status!r}")
         raise ValidationError(f"status must be one of {', '.join(OutcomeStatus.values())}, not {status!r}")
-    candidate = _candidate(session, candidate_id)
+    candidate = queries.candidate(session, candidate_id)
     outcome = _outcome(session, candidate_id)
     old = outcome.status
     if old == status:

@@ -34,6 +34,8 @@ __all__ = [
     "submitted",
     "consensus",
     "outcomes",
+    "candidate",
+    "outcome_of",
     "top_tie_position",
     "assessment_fingerprint",
     "consensus_totals",
@@ -234,6 +236,19 @@ def outcomes(session: Session, campaign_id: int) -> dict[int, OutcomeRow]:
         cid: OutcomeRow(cid, status, pos, tie or "", offer or "", expiry, bool(ext), res or "")
         for cid, status, pos, tie, offer, expiry, ext, res in rows
     }
+
+
+def candidate(session: Session, candidate_id: int) -> Candidate:
+    """One candidate (ORM object, for the services that change or describe them)."""
+    found = session.get(Candidate, candidate_id)
+    if found is None:
+        raise NotFound(f"no candidate with id {candidate_id}")
+    return found
+
+
+def outcome_of(session: Session, candidate_id: int) -> Outcome | None:
+    """A candidate's stored outcome (ORM object), if they have one yet."""
+    return session.exec(select(Outcome).where(Outcome.candidate_id == candidate_id)).first()
 
 
 def top_tie_position(session: Session, campaign_id: int) -> int:

@@ -15,8 +15,10 @@ from sqlmodel import Session, col, or_, select
 
 from db import queries, scales
 from db.consolidation import cell_evidence
-from db.errors import NotFound, ValidationError
-from db.models import AuditEvent, Assessment, Campaign, CampaignItem, Candidate, Consensus, Framework, ItemEvidence, Outcome
+from db.errors import ValidationError
+from db.models import (
+    AuditEvent, Assessment, Campaign, CampaignItem, Candidate, Consensus, Framework, ItemEvidence, Outcome,
+)
 from db.outcomes import MeritRow, merit_list
 from db.vocabulary import OutcomeStatus, PanelRole, Result, Tag, score_text, star_text
 
@@ -40,9 +42,7 @@ class CandidateContext(NamedTuple):
 
 def candidate_context(session: Session, candidate_id: int) -> CandidateContext:
     """What a record or a feedback letter about one candidate is written from."""
-    candidate = session.get(Candidate, candidate_id)
-    if candidate is None:
-        raise NotFound(f"no candidate with id {candidate_id}")
+    candidate = queries.candidate(session, candidate_id)
     campaign = session.get(Campaign, candidate.campaign_id)
     assert campaign is not None
     items = list(session.exec(
