@@ -61,21 +61,20 @@ def calibration(session: Session, campaign_id: int) -> Calibration:
     members = queries.members(session, campaign_id)
     member_ids = frozenset(m.id for m in members)
     submitted = queries.submitted(session, campaign_id)
-    consensus = queries.consensus(session, campaign_id, rationale=False)
+    consensus = queries.consensus_scores(session, campaign_id)
     scores = queries.member_scores(session, campaign_id, submitted_only=True)
     by_item: dict[str, list[list[float]]] = {str(i.id): [] for i in items}
     pairs: list[tuple[str, float, float]] = []
     for cid, per_item in scores.items():
         all_submitted = bool(member_ids) and member_ids <= submitted.get(cid, set())
-        for item_id, scored in per_item.items():
-            values = [s.score for s in scored]
+        for item_id, by_member in per_item.items():
+            values = list(by_member.values())
             by_item.setdefault(str(item_id), []).append(values)
-            c = consensus.get(cid, {}).get(item_id)
-            agreed = rules.item_score(values, c.score if c else None, campaign.scoring_method,
+            agreed = rules.item_score(values, consensus.get(cid, {}).get(item_id), campaign.scoring_method,
                                       all_submitted=all_submitted)
             if agreed.provisional or agreed.value is None:
                 continue
-            pairs.extend((str(s.member_id), s.score, agreed.value) for s in scored)
+            pairs.extend((str(m), s, agreed.value) for m, s in by_member.items())
     agreement = rules.item_agreement(by_item)
     leniency = rules.member_leniency(pairs)
     compared: dict[str, int] = {}

@@ -185,13 +185,14 @@ def _load_grid(session: Session, campaign_id: int, viewer_member_id: int | None)
     candidates = queries.candidates(session, campaign_id, campaign.anonymised)
     scores = queries.member_scores(session, campaign_id)
     submitted = queries.submitted(session, campaign_id)
-    consensus = queries.consensus(session, campaign_id, rationale=True)
+    consensus = queries.consensus(session, campaign_id)
     rules_for_items = item_rules(items)
     member_ids = frozenset(m.id for m in members)
     empty: dict = {}
 
     rows: list[GridRow] = []
-    for cand_id, ref, name in candidates:
+    for cand in candidates:
+        cand_id = cand.id
         subs = frozenset(submitted.get(cand_id, ()))
         all_submitted = bool(member_ids) and member_ids <= subs
         visible = viewer_member_id is None or viewer_member_id in subs
@@ -200,11 +201,11 @@ def _load_grid(session: Session, campaign_id: int, viewer_member_id: int | None)
         per_item: dict[int, list[float]] = {}
         by_member: dict[int, dict[int, float]] = {}
         for item in items:
-            pairs = cand_scores.get(item.id, ())
+            scored = cand_scores.get(item.id, empty)  # member id -> score, read fresh for this grid
             if not visible:
-                pairs = [p for p in pairs if p.member_id == viewer_member_id]
-            by_member[item.id] = dict(pairs)
-            per_item[item.id] = [p.score for p in pairs]
+                scored = {m: s for m, s in scored.items() if m == viewer_member_id}
+            by_member[item.id] = scored
+            per_item[item.id] = list(scored.values())
         item_scores, result = evaluate(
             cand_id, items, rules_for_items, method, min_total, per_item,
             {k: v.score for k, v in cand_consensus.items()}, all_submitted and visible,
@@ -233,7 +234,7 @@ def _load_grid(session: Session, campaign_id: int, viewer_member_id: int | None)
             )
         rows.append(
             GridRow(
-                candidate_id=cand_id, ref=ref, name=name, cells=tuple(cells), submitted=subs,
+                candidate_id=cand_id, ref=cand.ref, name=cand.name, cells=tuple(cells), submitted=subs,
                 all_submitted=all_submitted, visible=visible, total=result.total, passed=result.passed,
                 provisional=result.provisional, failed_items=result.failed_items,
             )
@@ -256,45 +257,50 @@ def cell_evidence(session: Session, candidate_id: int, item_id: int, viewer_memb
     """
     candidate, item, campaign = candidate_item(session, candidate_id, item_id)
     members = _panel(session, candidate.campaign_id, viewer_member_id)
+    # Rows are read by column name (SQLAlchemy Row attributes), never by position.
     assessments = {
-        member_id: (aid, submitted_at is not None)
-        for aid, member_id, submitted_at in queries.fetch(
+        r.member_id: r
+        for r in queries.fetch(
             session,
-            select(Assessment.id, Assessment.member_id, Assessment.submitted_at).where(
-                Assessment.candidate_id == candidate_id
-            ),
+            select(Assessment.id, Assessment.member_id, Assessment.submitted_at)
+            .where(Assessment.candidate_id == candidate_id),
         )
     }
-    visible = viewer_member_id is None or assessments.get(viewer_member_id, (0, False))[1]
+    mine = assessments.get(viewer_member_id)  # type: ignore[arg-type]
+    visible = viewer_member_id is None or (mine is not None and mine.submitted_at is not None)
     shown = [m for m in members if visible or m.id == viewer_member_id]
     evidence = {
-        aid: (eid, notes, star, score)
-        for eid, aid, notes, star, score in queries.fetch(
+        r.assessment_id: r
+        for r in queries.fetch(
             session,
             select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.notes, ItemEvidence.star, ItemEvidence.score)
             .where(ItemEvidence.item_id == item_id)
-            .where(col(ItemEvidence.assessment_id).in_([assessments[m.id][0] for m in shown if m.id in assessments])),
+            .where(col(ItemEvidence.assessment_id).in_([assessments[m.id].id for m in shown if m.id in assessments])),
         )
     }
     tags: dict[int, list[TagView]] = {}
-    evidence_ids = [e[0] for e in evidence.values()]
-    if evidence_ids:
-        for eid, ind_id, kind, text, tag in queries.fetch(
+    if evidence:
+        for r in queries.fetch(
             session,
             select(IndicatorTag.evidence_id, IndicatorTag.indicator_id, Indicator.kind, Indicator.text, IndicatorTag.tag)
             .join(Indicator, col(Indicator.id) == IndicatorTag.indicator_id)
-            .where(col(IndicatorTag.evidence_id).in_(evidence_ids))
+            .where(col(IndicatorTag.evidence_id).in_([e.id for e in evidence.values()]))
             .order_by(Indicator.kind, Indicator.position),
         ):
-            tags.setdefault(eid, []).append(TagView(indicator_id=ind_id, kind=kind, text=text, tag=tag))
+            tags.setdefault(r.evidence_id, []).append(
+                TagView(indicator_id=r.indicator_id, kind=r.kind, text=r.text, tag=r.tag)
+            )
     cells = []
     for m in shown:
-        aid, submitted = assessments.get(m.id, (None, False))
-        eid, notes, star, score = evidence.get(aid, (None, "", "", None))  # type: ignore[arg-type]
+        a = assessments.get(m.id)
+        e = evidence.get(a.id) if a is not None else None
         cells.append(
             MemberCell(
-                member_id=m.id, member_name=m.name, role=m.role, submitted=submitted, notes=notes or "",
-                star=star or "", score=None if score is None else float(score), tags=tuple(tags.get(eid, ())),  # type: ignore[arg-type]
+                member_id=m.id, member_name=m.name, role=m.role,
+                submitted=a is not None and a.submitted_at is not None,
+                notes=(e.notes if e else "") or "", star=(e.star if e else "") or "",
+                score=None if e is None or e.score is None else float(e.score),
+                tags=tuple(tags.get(e.id, ())) if e else (),
             )
         )
     consensus = None

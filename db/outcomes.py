@@ -31,7 +31,6 @@ __all__ = [
     "Calibration",
     "ItemDistribution",
     "merit_list",
-    "fail_reasons",
     "order_tie",
     "appoint",
     "add_to_reserve",
@@ -59,7 +58,7 @@ class MeritRow:
     provisional: bool
     failed_items: tuple[str, ...]
     below_min_total: bool
-    fail_reasons: tuple[str, ...]  # every reason a failed candidate failed, in words (see fail_reasons)
+    min_total: float | None  # the campaign's minimum total, if any (for fail_reasons)
     tied: bool  # shares its rank in an unresolved tie
     tie_group: int | None  # tied on total and lead item, resolved or not
     tie_reason: str  # the chair's reason, once the tie is ordered
@@ -73,6 +72,16 @@ class MeritRow:
     @property
     def label(self) -> str:
         return f"{self.name} ({self.ref})" if self.name else self.ref
+
+    @property
+    def fail_reasons(self) -> tuple[str, ...]:
+        """Every reason a failed candidate failed, in words: the records, feedback and screens give them all."""
+        reasons = []
+        if self.passed is False and self.failed_items:
+            reasons.append("below the pass mark: " + ", ".join(self.failed_items))
+        if self.passed is False and self.below_min_total:
+            reasons.append(f"below the minimum total: {score_text(self.total)}, needs {score_text(self.min_total)}")
+        return tuple(reasons)
 
     @property
     def result(self) -> Result:
@@ -135,16 +144,6 @@ class _Unavailable(NamedTuple):
         return any(candidate_id in s for s in self)
 
 
-def fail_reasons(result: rules.CandidateResult, min_total: float | None) -> tuple[str, ...]:
-    """Every reason a candidate failed, in the words the screens, records and CSVs use."""
-    reasons = []
-    if result.failed_items:
-        reasons.append("below the pass mark: " + ", ".join(result.failed_items))
-    if result.below_min_total:
-        reasons.append(f"below the minimum total: {score_text(result.total)}, needs {score_text(min_total)}")
-    return tuple(reasons)
-
-
 def _compute(session: Session, campaign_id: int, today: date | None) -> tuple[MeritList, list[rules.MeritEntry], _Unavailable]:
     today = today or date.today()
     res = campaign_results(session, campaign_id)
@@ -178,8 +177,7 @@ def _compute(session: Session, campaign_id: int, today: date | None) -> tuple[Me
             lead_value=e.lead_value if e else (r.item_values.get(lead) if lead else None),
             item_values=tuple(r.item_values.values()), passed=r.passed,
             provisional=e.provisional if e else r.provisional, failed_items=r.failed_items,
-            below_min_total=r.below_min_total,
-            fail_reasons=fail_reasons(r, res.min_total) if r.passed is False else (),
+            below_min_total=r.below_min_total, min_total=res.min_total,
             tied=e.tied if e else False, tie_group=e.tie_group if e else None, tie_reason=(e.tie_reason or "") if e else "",
             status=o.status, offer_reason=o.offer_reason, reserve_expiry=o.reserve_expiry,
             reserve_extended=o.reserve_extended, reserve_reason=o.reserve_reason, expired=cid in expired,

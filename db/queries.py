@@ -23,7 +23,6 @@ __all__ = [
     "GridItem",
     "GridMember",
     "CandidateRow",
-    "MemberScore",
     "Agreed",
     "OutcomeRow",
     "campaign_row",
@@ -33,6 +32,7 @@ __all__ = [
     "member_scores",
     "submitted",
     "consensus",
+    "consensus_scores",
     "outcomes",
     "candidate",
     "outcome_of",
@@ -86,16 +86,11 @@ class CandidateRow(NamedTuple):
     name: str  # "" when the campaign is anonymised
 
 
-class MemberScore(NamedTuple):
-    member_id: int
-    score: float
-
-
 class Agreed(NamedTuple):
     """The panel's consensus for one item."""
 
     score: float
-    rationale: str  # "" when not asked for
+    rationale: str
 
 
 class OutcomeRow(NamedTuple):
@@ -168,10 +163,13 @@ def _for_candidates(stmt, column, candidate_ids: Sequence[int] | None):
     return stmt if candidate_ids is None else stmt.where(col(column).in_(list(candidate_ids)))
 
 
+# Scores come back as nested dicts keyed by id (no per-row objects): a grid reads ~36,000 of them.
+
+
 def member_scores(
     session: Session, campaign_id: int, candidate_ids: Sequence[int] | None = None, *, submitted_only: bool = False
-) -> dict[int, dict[int, list[MemberScore]]]:
-    """candidate id -> item id -> members' scores (scored evidence only, in member order)."""
+) -> dict[int, dict[int, dict[int, float]]]:
+    """candidate id -> item id -> member id -> score (scored evidence only, in member order)."""
     stmt = (
         select(Assessment.candidate_id, ItemEvidence.item_id, Assessment.member_id, ItemEvidence.score)
         .join(ItemEvidence, col(ItemEvidence.assessment_id) == Assessment.id)
@@ -181,9 +179,9 @@ def member_scores(
     if submitted_only:
         stmt = stmt.where(col(Assessment.submitted_at).is_not(None))
     stmt = _for_candidates(stmt, Assessment.candidate_id, candidate_ids)
-    out: dict[int, dict[int, list[MemberScore]]] = {}
+    out: dict[int, dict[int, dict[int, float]]] = {}
     for cid, item_id, member_id, score in fetch(session, stmt.order_by(Assessment.member_id)):
-        out.setdefault(cid, {}).setdefault(item_id, []).append(MemberScore(member_id, float(score)))
+        out.setdefault(cid, {}).setdefault(item_id, {})[member_id] = float(score)
     return out
 
 
@@ -200,21 +198,32 @@ def submitted(session: Session, campaign_id: int, candidate_ids: Sequence[int] |
     return out
 
 
-def consensus(
-    session: Session, campaign_id: int, *, rationale: bool, candidate_ids: Sequence[int] | None = None
-) -> dict[int, dict[int, Agreed]]:
-    """candidate id -> item id -> the agreed score (and its rationale, when asked for)."""
-    cols = [Consensus.candidate_id, Consensus.item_id, Consensus.score]
-    if rationale:
-        cols.append(Consensus.rationale)  # type: ignore[arg-type]
+def _consensus_rows(session: Session, campaign_id: int, candidate_ids: Sequence[int] | None, *cols) -> list:
     stmt = (
-        select(*cols)
+        select(Consensus.candidate_id, Consensus.item_id, Consensus.score, *cols)
         .join(Candidate, col(Candidate.id) == Consensus.candidate_id)
         .where(Candidate.campaign_id == campaign_id)
     )
+    return fetch(session, _for_candidates(stmt, Consensus.candidate_id, candidate_ids))
+
+
+def consensus(
+    session: Session, campaign_id: int, candidate_ids: Sequence[int] | None = None
+) -> dict[int, dict[int, Agreed]]:
+    """candidate id -> item id -> the agreed score and its rationale."""
     out: dict[int, dict[int, Agreed]] = {}
-    for row in fetch(session, _for_candidates(stmt, Consensus.candidate_id, candidate_ids)):
-        out.setdefault(row[0], {})[row[1]] = Agreed(float(row[2]), row[3] if rationale else "")
+    for cid, item_id, score, rationale in _consensus_rows(session, campaign_id, candidate_ids, Consensus.rationale):
+        out.setdefault(cid, {})[item_id] = Agreed(float(score), rationale)
+    return out
+
+
+def consensus_scores(
+    session: Session, campaign_id: int, candidate_ids: Sequence[int] | None = None
+) -> dict[int, dict[int, float]]:
+    """candidate id -> item id -> the agreed score (no rationale: the merit list reads only scores)."""
+    out: dict[int, dict[int, float]] = {}
+    for cid, item_id, score in _consensus_rows(session, campaign_id, candidate_ids):
+        out.setdefault(cid, {})[item_id] = float(score)
     return out
 
 

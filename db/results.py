@@ -95,14 +95,10 @@ def campaign_results(session: Session, campaign_id: int) -> CampaignResults:
         return _campaign_results(session, campaign_id)
 
 
-def _agreed_scores(per_candidate: Mapping[int, Mapping[int, queries.Agreed]]) -> dict[int, dict[int, float]]:
-    return {c: {i: a.score for i, a in per_item.items()} for c, per_item in per_candidate.items()}
-
-
 def _member_entry(session: Session, campaign_id: int, fingerprint: tuple) -> _Entry:
     members = frozenset(m.id for m in queries.members(session, campaign_id))
     scores = {
-        c: {i: tuple(s.score for s in ms) for i, ms in per_item.items()}
+        c: {i: tuple(by_member.values()) for i, by_member in per_item.items()}
         for c, per_item in queries.member_scores(session, campaign_id).items()
     }
     submitted = queries.submitted(session, campaign_id)
@@ -138,10 +134,7 @@ def _campaign_results(session: Session, campaign_id: int) -> CampaignResults:
             )
             if recent is not None and len(recent) <= _MAX_INCREMENTAL:
                 consensus = dict(consensus)
-                fresh = (
-                    _agreed_scores(queries.consensus(session, campaign_id, rationale=False, candidate_ids=recent))
-                    if recent else {}
-                )
+                fresh = queries.consensus_scores(session, campaign_id, recent) if recent else {}
                 mine = entry.consensus_totals
                 for c in recent:
                     new = fresh.get(c, {})
@@ -154,7 +147,7 @@ def _campaign_results(session: Session, campaign_id: int) -> CampaignResults:
                 consensus = None
     if consensus is None:
         results = {}
-        consensus = _agreed_scores(queries.consensus(session, campaign_id, rationale=False))
+        consensus = queries.consensus_scores(session, campaign_id)
         totals = totals_of(consensus)  # describe what was read, even if it is newer than the totals query
     live = {c.id for c in candidates}
     changed.update(c for c in live if c not in results)
