@@ -101,7 +101,6 @@ def _when(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M")
 
 
-
 def assessment_record_markdown(session: Session, candidate_id: int) -> str:
     """A candidate's full record: role, grade, level, items; each member's evidence, STAR, tags and
     score; the consensus and its rationale; the outcome; and the audit history."""
