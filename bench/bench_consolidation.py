@@ -113,7 +113,8 @@ def _time(fn, repeat: int = 5) -> tuple[float, object]:
 
 
 def run(n_candidates: int = 2000, keep: Path | None = None, rounds: int = 9) -> dict[str, float]:
-    from db.consolidation import clear_cache, load_grid, record_consensus
+    from db.cache import clear_cache
+    from db.consolidation import load_grid, record_consensus
     from db.models import Candidate, Consensus
     from db.outcomes import merit_list
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Mapping, Sequence
+from typing import AbstractSet, Iterable, Mapping, Sequence
 
 __all__ = [
     "ItemScore",
@@ -112,7 +112,8 @@ class CandidateResult:
 
     passed is None (and total None) while any item is unscored.
     failed_items lists items already below their pass mark, even when the
-    result is incomplete; a min_total failure shows only in passed.
+    result is incomplete; below_min_total says the total missed the
+    campaign's minimum. A fail can have both reasons, and both are reported.
     """
 
     candidate_id: int
@@ -121,6 +122,7 @@ class CandidateResult:
     passed: bool | None
     provisional: bool
     failed_items: tuple[str, ...]
+    below_min_total: bool = False
 
 
 def lead_item_key(items: Sequence[ItemRule]) -> str | None:
@@ -158,8 +160,9 @@ def candidate_result(
         return CandidateResult(candidate_id, None, values, None, provisional, tuple(failed))
 
     total = float(sum(v for v in values.values()))  # type: ignore[misc]
-    passed = not failed and (min_total is None or total >= min_total)
-    return CandidateResult(candidate_id, total, values, passed, provisional, tuple(failed))
+    below_min_total = min_total is not None and total < min_total
+    passed = not failed and not below_min_total
+    return CandidateResult(candidate_id, total, values, passed, provisional, tuple(failed), below_min_total)
 
 
 # --------------------------------------------------------------------------
@@ -341,25 +344,29 @@ def is_expired(expiry: date, today: date) -> bool:
 # --------------------------------------------------------------------------
 
 
-def _available(cid: int, appointed: set[int], reserve_expired: set[int],
-               declined: set[int]) -> bool:
-    return cid not in appointed and cid not in reserve_expired and cid not in declined
+def _available(cid: int, appointed: AbstractSet[int], reserve_expired: AbstractSet[int],
+               declined: AbstractSet[int], not_appointed: AbstractSet[int]) -> bool:
+    return cid not in appointed and cid not in reserve_expired and cid not in declined and cid not in not_appointed
 
 
 def offer_candidates(
     merit: Sequence[MeritEntry],
-    appointed: set[int],
-    reserve_expired: set[int],
-    declined: set[int],
+    appointed: AbstractSet[int],
+    reserve_expired: AbstractSet[int],
+    declined: AbstractSet[int],
+    *,
+    not_appointed: AbstractSet[int] = frozenset(),
 ) -> tuple[int, ...]:
     """All available candidates at the best available rank.
 
-    More than one means an unresolved tie the chair must decide.
+    Appointed, declined (withdrawn), not appointed and expired reserve
+    candidates are not available. More than one means an unresolved tie the
+    chair must decide.
     """
     best: int | None = None
     found: list[int] = []
     for e in merit:
-        if not _available(e.candidate_id, appointed, reserve_expired, declined):
+        if not _available(e.candidate_id, appointed, reserve_expired, declined, not_appointed):
             continue
         if best is None:
             best = e.rank
@@ -371,25 +378,29 @@ def offer_candidates(
 
 def next_offer(
     merit: Sequence[MeritEntry],
-    appointed: set[int],
-    reserve_expired: set[int],
-    declined: set[int],
+    appointed: AbstractSet[int],
+    reserve_expired: AbstractSet[int],
+    declined: AbstractSet[int],
+    *,
+    not_appointed: AbstractSet[int] = frozenset(),
 ) -> int | None:
     """First available candidate in merit order, or None.
 
     Within an unresolved tie this is only the display order; use
     offer_candidates to show the chair everyone who is equal.
     """
-    top = offer_candidates(merit, appointed, reserve_expired, declined)
+    top = offer_candidates(merit, appointed, reserve_expired, declined, not_appointed=not_appointed)
     return top[0] if top else None
 
 
 def offer_out_of_order(
     merit: Sequence[MeritEntry],
     candidate_id: int,
-    appointed: set[int],
-    reserve_expired: set[int],
-    declined: set[int],
+    appointed: AbstractSet[int],
+    reserve_expired: AbstractSet[int],
+    declined: AbstractSet[int],
+    *,
+    not_appointed: AbstractSet[int] = frozenset(),
 ) -> bool:
     """True if an available candidate ranks strictly above candidate_id.
 
@@ -400,7 +411,7 @@ def offer_out_of_order(
     if rank is None:
         raise ValueError(f"candidate {candidate_id} is not on the merit list")
     return any(
-        e.rank < rank and _available(e.candidate_id, appointed, reserve_expired, declined)
+        e.rank < rank and _available(e.candidate_id, appointed, reserve_expired, declined, not_appointed)
         for e in merit
     )
 

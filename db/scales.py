@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from db.vocabulary import score_text
+
 Scale = list[dict[str, Any]]
 
 # The 1-7 scale Civil Service Jobs used (the default).
@@ -51,7 +53,7 @@ def check_score(scale: Scale, value: float) -> float:
     allowed = values(scale)
     if float(value) not in allowed:
         labels = ", ".join(str(p["label"]) for p in scale)
-        raise ValidationError(f"score {value:g} is not on the scale ({labels})")
+        raise ValidationError(f"score {score_text(value)} is not on the scale ({labels})")
     return float(value)
 
 
@@ -89,8 +91,8 @@ def validate_scale(scale: Any) -> Scale:
         except (TypeError, ValueError):
             raise ValidationError(f"scale point {n}: value {p['value']!r} is not a number") from None
         if v in seen:
-            raise ValidationError(f"scale point {n}: value {v:g} appears twice")
+            raise ValidationError(f"scale point {n}: value {score_text(v)} appears twice")
         seen.add(v)
-        out.append({"value": v, "label": str(p.get("label", f"{v:g}")), "name": str(p.get("name", "")),
+        out.append({"value": v, "label": str(p.get("label", score_text(v))), "name": str(p.get("name", "")),
                     "descriptor": str(p.get("descriptor", ""))})
     return sorted(out, key=lambda p: p["value"])

@@ -6,16 +6,11 @@ import pytest
 from sqlmodel import select
 
 from db.campaigns import campaign_items, create_campaign, find_member
-from db.consolidation import (
-    campaign_results,
-    cell_evidence,
-    load_grid,
-    record_consensus,
-    set_scoring_method,
-)
+from db.consolidation import cell_evidence, load_grid, record_consensus, set_scoring_method
 from db.errors import NotFound, ValidationError
 from db.interview import EvidenceState, save_evidence, submit
 from db.models import AuditEvent, Campaign, Candidate, Consensus
+from db.results import campaign_results
 
 # Demo scores by item position (see db/demo.py).
 SAM_1 = [5, 5, 4, 5, 6, 5]

@@ -330,3 +330,27 @@ def test_distribution(session, demo):
     final = distribution(session, demo.id, final_only=True)[0]
     assert {v: n for v, _, n in final.counts if n} == {5: 1} and final.provisional == 0
     assert [label for _, label, _ in lc.counts] == ["1", "2", "3", "4", "5", "6", "7"]
+
+
+# --- field-trial fixes --------------------------------------------------------------------
+
+
+def test_next_offer_skips_not_appointed_declined_and_appointed(session):
+    campaign, cands, _ = build(session, TIES)
+    set_status(session, cands["P1"], "not_appointed", "Chair", reason="references not satisfactory")
+    assert merit_list(session, campaign.id).next_offer == (cands["P2"],)
+    appoint(session, cands["P2"], "Chair")  # P1 is out of the running: P2 is next in merit order, no reason needed
+    assert merit_list(session, campaign.id).row(cands["P2"]).offer_reason == ""
+    assert set(merit_list(session, campaign.id).next_offer) == {cands["P3"], cands["P4"]}
+    set_status(session, cands["P3"], "declined", "Chair", reason="withdrew")
+    assert merit_list(session, campaign.id).next_offer == (cands["P4"],)
+
+
+def test_fail_reasons_list_every_reason(session):
+    rows = {"F1": [3, 6, 6], "F2": [4, 4, 4], "F3": [3, 7, 7], "F4": [6, 6, 6]}
+    campaign, cands, _ = build(session, rows, min_total=16, key="reasons")
+    merit = merit_list(session, campaign.id)
+    assert merit.row(cands["F1"]).fail_reasons == ("below the pass mark: A", "below the minimum total: 15, needs 16")
+    assert merit.row(cands["F2"]).fail_reasons == ("below the minimum total: 12, needs 16",)
+    assert merit.row(cands["F3"]).fail_reasons == ("below the pass mark: A",)
+    assert merit.row(cands["F4"]).fail_reasons == ()

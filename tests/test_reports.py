@@ -15,17 +15,10 @@ from db.engine import open_database, sqlite_url
 from db.errors import NotFound
 from db.models import AuditEvent, Campaign, Candidate, Outcome
 from db.outcomes import appoint, order_tie
-from db.reports import (
-    assessment_record_markdown,
-    assessment_record_pdf,
-    candidate_by_ref,
-    feedback_draft,
-    feedback_text,
-    latin1,
-    merit_list_csv,
-    merit_list_text,
-    save_feedback,
-)
+from db.candidates import get_candidate as candidate_by_ref
+from db.feedback import feedback_draft, feedback_text, save_feedback
+from db.record import assessment_record_markdown, assessment_record_pdf, latin1
+from db.reports import merit_list_csv, merit_list_text
 from panel_tui.cli import main
 
 ITEMS = [
@@ -53,13 +46,14 @@ def test_assessment_record_markdown(session, demo):
     md = assessment_record_markdown(session, one)
     assert md.startswith("# Assessment record: Amira Okafor (HRBP-001)")
     for text in ("**Role:** HR Business Partner", "**Grade:** Grade 7", "**Level:** 4 (Grade 7/Grade 6)",
-                 "Civil Service Competency Framework", "Sam Whitfield (chair)", "Joe Lambert (independent)"):
+                 "Civil Service Competency Framework", "Sam Whitfield (Chair)", "Joe Lambert (Independent)"):
         assert text in md
     for name in ITEMS:
         assert f"## {name}" in md
     assert "## Leading and Communicating (lead item)" in md
     # Each member's evidence, STAR, tags and score.
-    assert "### Joe Lambert (independent) - score 6, STAR STAR, submitted" in md
+    assert "### Joe Lambert (Independent) - score 6, submitted" in md
+    assert "STAR: Situation, Task, Action, Result" in md
     assert "> S: Restructure of regional HR team, 40 staff affected." in md
     assert "- seen (effective): " in md
     # Consensus and rationale, outcome, audit history.
@@ -74,11 +68,25 @@ def test_assessment_record_markdown(session, demo):
 def test_record_of_an_unfinished_candidate(session, demo):
     three = candidate_by_ref(session, demo.id, "HRBP-003")
     md = assessment_record_markdown(session, three.id)
-    assert "### Priya Raman (member) - score 5, STAR STAR, not submitted" in md
-    assert "### Sam Whitfield (chair) - score not scored, STAR none, not submitted" in md
+    assert "### Priya Raman (Member) - score 5, not submitted" in md
+    assert "### Sam Whitfield (Chair) - score not scored, not submitted" in md
+    assert "STAR: none of Situation, Task, Action, Result" in md
     assert "**Consensus:** not yet agreed (provisional value 5)" in md
     assert "- **Result:** incomplete (not every item is scored) - provisional" in md
     assert "_No changes recorded._" in md
+
+
+def test_record_and_feedback_give_every_fail_reason_and_star_in_words(session, demo):
+    # HRBP-002 is below the pass mark on three items AND below the demo's minimum total of 26.
+    two = candidate_by_ref(session, demo.id, "HRBP-002").id
+    md = assessment_record_markdown(session, two)
+    assert ("- **Result:** fail (below the pass mark: Leading and Communicating, Seeing the Big Picture, "
+            "Managing a Quality Service; below the minimum total: 23.33, needs 26) - provisional") in md
+    assert "STAR: Situation, Action; missing Task, Result" in md
+    assert "STAR SA" not in md and "STAR STAR" not in md
+    draft = feedback_draft(session, two)
+    assert ("did not meet the standard required for Leading and Communicating, Seeing the Big Picture "
+            "and Managing a Quality Service, and your overall score did not meet the standard required") in draft
 
 
 def test_anonymised_record_shows_only_the_ref(session, demo):

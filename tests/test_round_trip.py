@@ -111,4 +111,4 @@ def test_three_member_round_trip(tmp_path, template_db_file, capsys):
     assert main([*chair, "results", "export", key, "--format", "csv"]) == 0
     csv_lines = capsys.readouterr().out.splitlines()
     assert csv_lines[0] == "candidate_ref,item,member,score,total,provisional,passed,rank,reserve_until"
-    assert "C1,Making Effective Decisions,consensus,4,8.33333,true,true,2," in csv_lines
+    assert "C1,Making Effective Decisions,consensus,4,8.33,true,true,2," in csv_lines

@@ -167,6 +167,13 @@ class TestCandidateResult:
         scores = {"behaviour": final(5), "strength": final(5), "technical": final(4)}
         r = candidate_result(1, ITEMS, scores, min_total=15)
         assert r.passed is False and r.failed_items == () and r.total == 14
+        assert r.below_min_total is True
+
+    def test_both_fail_reasons_are_kept(self):
+        scores = {"behaviour": final(3), "strength": final(5), "technical": final(5)}
+        r = candidate_result(1, ITEMS, scores, min_total=15)
+        assert r.passed is False and r.failed_items == ("behaviour",) and r.below_min_total is True
+        assert candidate_result(1, ITEMS, scores).below_min_total is False
 
     def test_no_items(self):
         r = candidate_result(1, (), {})
@@ -384,6 +391,11 @@ class TestOffers:
         assert offer_candidates(self.MERIT, {1}, set(), set()) == (2, 3)
         assert offer_candidates(self.MERIT, set(), set(), set()) == (1,)
         assert offer_candidates([], set(), set(), set()) == ()
+
+    def test_not_appointed_is_not_offered(self):
+        assert offer_candidates(self.MERIT, set(), set(), set(), not_appointed={1}) == (2, 3)
+        assert next_offer(self.MERIT, set(), set(), {2}, not_appointed={1, 3}) == 4
+        assert not offer_out_of_order(self.MERIT, 2, set(), set(), set(), not_appointed={1})
 
     def test_in_order(self):
         assert not offer_out_of_order(self.MERIT, 1, set(), set(), set())

@@ -82,7 +82,8 @@ def merit_cmd(args: argparse.Namespace) -> int:
 
 def record_cmd(args: argparse.Namespace) -> int:
     from db.campaigns import get_campaign
-    from db.reports import assessment_record_markdown, assessment_record_pdf, candidate_by_ref
+    from db.candidates import get_candidate as candidate_by_ref
+    from db.record import assessment_record_markdown, assessment_record_pdf
 
     with open_db(args).session() as session:
         campaign = get_campaign(session, args.campaign)
@@ -96,7 +97,8 @@ def record_cmd(args: argparse.Namespace) -> int:
 
 def feedback_cmd(args: argparse.Namespace) -> int:
     from db.campaigns import get_campaign
-    from db.reports import candidate_by_ref, feedback_text
+    from db.candidates import get_candidate as candidate_by_ref
+    from db.feedback import feedback_text
 
     with open_db(args).session() as session:
         campaign = get_campaign(session, args.campaign)

@@ -29,7 +29,7 @@ from db import outcomes as service
 from db.interview import submitted_candidate_ids
 from db.errors import PanelError
 from db.outcomes import MeritList, MeritRow
-from db.reports import score_text
+from db import vocabulary
 from panel_tui.screens.dialogs import ConfirmDialog, ReasonDialog
 from panel_tui.screens.file_picker import FilePicker
 from panel_tui.widgets.score_chart import ScoreChart
@@ -52,13 +52,12 @@ CANDIDATE_ACTIONS = (
 
 def num(value: float | None) -> str:
     """29 -> '29', 23.3333 -> '23.33', None -> '–'."""
-    return score_text(value, "–")
+    return vocabulary.score_text(value, "–")
 
 
 def short_name(name: str) -> str:
     """'Leading and Communicating' -> 'LC' (the column heading; the legend gives the full name)."""
-    words = [w for w in name.replace("-", " ").split() if w.lower() not in ("and", "a", "the", "of", "at", "to", "for")]
-    return "".join(w[0].upper() for w in words)[:4] or name[:4]
+    return vocabulary.short_name(name)
 
 
 def fit(question: str, width: int = 62) -> str:

@@ -1,0 +1,168 @@
+"""Every candidate's result by the rules, fast on repeat calls (the merit list reads it after each change).
+
+Item values, pass/fail and totals come from ``db.rules``; the reads from
+``db.queries``; the cache store and the garbage-collector pause from
+``db.cache``.
+
+Why the cache holds: members' scores rarely change during consolidation, so
+they are cached per database engine and campaign and checked on every call
+against a cheap fingerprint of the assessments and the panel. This relies on
+every writer of ItemEvidence also bumping Assessment.updated_at
+(interview.save_evidence and submit do). Consensus is checked with campaign
+totals (count and sums); when they move, only candidates with consensus rows
+updated since the last call are re-read and re-evaluated, and the totals must
+then agree again or everything is re-read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Mapping, Sequence
+
+from sqlmodel import Session
+
+from db import queries, rules
+from db.cache import CampaignCache, gc_paused, moved, same_totals, totals_of
+from db.errors import ValidationError
+from db.queries import CandidateRow, GridItem
+
+__all__ = ["CampaignResults", "campaign_results", "item_rules", "evaluate"]
+
+# Re-reading this many changed candidates is still cheaper than reading the whole campaign.
+_MAX_INCREMENTAL = 500
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignResults:
+    """Every candidate's rules.CandidateResult for a campaign (shared, read-only)."""
+
+    campaign_id: int
+    title: str
+    scoring_method: str
+    min_total: float | None
+    anonymised: bool
+    decision_date: date | None
+    items: tuple[GridItem, ...]
+    lead_key: str | None  # the lead item's name (rules key), if any
+    candidates: tuple[CandidateRow, ...]  # in ref order; name "" if anonymised
+    results: Mapping[int, rules.CandidateResult]  # keyed by candidate id; rules keys are item names
+
+
+def item_rules(items: Sequence[GridItem]) -> list[rules.ItemRule]:
+    return [rules.ItemRule(key=i.name, pass_mark=i.pass_mark, lead=i.is_lead) for i in items]
+
+
+def evaluate(
+    candidate_id: int,
+    items: Sequence[GridItem],
+    rules_for_items: Sequence[rules.ItemRule],
+    method: str,
+    min_total: float | None,
+    scores: Mapping[int, Sequence[float]],
+    consensus: Mapping[int, float],
+    all_submitted: bool,
+) -> tuple[dict[str, rules.ItemScore], rules.CandidateResult]:
+    """Item scores (by item name) and the candidate's result, by the rules."""
+    item_scores: dict[str, rules.ItemScore] = {}
+    for item in items:
+        s = scores.get(item.id, ())
+        c = consensus.get(item.id)
+        if not s and c is None:
+            continue  # unscored: candidate_result treats a missing item as unsettled
+        item_scores[item.name] = rules.item_score(s, c, method, all_submitted=all_submitted)
+    return item_scores, rules.candidate_result(candidate_id, rules_for_items, item_scores, min_total)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    fingerprint: tuple
+    scores: dict[int, dict[int, tuple[float, ...]]]  # candidate -> item -> member scores
+    all_submitted: dict[int, bool]
+    config: tuple = ()
+    consensus: dict[int, dict[int, float]] | None = None  # candidate -> item -> agreed score
+    consensus_totals: tuple = ()
+    consensus_latest: Any = None  # latest Consensus.updated_at seen
+    results: dict[int, rules.CandidateResult] | None = None
+
+
+_cache: CampaignCache[_Entry] = CampaignCache()
+
+
+def campaign_results(session: Session, campaign_id: int) -> CampaignResults:
+    """Every candidate's result by the rules: fast on repeat calls (see the module note)."""
+    with gc_paused():
+        return _campaign_results(session, campaign_id)
+
+
+def _member_entry(session: Session, campaign_id: int, fingerprint: tuple) -> _Entry:
+    members = frozenset(m.id for m in queries.members(session, campaign_id))
+    scores = {
+        c: {i: tuple(by_member.values()) for i, by_member in per_item.items()}
+        for c, per_item in queries.member_scores(session, campaign_id).items()
+    }
+    submitted = queries.submitted(session, campaign_id)
+    return _Entry(fingerprint, scores, {c: bool(members) and members <= s for c, s in submitted.items()})
+
+
+def _campaign_results(session: Session, campaign_id: int) -> CampaignResults:
+    campaign = queries.campaign_row(session, campaign_id)
+    items = queries.items(session, campaign_id, campaign.scale)
+    try:
+        lead_key = rules.lead_item_key(item_rules(items))
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    # Fingerprints first: data read after them is at least as new, so a race costs only a re-read.
+    fingerprint = queries.assessment_fingerprint(session, campaign_id)
+    totals, latest = queries.consensus_totals(session, campaign_id)
+    candidates = queries.candidates(session, campaign_id, campaign.anonymised)
+    bind = session.get_bind()
+    entry = _cache.get(bind, campaign_id)
+    if entry is None or entry.fingerprint != fingerprint:
+        entry = _member_entry(session, campaign_id, fingerprint)
+    method, min_total = campaign.scoring_method, campaign.min_total
+    config = (method, min_total, items)
+    consensus: dict[int, dict[int, float]] | None = None
+    results: dict[int, rules.CandidateResult] = {}
+    changed: set[int] = set()
+    if entry.config == config and entry.results is not None and entry.consensus is not None:
+        results, consensus = dict(entry.results), entry.consensus
+        if not same_totals(totals, entry.consensus_totals):
+            recent = (
+                queries.consensus_updated_since(session, campaign_id, entry.consensus_latest)
+                if entry.consensus_latest is not None else None
+            )
+            if recent is not None and len(recent) <= _MAX_INCREMENTAL:
+                consensus = dict(consensus)
+                fresh = queries.consensus_scores(session, campaign_id, recent) if recent else {}
+                mine = entry.consensus_totals
+                for c in recent:
+                    new = fresh.get(c, {})
+                    mine = moved(mine, consensus.get(c, {}), new)
+                    consensus[c] = new
+                changed.update(recent)
+                if not same_totals(totals, mine):
+                    consensus = None  # something changed out of order: re-read everything
+            else:
+                consensus = None
+    if consensus is None:
+        results = {}
+        consensus = queries.consensus_scores(session, campaign_id)
+        totals = totals_of(consensus)  # describe what was read, even if it is newer than the totals query
+    live = {c.id for c in candidates}
+    changed.update(c for c in live if c not in results)
+    if changed:
+        rules_for_items = item_rules(items)
+        empty: dict = {}
+        for cand_id in changed & live:
+            _, results[cand_id] = evaluate(
+                cand_id, items, rules_for_items, method, min_total, entry.scores.get(cand_id, empty),
+                consensus.get(cand_id, empty), entry.all_submitted.get(cand_id, False),
+            )
+    _cache.put(bind, campaign_id,
+               _Entry(entry.fingerprint, entry.scores, entry.all_submitted, config, consensus, totals, latest, results))
+    return CampaignResults(
+        campaign_id=campaign.id, title=campaign.title, scoring_method=method, min_total=min_total,
+        anonymised=campaign.anonymised, decision_date=campaign.decision_date, items=items, lead_key=lead_key,
+        candidates=candidates, results={c.id: results[c.id] for c in candidates},
+    )
