@@ -1,0 +1,198 @@
+"""What every file that comes in must satisfy before it is read: size, depth, types, ranges, clean text.
+
+Files are data from another laptop or a spreadsheet, so nothing in them is
+trusted: a file is measured (size, nesting) before it is parsed, then
+validated against a typed spec (Pydantic, strict: ``"false"`` is not a
+boolean, ``"4"`` is not a number) whose text fields pass through
+``db.text.clean_line``/``clean_block``. A spec refusal becomes one line naming
+the file, the place (``candidates[3].ref``) and the problem, in ``refusal``:
+the one place where Pydantic's errors turn into the project's errors.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import Annotated, Any, TypeVar
+
+import pydantic
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+
+from db.errors import PanelError
+from db.text import clean_block, clean_line
+
+# --- limits -------------------------------------------------------------------------
+
+MAX_DEPTH = 16  # nesting of lists/objects in any file; ours need at most 9
+CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a timestamp may be (laptop clocks differ)
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+KEY_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"  # campaign and framework keys: safe in paths, URLs and shells
+
+
+class Spec(BaseModel):
+    """A part of a file: strict types, no unknown fields, finite numbers."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+# --- field types ----------------------------------------------------------------------
+
+
+def _strip_line(text: str) -> str:
+    return clean_line(text).strip()
+
+
+def Line(max_length: int, *, required: bool = False) -> Any:  # noqa: N802 - a type factory
+    """One line of text: controls and escapes removed, trimmed, at most ``max_length`` characters."""
+    return Annotated[
+        str,
+        StringConstraints(max_length=max_length),
+        AfterValidator(_strip_line),
+        AfterValidator(_non_empty) if required else AfterValidator(_same),
+    ]
+
+
+def Block(max_length: int, *, required: bool = False) -> Any:  # noqa: N802
+    """Multi-line text (notes, definitions): newlines kept, controls and escapes removed."""
+    return Annotated[
+        str,
+        StringConstraints(max_length=max_length),
+        AfterValidator(clean_block),
+        AfterValidator(_non_empty) if required else AfterValidator(_same),
+    ]
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _non_empty(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be empty")
+    return text
+
+
+Name = Line(200, required=True)
+Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
+Level = Annotated[int, Field(ge=1, le=6)]
+Position = Annotated[int, Field(ge=0, le=999)]
+Number = Annotated[float, Field(ge=-1_000_000, le=1_000_000)]
+
+
+def _text_only(value: Any) -> Any:
+    # Dates come as ISO text only: a bare number would be read as seconds since 1970.
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date/time text")
+    if len(value) > 40:
+        raise ValueError("is too long for a date/time")
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"{value:%Y-%m-%d} is not between {EARLIEST:%Y} and {LATEST:%Y}")
+    return value
+
+
+def _not_future(value: datetime) -> datetime:
+    if value > datetime.now(timezone.utc) + CLOCK_SKEW:
+        raise ValueError(f"{value.isoformat(timespec='seconds')} is in the future")
+    return value
+
+
+def _sane_date(value: date) -> date:
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise ValueError(f"{value} is not between {EARLIEST:%Y} and {LATEST:%Y}")
+    return value
+
+
+# A time something happened (evidence saved, file written): not in the future.
+Stamp = Annotated[datetime, BeforeValidator(_text_only), Strict(False), AfterValidator(_utc), AfterValidator(_not_future)]
+# A time something is planned (an interview slot): within sane bounds.
+When = Annotated[datetime, BeforeValidator(_text_only), Strict(False), AfterValidator(_utc)]
+Day = Annotated[date, BeforeValidator(_text_only), Strict(False), AfterValidator(_sane_date)]
+
+
+def unique(values: list[str], what: str, *, fold: bool = True) -> None:
+    """Raise ValueError naming the first value that appears twice (names compare case-insensitively)."""
+    seen: set[str] = set()
+    for v in values:
+        k = v.lower() if fold else v
+        if k in seen:
+            raise ValueError(f"{what} {v!r} appears twice")
+        seen.add(k)
+
+
+# --- before parsing: size and depth ---------------------------------------------------------
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_TOML_STRING = re.compile(
+    rb'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|\'[^\'\n]*\'|#[^\n]*', re.DOTALL
+)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
+
+
+def check_shape(data: bytes, source: str, *, max_bytes: int, error: type[PanelError], toml: bool = False) -> None:
+    """Refuse a file that is too large or nested too deeply, before a parser sees it."""
+    if len(data) > max_bytes:
+        raise error(f"{source}: file is too large ({len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)")
+    brackets = (_TOML_STRING if toml else _JSON_STRING).sub(b"", data).translate(None, _NOT_BRACKETS)
+    # Each pass removes the innermost level; a file that is still not empty after MAX_DEPTH
+    # passes is too deep (an unbalanced one stops shrinking and is left to the parser).
+    for _ in range(MAX_DEPTH):
+        if not brackets:
+            return
+        shorter = _EMPTY_PAIR.sub(b"", brackets)
+        if shorter == brackets:
+            return
+        brackets = shorter
+    if brackets and _EMPTY_PAIR.search(brackets):
+        raise error(f"{source}: nested more than {MAX_DEPTH} levels deep; not a file panel-tui writes")
+
+
+# --- Pydantic's errors as the project's ----------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def place(loc: tuple[int | str, ...]) -> str:
+    """('candidates', 3, 'ref') -> 'candidates[3].ref'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def problem(err: Any) -> str:
+    """One Pydantic error detail as a short phrase."""
+    kind, msg = err["type"], err["msg"]
+    if kind == "missing":
+        return "missing"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    value = err.get("input")
+    if kind not in ("value_error", "assertion_error") and (value is None or isinstance(value, (str, int, float, bool))):
+        shown = repr(value)
+        msg += f" (got {shown[:40] + '…' if len(shown) > 40 else shown})"
+    return " ".join(msg.split())
+
+
+def refusal(exc: pydantic.ValidationError, source: str, what: str) -> str:
+    """The one line for a spec refusal: the file, the first bad place, the problem, how many more."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    where = place(first["loc"])
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{source}: not a valid {what}: {where + ': ' if where else ''}{problem(first)}{more}"
+
+
+def validate(model: type[M], data: Any, *, source: str, what: str, error: type[PanelError]) -> M:
+    """``model`` validated from ``data``, or ``error`` with one line."""
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise error(refusal(exc, source, what)) from None
