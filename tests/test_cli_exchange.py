@@ -73,10 +73,19 @@ def test_pack_and_return_round_trip(tmp_path, capsys, chair_db):
     junk = tmp_path / "junk.json"
     junk.write_text('{"format": "panel-tui/return", "vers')
     before = evidence_count(chair_db)
+    # Several files are one transaction: the junk file stops the good one too.
     code, out, err = run(capsys, "--db", chair_db, "return", "import", str(ret), str(junk))
-    assert code == 1
-    assert out == f"{ret}: imported 1 assessments for Priya Raman\n"
-    assert err == f"panel-tui: {junk}: not a panel-tui file (truncated or not JSON)\n"
+    assert code == 1 and out == ""
+    assert err.splitlines() == [
+        f"panel-tui: {junk}: not a panel-tui file (truncated or not JSON)",
+        "panel-tui: nothing imported: 1 of 2 files refused",
+    ]
+    assert evidence_count(chair_db) == before
+    code, out, err = run(capsys, "--db", chair_db, "return", "import", "--preview", str(ret))
+    assert (code, out, err) == (0, f"{ret}: would import 1 assessments for Priya Raman\n", "")
+    assert evidence_count(chair_db) == before
+    code, out, err = run(capsys, "--db", chair_db, "return", "import", str(ret))
+    assert (code, out, err) == (0, f"{ret}: imported 1 assessments for Priya Raman\n", "")
     assert evidence_count(chair_db) == before + 6
 
     code, out, err = run(capsys, "--db", chair_db, "return", "import", str(ret))
@@ -112,6 +121,7 @@ def test_import_refusals_are_one_line_and_change_nothing(tmp_path, capsys, chair
     assert err.splitlines() == [
         f"panel-tui: {ret}: checksum does not match: the file was edited or damaged",
         f"panel-tui: cannot read {missing}: No such file or directory",
+        "panel-tui: nothing imported: 2 of 2 files refused",
     ]
     code, out, err = run(capsys, "--db", chair_db, "pack", "import", str(ret))
     assert code == 1 and err == f"panel-tui: {ret} is a return, not a panel pack\n"

@@ -25,7 +25,7 @@ from db.exchange.returns import merge_return
 @dataclass(frozen=True)
 class ReturnBatch:
     results: list[ReturnImport]  # one per file that was (or, in preview, would be) imported
-    refused: list[ImportRefused]  # one per refused file, in the order given
+    refused: list[tuple[str, ImportRefused]]  # (file, why) per refused file, in the order given
     preview: bool
 
     @property
@@ -38,7 +38,7 @@ class ReturnBatch:
         if not self.refused:
             return [r.summary for r in self.results]
         n = len(self.results) + len(self.refused)
-        return [str(e) for e in self.refused] + [
+        return [str(e) for _, e in self.refused] + [
             f"nothing imported: {len(self.refused)} of {n} file{'s' if n != 1 else ''} refused"
         ]
 
@@ -53,13 +53,13 @@ def import_returns(
 ) -> ReturnBatch:
     """Merge (name, data) returns all-or-nothing; every file is checked, so every refusal is reported."""
     results: list[ReturnImport] = []
-    refused: list[ImportRefused] = []
+    refused: list[tuple[str, ImportRefused]] = []
     try:
         for source, data in files:
             try:
                 result = merge_return(session, data, source=source, campaign_key=campaign_key, actor=actor)
             except ImportRefused as exc:  # raised before the file wrote anything
-                refused.append(exc)
+                refused.append((source, exc))
                 continue
             results.append(ReturnImport(**{**result.__dict__, "preview": preview}))
         if refused or preview:
@@ -83,7 +83,7 @@ def import_return(
     """Merge one panel member's return: all of it, or (refused, with the ImportRefused/Conflict raised) none."""
     batch = import_returns(session, [(source, data)], campaign_key=campaign_key, actor=actor)
     if batch.refused:
-        raise batch.refused[0]
+        raise batch.refused[0][1]
     return batch.results[0]
 
 
