@@ -162,20 +162,56 @@ def place(loc: tuple[int | str, ...]) -> str:
     """('candidates', 3, 'ref') -> 'candidates[3].ref'."""
     out = ""
     for part in loc:
+        if part == "[key]":
+            continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
 
+_PATTERNS = {
+    KEY_PATTERN: "must be lower-case letters, digits and hyphens (at most 80)",
+    "^[1-6]$": "must be a level from 1 to 6",
+}
+_PHRASES = {
+    "string_type": "must be text",
+    "dict_type": "must be an object (a table)",
+    "list_type": "must be a list",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "bool_type": "must be true or false",
+    "finite_number": "must be a finite number",
+    "model_type": "must be an object (a table)",
+    "date_type": "must be a date",
+    "datetime_type": "must be a date and time",
+}
+
+
 def problem(err: Any) -> str:
-    """One Pydantic error detail as a short phrase."""
-    kind, msg = err["type"], err["msg"]
+    """One Pydantic error detail as a short phrase: 'must be text (got 5)'."""
+    kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "missing":
         return "missing"
     if kind == "extra_forbidden":
         return "unknown field"
-    msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind in _PHRASES:
+        msg = _PHRASES[kind]
+    elif kind == "string_pattern_mismatch":
+        msg = _PATTERNS.get(ctx.get("pattern", ""), "is not in the expected form")
+    elif kind == "too_short":
+        msg = "must not be empty" if ctx.get("min_length") == 1 else f"must have at least {ctx.get('min_length')} entries"
+    elif kind == "too_long":
+        msg = f"must have at most {ctx.get('max_length')} entries"
+    elif kind == "string_too_long":
+        msg = f"must be at most {ctx.get('max_length')} characters"
+    else:
+        msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ").replace("Input should be", "must be")
+    if err["loc"] and err["loc"][-1] == "[key]":
+        msg = f"key {msg}"
     value = err.get("input")
-    if kind not in ("value_error", "assertion_error") and (value is None or isinstance(value, (str, int, float, bool))):
+    if kind not in ("value_error", "assertion_error", "string_too_long") and (
+        value is None or isinstance(value, (str, int, float, bool))
+    ):
         shown = repr(value)
         msg += f" (got {shown[:40] + '…' if len(shown) > 40 else shown})"
     return " ".join(msg.split())
