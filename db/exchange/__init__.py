@@ -24,7 +24,6 @@ from db.exchange.envelope import (
     canonical,
     checksum,
     dumps,
-    envelope,
     read_exchange_file,
     seal,
     unseal,
@@ -35,7 +34,7 @@ from db.exchange.returns import export_return, merge_return, return_content
 
 __all__ = [
     "CAMPAIGN_FIELDS", "FORMAT_NAMES", "FORMAT_PACK", "FORMAT_RETURN", "MAX_FILE_BYTES", "VERSION", "Envelope",
-    "PackImport", "ReturnBatch", "ReturnImport", "calibration_levels", "canonical", "checksum", "dumps", "envelope",
+    "PackImport", "ReturnBatch", "ReturnImport", "calibration_levels", "canonical", "checksum", "dumps",
     "export_pack", "export_return", "import_any", "import_pack", "import_return", "import_returns", "merge_return",
     "pack_content", "read_exchange_file", "read_pack", "return_content", "seal", "unseal", "write_exchange_file",
 ]
