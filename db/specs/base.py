@@ -184,6 +184,11 @@ _PHRASES = {
     "model_type": "must be an object (a table)",
     "date_type": "must be a date",
     "datetime_type": "must be a date and time",
+    "date_parsing": "must be a date, YYYY-MM-DD",
+    "date_from_datetime_parsing": "must be a date, YYYY-MM-DD",
+    "date_from_datetime_inexact": "must be a date, YYYY-MM-DD",
+    "datetime_parsing": "must be an ISO 8601 date and time",
+    "datetime_from_date_parsing": "must be an ISO 8601 date and time",
 }
 
 
