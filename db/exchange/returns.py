@@ -140,7 +140,7 @@ def _resolve(session: Session, campaign: Campaign, content: ReturnContent, sourc
         i.name.lower(): i
         for i in session.exec(select(CampaignItem).where(CampaignItem.campaign_id == campaign.id)).all()
     }
-    wanted = sorted({t.element for a in content.assessments for ev in a.items for t in ev.tags})
+    wanted = sorted({t["element"] for a in content.assessments for ev in a["items"] for t in ev.get("tags", ())})
     indicator_ids: dict[tuple[str, int, str, int], int] = {}
     if wanted:
         for iid, name, level, kind, position in session.exec(
@@ -152,35 +152,37 @@ def _resolve(session: Session, campaign: Campaign, content: ReturnContent, sourc
     allowed = {i.id: set(scales.values(i.scale or campaign.scale)) for i in items.values()}
     out: list[_FileAssessment] = []
     for n, a in enumerate(content.assessments):
-        if a.ref not in candidates:
-            raise ImportRefused(f"{source}: assessments[{n}].ref: unknown candidate {a.ref!r} in campaign {campaign.key}")
+        ref = a["ref"]
+        if ref not in candidates:
+            raise ImportRefused(f"{source}: assessments[{n}].ref: unknown candidate {ref!r} in campaign {campaign.key}")
         evidence: list[_FileEvidence] = []
-        for m, ev in enumerate(a.items):
+        for m, ev in enumerate(a["items"]):
             where = f"{source}: assessments[{n}].items[{m}]"
-            item = items.get(ev.item.lower())
+            item = items.get(ev["item"].lower())
             if item is None:
-                raise ImportRefused(f"{where}.item: unknown item {ev.item!r} in campaign {campaign.key}")
-            if ev.score is not None and ev.score not in allowed[item.id]:
+                raise ImportRefused(f"{where}.item: unknown item {ev['item']!r} in campaign {campaign.key}")
+            score = ev.get("score")
+            if score is not None and score not in allowed[item.id]:
                 try:
-                    scales.check_score(item.scale or campaign.scale, ev.score)
+                    scales.check_score(item.scale or campaign.scale, score)
                 except ValidationError as exc:
-                    raise ImportRefused(f"{where}.score: candidate {a.ref}, {item.name}: {exc}") from None
+                    raise ImportRefused(f"{where}.score: candidate {ref}, {item.name}: {exc}") from None
             tags: dict[int, str] = {}
-            for k, t in enumerate(ev.tags):
-                iid = indicator_ids.get((t.element, t.level, t.kind, t.position))
+            for k, t in enumerate(ev.get("tags", ())):
+                iid = indicator_ids.get((t["element"], t["level"], t["kind"], t["position"]))
                 if iid is None:
                     raise ImportRefused(
-                        f"{where}.tags[{k}]: candidate {a.ref}, {item.name}: unknown indicator "
-                        f"({t.element}, level {t.level} {t.kind} {t.position + 1})"
+                        f"{where}.tags[{k}]: candidate {ref}, {item.name}: unknown indicator "
+                        f"({t['element']}, level {t['level']} {t['kind']} {t['position'] + 1})"
                     )
-                tags[iid] = t.tag
+                tags[iid] = t["tag"]
             evidence.append(
                 _FileEvidence(
-                    item_id=item.id, item_name=item.name, notes=ev.notes, star=ev.star,  # type: ignore[arg-type]
-                    score=ev.score, tags=tags, updated_at=ev.updated_at,
+                    item_id=item.id, item_name=item.name, notes=ev.get("notes", ""), star=ev.get("star", ""),  # type: ignore[arg-type]
+                    score=None if score is None else float(score), tags=tags, updated_at=ev["updated_at"],
                 )
             )
-        out.append(_FileAssessment(candidates[a.ref], a.ref, a.submitted_at, a.updated_at, evidence))
+        out.append(_FileAssessment(candidates[ref], ref, a.get("submitted_at"), a["updated_at"], evidence))
     return out
 
 

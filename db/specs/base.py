@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any, TypeVar
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from db.errors import PanelError
 from db.text import clean_block, clean_line
@@ -39,38 +39,33 @@ class Spec(BaseModel):
 # --- field types ----------------------------------------------------------------------
 
 
-def _strip_line(text: str) -> str:
-    return clean_line(text).strip()
+# Each text and time type is ONE Python validator: a return holds tens of thousands of them.
 
 
 def Line(max_length: int, *, required: bool = False) -> Any:  # noqa: N802 - a type factory
     """One line of text: controls and escapes removed, trimmed, at most ``max_length`` characters."""
-    return Annotated[
-        str,
-        StringConstraints(max_length=max_length),
-        AfterValidator(_strip_line),
-        AfterValidator(_non_empty) if required else AfterValidator(_same),
-    ]
+
+    def check(text: str) -> str:
+        # Printable text holds no control, escape or bidi character: nothing to clean (the common case).
+        text = (text if text.isprintable() else clean_line(text)).strip()
+        if required and not text:
+            raise ValueError("must not be empty")
+        return text
+
+    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(check)]
 
 
 def Block(max_length: int, *, required: bool = False) -> Any:  # noqa: N802
     """Multi-line text (notes, definitions): newlines kept, controls and escapes removed."""
-    return Annotated[
-        str,
-        StringConstraints(max_length=max_length),
-        AfterValidator(clean_block),
-        AfterValidator(_non_empty) if required else AfterValidator(_same),
-    ]
 
+    def check(text: str) -> str:
+        if "\r" in text or not text.replace("\n", "").replace("\t", "").isprintable():
+            text = clean_block(text)
+        if required and not text.strip():
+            raise ValueError("must not be empty")
+        return text
 
-def _same(text: str) -> str:
-    return text
-
-
-def _non_empty(text: str) -> str:
-    if not text.strip():
-        raise ValueError("must not be empty")
-    return text
+    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(check)]
 
 
 Name = Line(200, required=True)
@@ -80,8 +75,8 @@ Position = Annotated[int, Field(ge=0, le=999)]
 Number = Annotated[float, Field(ge=-1_000_000, le=1_000_000)]
 
 
-def _text_only(value: Any) -> Any:
-    # Dates come as ISO text only: a bare number would be read as seconds since 1970.
+def _iso_text(value: Any) -> str:
+    # Times come as ISO text only: a bare number would be read as seconds since 1970.
     if not isinstance(value, str):
         raise ValueError("must be an ISO 8601 date/time text")
     if len(value) > 40:
@@ -89,30 +84,36 @@ def _text_only(value: Any) -> Any:
     return value
 
 
-def _utc(value: datetime) -> datetime:
+def _moment(value: Any, *, past: bool) -> datetime:
+    if not isinstance(value, datetime):
+        try:
+            value = datetime.fromisoformat(_iso_text(value))
+        except ValueError as exc:
+            raise ValueError(str(exc) if "ISO 8601" in str(exc) else "must be an ISO 8601 date and time") from None
     value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
     if not EARLIEST <= value < LATEST:
         raise ValueError(f"{value:%Y-%m-%d} is not between {EARLIEST:%Y} and {LATEST:%Y}")
-    return value
-
-
-def _not_future(value: datetime) -> datetime:
-    if value > datetime.now(timezone.utc) + CLOCK_SKEW:
+    if past and value > datetime.now(timezone.utc) + CLOCK_SKEW:
         raise ValueError(f"{value.isoformat(timespec='seconds')} is in the future")
     return value
 
 
-def _sane_date(value: date) -> date:
-    if not EARLIEST.date() <= value < LATEST.date():
-        raise ValueError(f"{value} is not between {EARLIEST:%Y} and {LATEST:%Y}")
+def _day(value: Any) -> date:
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(_iso_text(value))
+        except ValueError as exc:
+            raise ValueError(str(exc) if "ISO 8601" in str(exc) else "must be a date, YYYY-MM-DD") from None
+    if isinstance(value, datetime) or not EARLIEST.date() <= value < LATEST.date():
+        raise ValueError(f"{value} is not a date between {EARLIEST:%Y} and {LATEST:%Y}")
     return value
 
 
 # A time something happened (evidence saved, file written): not in the future.
-Stamp = Annotated[datetime, BeforeValidator(_text_only), Strict(False), AfterValidator(_utc), AfterValidator(_not_future)]
+Stamp = Annotated[datetime, BeforeValidator(lambda v: _moment(v, past=True))]
 # A time something is planned (an interview slot): within sane bounds.
-When = Annotated[datetime, BeforeValidator(_text_only), Strict(False), AfterValidator(_utc)]
-Day = Annotated[date, BeforeValidator(_text_only), Strict(False), AfterValidator(_sane_date)]
+When = Annotated[datetime, BeforeValidator(lambda v: _moment(v, past=False))]
+Day = Annotated[date, BeforeValidator(_day)]
 
 
 def unique(values: list[str], what: str, *, fold: bool = True) -> None:
@@ -127,19 +128,26 @@ def unique(values: list[str], what: str, *, fold: bool = True) -> None:
 
 # --- before parsing: size and depth ---------------------------------------------------------
 
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _TOML_STRING = re.compile(
     rb'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|\'[^\'\n]*\'|#[^\n]*', re.DOTALL
 )
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
+
+
+def _json_brackets(data: bytes) -> bytes:
+    """The file's brackets outside strings, at C speed: escaped backslashes and quotes go first,
+    then everything but quotes and brackets, then each quoted run."""
+    data = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    return b"".join(data.split(b'"')[::2])  # every other run between quotes is outside a string
 
 
 def check_shape(data: bytes, source: str, *, max_bytes: int, error: type[PanelError], toml: bool = False) -> None:
     """Refuse a file that is too large or nested too deeply, before a parser sees it."""
     if len(data) > max_bytes:
         raise error(f"{source}: file is too large ({len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)")
-    brackets = (_TOML_STRING if toml else _JSON_STRING).sub(b"", data).translate(None, _NOT_BRACKETS)
+    brackets = _TOML_STRING.sub(b"", data).translate(None, _NOT_BRACKETS) if toml else _json_brackets(data)
     # Each pass removes the innermost level; a file that is still not empty after MAX_DEPTH
     # passes is too deep (an unbalanced one stops shrinking and is left to the parser).
     for _ in range(MAX_DEPTH):
