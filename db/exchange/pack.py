@@ -215,10 +215,11 @@ def import_pack(session: Session, data: str | bytes, *, source: str = "pack", ac
             )
             session.add(ci)
             session.flush()
-            questions += [{"item_id": ci.id, **q.model_dump()} for q in item.questions]
+            questions += [{"item_id": ci.id, **vars(q)} for q in item.questions]
         bulk_insert(session, Question, questions)
-        bulk_insert(session, Candidate, [{"campaign_id": campaign.id, **x.model_dump()} for x in pack.candidates])
-        bulk_insert(session, PanelMember, [{"campaign_id": campaign.id, **m.model_dump()} for m in pack.panel])
+        # vars(), not model_dump(): the fields as validated, without a serializer pass per row.
+        bulk_insert(session, Candidate, [{"campaign_id": campaign.id, **vars(x)} for x in pack.candidates])
+        bulk_insert(session, PanelMember, [{"campaign_id": campaign.id, **vars(m)} for m in pack.panel])
         record(
             session, action="import", entity="pack", entity_id=campaign.id, campaign_id=campaign.id, actor=actor,
             new=f"{len(pack.candidates)} candidates, {len(pack.items)} items", reason=source,
@@ -259,8 +260,8 @@ def _merge_pack(session: Session, campaign: Campaign, pack: PackContent, source:
         )
     if new_candidates or new_members:
         try:
-            bulk_insert(session, Candidate, [{"campaign_id": campaign.id, **c.model_dump()} for c in new_candidates])
-            bulk_insert(session, PanelMember, [{"campaign_id": campaign.id, **m.model_dump()} for m in new_members])
+            bulk_insert(session, Candidate, [{"campaign_id": campaign.id, **vars(c)} for c in new_candidates])
+            bulk_insert(session, PanelMember, [{"campaign_id": campaign.id, **vars(m)} for m in new_members])
             record(
                 session, action="import", entity="pack", entity_id=campaign.id, campaign_id=campaign.id, actor=actor,
                 new=f"added {len(new_candidates)} candidates, {len(new_members)} panel members", reason=source,
