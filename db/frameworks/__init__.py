@@ -174,10 +174,14 @@ def parse_framework_file(text: str, filename: str) -> dict[str, Any]:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ValidationError(f"{filename}: not valid TOML ({exc})") from None
+        except RecursionError:  # nesting the shape check could not see (inside odd quoting)
+            raise ValidationError(f"{filename}: nested too deeply") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(f"{filename}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise ValidationError(f"{filename}: nested too deeply") from None
 
 
 def import_framework(
