@@ -23,9 +23,9 @@ from db import scales
 from db.audit import record
 from db.campaigns import current_member, get_campaign
 from db.errors import ValidationError
-from db.models import Assessment, CampaignItem, Candidate, ItemEvidence, PanelMember, utcnow
+from db.models import Assessment, Campaign, CampaignItem, Candidate, ItemEvidence, PanelMember, utcnow
+from db.specs.paper import COLUMNS, MAX_BYTES, MAX_ROWS, check_row
 
-COLUMNS = ("candidate_ref", "item", "member", "score", "evidence")
 CHUNK = 900
 
 
@@ -70,30 +70,128 @@ def import_paper_scores(
     """Import paper scores for a campaign; raise ValidationError listing every bad row, changing nothing.
 
     With ``submit``, each assessment the file touches that then has a score for
-    every item is marked submitted.
+    every item is marked submitted. Every score written is audited with its old and new value.
     """
     campaign = get_campaign(session, campaign_key)
     if not actor and (user := current_member(session, campaign.id)) is not None:  # type: ignore[arg-type]
         actor = user.name
+    text = _text(data, source)
+    lookup = _Lookup(session, campaign)
+    rows, errors = _read_rows(text, source, lookup)
+
+    # Scores already held on submitted assessments may not be changed by paper.
+    held = _held(session, {r.candidate.id for r in rows})  # type: ignore[misc]
+    for r in rows:
+        assessment, evidence = held.get((r.candidate.id, r.member.id), (None, {}))  # type: ignore[index]
+        if assessment is not None and assessment.submitted_at is not None:
+            ev = evidence.get(r.item.id)
+            held_score = ev.score if ev is not None else None
+            if held_score is None or float(held_score) != r.score:
+                was = f"score {scales.label_for(lookup.scale(r.item), held_score)}" if held_score is not None else "no score"
+                errors.append(
+                    (r.line, f"{r.member.name} has already submitted {r.candidate.ref} with {was} for {r.item.name}")
+                )
+    if errors:
+        raise ValidationError(_bad_rows(source, sorted(errors)))
+
+    # Write: one transaction.
+    now = utcnow()
+    unchanged = 0
+    written: list[tuple[_Row, ItemEvidence, float | None]] = []  # (row, evidence, old score)
+    try:
+        for r in rows:
+            key = (r.candidate.id, r.member.id)
+            assessment, evidence = held.setdefault(key, (None, {}))  # type: ignore[arg-type]
+            if assessment is None:
+                assessment = Assessment(candidate_id=r.candidate.id, member_id=r.member.id, updated_at=now)  # type: ignore[arg-type]
+                session.add(assessment)
+                session.flush()
+                held[key] = (assessment, evidence)  # type: ignore[index]
+            if assessment.submitted_at is not None:
+                unchanged += 1  # same score already submitted (checked above)
+                continue
+            ev = evidence.get(r.item.id)
+            if ev is None:
+                ev = ItemEvidence(assessment_id=assessment.id, item_id=r.item.id, notes="", star="", score=None)  # type: ignore[arg-type]
+                evidence[r.item.id] = ev  # type: ignore[index]
+            notes = ev.notes
+            if r.evidence and r.evidence not in notes:
+                notes = f"{notes.rstrip()}\n\n{r.evidence}" if notes.strip() else r.evidence
+            if ev.id is not None and ev.score is not None and float(ev.score) == r.score and notes == ev.notes:
+                unchanged += 1
+                continue
+            written.append((r, ev, None if ev.score is None else float(ev.score)))
+            ev.notes, ev.score, ev.updated_at = notes, r.score, now
+            session.add(ev)
+            assessment.updated_at = now
+            session.add(assessment)
+        session.flush()  # evidence ids for the audit rows
+        for r, ev, old in written:
+            scale = lookup.scale(r.item)
+            record(
+                session, action="paper score", entity="evidence.score", entity_id=ev.id, campaign_id=campaign.id,
+                actor=actor, old="" if old is None else scales.label_for(scale, old), new=scales.label_for(scale, r.score),
+                reason=f"{source} line {r.line}: {r.candidate.ref}, {r.item.name}, {r.member.name}",
+            )
+        submitted = 0
+        if submit:
+            submitted = _submit_complete(session, campaign.id, held, now, actor)  # type: ignore[arg-type]
+        if written or submitted:
+            record(
+                session, action="import", entity="paper-scores", campaign_id=campaign.id, actor=actor,
+                new=f"{len(rows) - unchanged} scores", reason=source,
+            )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return PaperImport(source=source, campaign_key=campaign.key, scores=len(rows), unchanged=unchanged, submitted=submitted)
+
+
+def _text(data: str | bytes, source: str) -> str:
+    """The sheet as text: size-capped, UTF-8 (with or without a byte-order mark)."""
+    size = len(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
+    if size > MAX_BYTES:
+        raise ValidationError(f"{source}: file is too large ({size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB)")
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ValidationError(f"{source}: not UTF-8 text (save the sheet as 'CSV UTF-8'); nothing imported") from None
-    text = data.removeprefix("\ufeff")
+    return data.removeprefix("\ufeff")
 
-    candidates = session.exec(select(Candidate).where(Candidate.campaign_id == campaign.id)).all()
-    by_ref = {c.ref: c for c in candidates}
-    by_ref_folded: dict[str, list[Candidate]] = {}
-    for c in candidates:
-        by_ref_folded.setdefault(c.ref.lower(), []).append(c)
-    items = {
-        i.name.lower(): i for i in session.exec(select(CampaignItem).where(CampaignItem.campaign_id == campaign.id)).all()
-    }
-    members = {
-        m.name.lower(): m for m in session.exec(select(PanelMember).where(PanelMember.campaign_id == campaign.id)).all()
-    }
 
+class _Lookup:
+    """The campaign's candidates, items and members by the names a sheet uses."""
+
+    def __init__(self, session: Session, campaign: Campaign) -> None:
+        self.campaign_scale = campaign.scale
+        candidates = session.exec(select(Candidate).where(Candidate.campaign_id == campaign.id)).all()
+        self.by_ref = {c.ref: c for c in candidates}
+        self.by_ref_folded: dict[str, list[Candidate]] = {}
+        for c in candidates:
+            self.by_ref_folded.setdefault(c.ref.lower(), []).append(c)
+        self.items = {
+            i.name.lower(): i
+            for i in session.exec(select(CampaignItem).where(CampaignItem.campaign_id == campaign.id)).all()
+        }
+        self.members = {
+            m.name.lower(): m
+            for m in session.exec(select(PanelMember).where(PanelMember.campaign_id == campaign.id)).all()
+        }
+
+    def scale(self, item: CampaignItem) -> list[dict[str, Any]]:
+        return item.scale or self.campaign_scale
+
+    def candidate(self, ref: str) -> Candidate | None:
+        found = self.by_ref.get(ref)
+        if found is None and len(self.by_ref_folded.get(ref.lower(), [])) == 1:
+            found = self.by_ref_folded[ref.lower()][0]
+        return found
+
+
+def _read_rows(text: str, source: str, lookup: _Lookup) -> tuple[list[_Row], list[tuple[int, str]]]:
+    """Every row resolved, and every bad row's line and reasons."""
     errors: list[tuple[int, str]] = []
     rows: list[_Row] = []
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -118,133 +216,51 @@ def import_paper_scores(
                                             + f" (the header needs {','.join(COLUMNS)})")])
                     )
                 continue
-            problem = _check_row(
-                cells, header, campaign.scale, by_ref, by_ref_folded, items, members, seen, start
-            )
-            if isinstance(problem, str):
-                errors.append((start, problem))
+            if len(rows) + len(errors) >= MAX_ROWS:
+                errors.append((start, f"more than {MAX_ROWS} rows; split the sheet"))
+                break
+            row = _check_row(cells, header, lookup, seen, start)
+            if isinstance(row, str):
+                errors.append((start, row))
             else:
-                rows.append(problem)
+                rows.append(row)
     except csv.Error as exc:
-        errors.append((reader.line_num, f"not valid CSV ({exc})"))
+        errors.append((reader.line_num, f"not valid CSV ({str(exc)[:80]})"))
     if header is None:
         raise ValidationError(_bad_rows(source, [(header_line, f"no header (need {','.join(COLUMNS)})")]))
-
-    # Scores already held on submitted assessments may not be changed by paper.
-    held = _held(session, {r.candidate.id for r in rows})  # type: ignore[misc]
-    for r in rows:
-        assessment, evidence = held.get((r.candidate.id, r.member.id), (None, {}))  # type: ignore[index]
-        if assessment is not None and assessment.submitted_at is not None:
-            ev = evidence.get(r.item.id)
-            held_score = ev.score if ev is not None else None
-            if held_score is None or float(held_score) != r.score:
-                scale = r.item.scale or campaign.scale
-                was = f"score {scales.label_for(scale, held_score)}" if held_score is not None else "no score"
-                errors.append(
-                    (r.line, f"{r.member.name} has already submitted {r.candidate.ref} with {was} for {r.item.name}")
-                )
-    if errors:
-        raise ValidationError(_bad_rows(source, sorted(errors)))
-
-    # Write: one transaction.
-    now = utcnow()
-    unchanged = 0
-    touched: dict[tuple[int, int], Assessment] = {}
-    try:
-        for r in rows:
-            key = (r.candidate.id, r.member.id)
-            assessment, evidence = held.setdefault(key, (None, {}))  # type: ignore[arg-type]
-            if assessment is None:
-                assessment = Assessment(candidate_id=r.candidate.id, member_id=r.member.id, updated_at=now)  # type: ignore[arg-type]
-                session.add(assessment)
-                session.flush()
-                held[key] = (assessment, evidence)  # type: ignore[index]
-            if assessment.submitted_at is not None:
-                unchanged += 1  # same score already submitted (checked above)
-                continue
-            ev = evidence.get(r.item.id)
-            if ev is None:
-                ev = ItemEvidence(assessment_id=assessment.id, item_id=r.item.id, notes="", star="", score=None)  # type: ignore[arg-type]
-                evidence[r.item.id] = ev  # type: ignore[index]
-            notes = ev.notes
-            if r.evidence and r.evidence not in notes:
-                notes = f"{notes.rstrip()}\n\n{r.evidence}" if notes.strip() else r.evidence
-            if ev.id is not None and ev.score is not None and float(ev.score) == r.score and notes == ev.notes:
-                unchanged += 1
-                continue
-            ev.notes, ev.score, ev.updated_at = notes, r.score, now
-            session.add(ev)
-            assessment.updated_at = now
-            session.add(assessment)
-            touched[key] = assessment  # type: ignore[index]
-        submitted = 0
-        if submit:
-            submitted = _submit_complete(session, campaign.id, held, now, actor)  # type: ignore[arg-type]
-        if touched or submitted:
-            record(
-                session, action="import", entity="paper-scores", campaign_id=campaign.id, actor=actor,
-                new=f"{len(rows) - unchanged} scores", reason=source,
-            )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return PaperImport(source=source, campaign_key=campaign.key, scores=len(rows), unchanged=unchanged, submitted=submitted)
+    return rows, errors
 
 
 def _check_row(
-    cells: list[str],
-    header: list[str],
-    campaign_scale: list[dict[str, Any]],
-    by_ref: dict[str, Candidate],
-    by_ref_folded: dict[str, list[Candidate]],
-    items: dict[str, CampaignItem],
-    members: dict[str, PanelMember],
-    seen: dict[tuple[int, int, int], int],
-    line: int,
+    cells: list[str], header: list[str], lookup: _Lookup, seen: dict[tuple[int, int, int], int], line: int
 ) -> _Row | str:
     """The row, resolved; or the reasons it is bad, joined with '; '."""
     reasons: list[str] = []
     if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
         reasons.append(f"{len(cells)} values but the header has {len(header)} columns")
-    value = {name: cells[i].strip() if i < len(cells) else None for i, name in enumerate(header)}
-    absent = [c for c in COLUMNS if value.get(c) is None]
+    values, problems = check_row({name: cells[i] if i < len(cells) else None for i, name in enumerate(header)})
+    absent = [p for p in problems.values() if p.startswith("missing column")]
     if absent:
-        reasons.append(", ".join(f"missing column {c!r}" for c in absent))
-
+        reasons.append(", ".join(absent))
     candidate = item = member = None
-    ref = value.get("candidate_ref")
-    if ref == "":
-        reasons.append("no candidate_ref")
-    elif ref is not None:
-        candidate = by_ref.get(ref)
-        if candidate is None and len(by_ref_folded.get(ref.lower(), [])) == 1:
-            candidate = by_ref_folded[ref.lower()][0]
-        if candidate is None:
-            reasons.append(f"unknown candidate {ref!r}")
-    name = value.get("item")
-    if name == "":
-        reasons.append("no item")
-    elif name is not None:
-        item = items.get(name.lower())
-        if item is None:
-            reasons.append(f"unknown item {name!r}")
-    who = value.get("member")
-    if who == "":
-        reasons.append("no member")
-    elif who is not None:
-        member = members.get(who.lower())
-        if member is None:
-            reasons.append(f"unknown panel member {who!r}")
     score: float | None = None
-    raw_score = value.get("score")
-    if raw_score == "":
-        reasons.append("no score")
-    elif raw_score is not None:
-        try:
-            score = scales.parse_score((item.scale if item else None) or campaign_scale, raw_score)
-        except ValidationError as exc:
-            reasons.append(str(exc))
+    for column in ("candidate_ref", "item", "member", "score", "evidence"):
+        if column in problems:
+            if not problems[column].startswith("missing column"):
+                reasons.append(problems[column])
+            continue
+        value = values[column]
+        if column == "candidate_ref" and (candidate := lookup.candidate(value)) is None:
+            reasons.append(f"unknown candidate {value!r}")
+        elif column == "item" and (item := lookup.items.get(value.lower())) is None:
+            reasons.append(f"unknown item {value!r}")
+        elif column == "member" and (member := lookup.members.get(value.lower())) is None:
+            reasons.append(f"unknown panel member {value!r}")
+        elif column == "score":
+            try:
+                score = scales.parse_score(lookup.scale(item) if item else lookup.campaign_scale, value)
+            except ValidationError as exc:
+                reasons.append(str(exc))
     if candidate is not None and item is not None and member is not None:
         key = (candidate.id, item.id, member.id)
         if key in seen:
@@ -254,7 +270,7 @@ def _check_row(
     if reasons:
         return "; ".join(reasons)
     assert candidate and item and member and score is not None
-    return _Row(line=line, candidate=candidate, item=item, member=member, score=score, evidence=value.get("evidence") or "")
+    return _Row(line=line, candidate=candidate, item=item, member=member, score=score, evidence=values["evidence"])
 
 
 def _held(

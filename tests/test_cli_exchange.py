@@ -73,10 +73,19 @@ def test_pack_and_return_round_trip(tmp_path, capsys, chair_db):
     junk = tmp_path / "junk.json"
     junk.write_text('{"format": "panel-tui/return", "vers')
     before = evidence_count(chair_db)
+    # Several files are one transaction: the junk file stops the good one too.
     code, out, err = run(capsys, "--db", chair_db, "return", "import", str(ret), str(junk))
-    assert code == 1
-    assert out == f"{ret}: imported 1 assessments for Priya Raman\n"
-    assert err == f"panel-tui: {junk}: not a panel-tui file (truncated or not JSON)\n"
+    assert code == 1 and out == ""
+    assert err.splitlines() == [
+        f"panel-tui: {junk}: not a panel-tui file (truncated or not JSON)",
+        "panel-tui: nothing imported: 1 of 2 files refused",
+    ]
+    assert evidence_count(chair_db) == before
+    code, out, err = run(capsys, "--db", chair_db, "return", "import", "--preview", str(ret))
+    assert (code, out, err) == (0, f"{ret}: would import 1 assessments for Priya Raman\n", "")
+    assert evidence_count(chair_db) == before
+    code, out, err = run(capsys, "--db", chair_db, "return", "import", str(ret))
+    assert (code, out, err) == (0, f"{ret}: imported 1 assessments for Priya Raman\n", "")
     assert evidence_count(chair_db) == before + 6
 
     code, out, err = run(capsys, "--db", chair_db, "return", "import", str(ret))
@@ -112,6 +121,7 @@ def test_import_refusals_are_one_line_and_change_nothing(tmp_path, capsys, chair
     assert err.splitlines() == [
         f"panel-tui: {ret}: checksum does not match: the file was edited or damaged",
         f"panel-tui: cannot read {missing}: No such file or directory",
+        "panel-tui: nothing imported: 2 of 2 files refused",
     ]
     code, out, err = run(capsys, "--db", chair_db, "pack", "import", str(ret))
     assert code == 1 and err == f"panel-tui: {ret} is a return, not a panel pack\n"
@@ -157,3 +167,50 @@ def test_help_lists_the_commands(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert "pack" in out and "return" in out and "scores" in out
+
+
+def test_return_import_tampered_then_good_applies_nothing(tmp_path, capsys, chair_db):
+    good, tampered = tmp_path / "good.json", tmp_path / "tampered.json"
+    pack = tmp_path / "pack.json"
+    run(capsys, "--db", chair_db, "pack", "export", DEMO_KEY, str(pack))
+    laptop = str(tmp_path / "joe.db")
+    run(capsys, "--db", laptop, "pack", "import", str(pack))
+    db = open_database(sqlite_url(Path(laptop)))
+    with db.session() as s:
+        cand = s.exec(select(Candidate).where(Candidate.ref == "HRBP-004")).one()
+        for name in ("Joe Lambert", "Priya Raman"):
+            member = s.exec(select(PanelMember).where(PanelMember.name == name)).one()
+            for item in s.exec(select(CampaignItem)).all():
+                save_evidence(s, cand.id, member.id, item.id, EvidenceState(notes=f"{name} saw it", score=5))  # type: ignore[arg-type]
+    db.dispose()
+    run(capsys, "--db", laptop, "return", "export", DEMO_KEY, "--member", "Joe Lambert", str(tampered))
+    run(capsys, "--db", laptop, "return", "export", DEMO_KEY, "--member", "Priya Raman", str(good))
+    doc = json.loads(tampered.read_text())
+    doc["content"]["assessments"][-1]["items"][0]["score"] = 7.0
+    tampered.write_text(json.dumps(doc))
+    before = evidence_count(chair_db)
+    code, out, err = run(capsys, "--db", chair_db, "return", "import", str(tampered), str(good))
+    assert code == 1 and out == ""
+    assert err.splitlines() == [
+        f"panel-tui: {tampered}: checksum does not match: the file was edited or damaged",
+        "panel-tui: nothing imported: 1 of 2 files refused",
+    ]
+    assert evidence_count(chair_db) == before
+
+
+def test_forged_pack_on_the_chairs_database_is_one_line_and_changes_nothing(tmp_path, capsys, chair_db):
+    from db.exchange import checksum
+
+    pack = tmp_path / "pack.json"
+    run(capsys, "--db", chair_db, "pack", "export", DEMO_KEY, str(pack))
+    doc = json.loads(pack.read_text())
+    doc["content"]["panel"].append({"name": "Mallory Mole", "role": "chair"})
+    doc["sha256"] = checksum(doc["content"])
+    pack.write_text(json.dumps(doc))
+    code, out, err = run(capsys, "--db", chair_db, "pack", "import", str(pack))
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"panel-tui: {pack}: campaign {DEMO_KEY} was created on this database")
+    db = open_database(sqlite_url(Path(chair_db)))
+    with db.session() as s:
+        assert s.exec(select(PanelMember).where(PanelMember.name == "Mallory Mole")).first() is None
+    db.dispose()

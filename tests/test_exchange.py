@@ -493,7 +493,7 @@ def test_a_pack_is_not_a_return(chair, pack):
         (lambda d: d["content"]["assessments"][0]["items"][0].update(item="Astrology"), r"unknown item 'Astrology'"),
         (lambda d: d["content"]["assessments"][0]["items"][0].update(score=9), r"score 9 is not on the scale"),
         (lambda d: d["content"]["assessments"][0]["items"][1]["tags"][0].update(position=99), r"unknown indicator"),
-        (lambda d: d["content"]["assessments"][0]["items"][0].pop("updated_at"), r"not a valid return \(missing 'updated_at'\)"),
+        (lambda d: d["content"]["assessments"][0]["items"][0].pop("updated_at"), r"^r\.json: not a valid return: assessments\[0\]\.items\[0\]\.updated_at: missing$"),
     ],
 )
 def test_return_with_unknown_names_is_refused(chair, priya, mutate, match):

@@ -180,3 +180,32 @@ def test_not_utf8_and_unknown_campaign(session, campaign):
         import_paper_scores(session, KEY, (HEADER + "C-001,Motivation,Sam Whitfield,4,caf\xe9\n").encode("latin-1"), source="s.csv")
     with pytest.raises(NotFound):
         import_paper_scores(session, "no-such-campaign", HEADER)
+
+
+def test_each_score_written_is_audited_with_old_and_new_value(session, campaign):
+    cands, members, items = _ids(session)
+    save_evidence(session, cands["C-002"], members["Sam Whitfield"], items["Written exercise"].id,  # type: ignore[arg-type]
+                  EvidenceState(notes="first go", score=3))
+    csv = HEADER + (
+        "C-002,Written exercise,Sam Whitfield,B,changed on paper\n"
+        "C-002,Motivation,Sam Whitfield,6,\n"
+        "C-003,Motivation,Joe Lambert,5,already held\n"
+    )
+    import_paper_scores(session, KEY, csv, source="sheet.csv", actor="Sam Whitfield")
+    audit = session.exec(select(AuditEvent).where(AuditEvent.entity == "evidence.score").order_by(AuditEvent.id)).all()
+    assert [(a.action, a.old_value, a.new_value, a.actor, a.reason) for a in audit] == [
+        ("paper score", "C", "B", "Sam Whitfield", "sheet.csv line 2: C-002, Written exercise, Sam Whitfield"),
+        ("paper score", "", "6", "Sam Whitfield", "sheet.csv line 3: C-002, Motivation, Sam Whitfield"),
+    ]
+    assert all(a.entity_id is not None for a in audit)
+
+
+def test_text_from_the_sheet_is_cleaned_and_capped(session, campaign):
+    csv = HEADER + "C-004,Motivation,Sam Whitfield,5,\"Keen\x1b]52;c;aGk=\x07 \x1b[31mreally\x1b[0m\"\n"
+    import_paper_scores(session, KEY, csv)
+    assert evidence(session)[("C-004", "Sam Whitfield", "Motivation")][1] == "Keen really"
+    before = state(session)
+    with pytest.raises(ValidationError) as exc:
+        import_paper_scores(session, KEY, HEADER + f"C-004,Motivation,Sam Whitfield,5,{'x' * 5001}\n", source="s.csv")
+    assert str(exc.value).splitlines()[1] == "line 2: evidence: must be at most 5000 characters"
+    assert state(session) == before

@@ -66,62 +66,10 @@ def _store_reference(session: Session, ref: dict[str, Any]) -> None:
 
 
 def validate_framework(data: Any) -> None:
-    """Raise ValidationError naming the first problem in a framework document."""
-    if not isinstance(data, dict):
-        raise ValidationError("framework file must hold one object with name, kind, levels and elements")
-    for field in ("name", "kind", "elements"):
-        if field not in data:
-            raise ValidationError(f"framework is missing '{field}'")
-    unknown = [f for f in data if f not in FILE_FIELDS]
-    if unknown:
-        raise ValidationError(f"framework: unknown field {unknown[0]!r} (known: {', '.join(FILE_FIELDS)})")
-    if not isinstance(data["name"], str) or not data["name"].strip():
-        raise ValidationError("framework 'name' must be a non-empty text")
-    if "key" in data and (not isinstance(data["key"], str) or not KEY_RE.fullmatch(data["key"])):
-        raise ValidationError(f"framework key {data['key']!r} must be lower-case letters, digits and hyphens (at most 80)")
-    kind = data["kind"]
-    if kind not in KINDS:
-        raise ValidationError(f"framework kind must be 'competencies' or 'behaviours', not {kind!r}")
-    level_names = data.get("levels")
-    if level_names is not None:
-        if not isinstance(level_names, dict):
-            raise ValidationError("framework 'levels' must be a table of level names by level number 1-6")
-        for lv, text in level_names.items():
-            if not str(lv).isdigit() or int(lv) not in LEVELS:
-                raise ValidationError(f"framework levels: level {lv!r} is not 1-6")
-            if not isinstance(text, str):
-                raise ValidationError(f"framework levels: the name of level {lv} must be a text")
-    if not isinstance(data["elements"], list) or not data["elements"]:
-        raise ValidationError("framework has no elements")
-    names: set[str] = set()
-    for n, el in enumerate(data["elements"], 1):
-        if not isinstance(el, dict) or not isinstance(el.get("name"), str) or not el["name"].strip():
-            raise ValidationError(f"element {n} has no name")
-        name = el["name"]
-        unknown = [f for f in el if f not in ELEMENT_FIELDS]
-        if unknown:
-            raise ValidationError(f"element {name!r}: unknown field {unknown[0]!r} (known: {', '.join(ELEMENT_FIELDS)})")
-        for field in ("cluster", "definition"):
-            if el.get(field) is not None and not isinstance(el[field], str):
-                raise ValidationError(f"element {name!r}: {field} must be a text")
-        if name.strip().lower() in names:
-            raise ValidationError(f"element {name!r} appears twice")
-        names.add(name.strip().lower())
-        levels = el.get("levels")
-        if not isinstance(levels, dict) or not levels:
-            raise ValidationError(f"element {name!r} has no levels")
-        for lv, body in levels.items():
-            if not str(lv).isdigit() or int(lv) not in LEVELS:
-                raise ValidationError(f"element {name!r}: level {lv!r} is not 1-6")
-            if not isinstance(body, dict):
-                raise ValidationError(f"element {name!r} level {lv}: expected an object of indicator lists")
-            for list_name, items in body.items():
-                if list_name not in KINDS[kind]:
-                    raise ValidationError(
-                        f"element {name!r} level {lv}: {list_name!r} is not one of {', '.join(KINDS[kind])}"
-                    )
-                if not isinstance(items, list) or not all(isinstance(t, str) and t.strip() for t in items):
-                    raise ValidationError(f"element {name!r} level {lv}: {list_name} must be a list of non-empty texts")
+    """Raise ValidationError naming the first problem in a framework document (see ``db.frameworks.spec``)."""
+    from db.frameworks.spec import check_framework
+
+    check_framework(data)
 
 
 def _store_framework(session: Session, data: dict[str, Any], *, bundled: bool) -> Framework:
@@ -216,6 +164,9 @@ def export_framework(session: Session, key: str) -> dict[str, Any]:
 
 
 def parse_framework_file(text: str, filename: str) -> dict[str, Any]:
+    from db.frameworks.spec import check_file_shape
+
+    check_file_shape(text.encode("utf-8", "surrogatepass"), filename)
     if filename.lower().endswith(".toml"):
         import tomllib
 
@@ -223,15 +174,23 @@ def parse_framework_file(text: str, filename: str) -> dict[str, Any]:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ValidationError(f"{filename}: not valid TOML ({exc})") from None
+        except RecursionError:  # nesting the shape check could not see (inside odd quoting)
+            raise ValidationError(f"{filename}: nested too deeply") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(f"{filename}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise ValidationError(f"{filename}: nested too deeply") from None
 
 
-def import_framework(session: Session, data: dict[str, Any], key: str | None = None) -> Framework:
-    """Add a department's own framework; all-or-nothing."""
-    validate_framework(data)
+def import_framework(
+    session: Session, data: dict[str, Any], key: str | None = None, *, source: str = "framework file"
+) -> Framework:
+    """Add a department's own framework; all-or-nothing. ``data`` is checked by ``db.frameworks.spec``."""
+    from db.frameworks.spec import check_framework
+
+    data = check_framework(data, source)
     key = key or data.get("key") or _slug(data["name"])
     if not KEY_RE.fullmatch(key):
         raise ValidationError(f"framework key {key!r} must be lower-case letters, digits and hyphens (at most 80)")

@@ -31,9 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     rex.add_argument("file", type=Path)
     rex.add_argument("--member", metavar="NAME", help="whose return (default: the member set for this laptop)")
     rex.set_defaults(handler=return_export_cmd)
-    rim = rsub.add_parser("import", help="merge returns into this database; each file all-or-nothing")
+    rim = rsub.add_parser("import", help="merge returns into this database; all files or none")
     rim.add_argument("files", type=Path, nargs="+", metavar="FILE")
     rim.add_argument("--campaign", metavar="KEY", help="refuse returns for any other campaign")
+    rim.add_argument("--preview", action="store_true", help="say what each file would change; change nothing")
     rim.set_defaults(handler=return_import_cmd)
 
 
@@ -83,20 +84,30 @@ def return_export_cmd(args: argparse.Namespace) -> int:
 
 
 def return_import_cmd(args: argparse.Namespace) -> int:
-    from db.errors import PanelError
-    from db.exchange import import_return, read_exchange_file
+    """All the files or none: one refused file (unreadable, tampered, conflicting) stops them all."""
+    from db.errors import ImportRefused
+    from db.exchange import import_returns, read_exchange_file
 
-    status = 0
-    database = open_db(args)
+    files, why = [], {}
     for path in args.files:
-        with database.session() as session:
-            try:
-                result = import_return(session, read_exchange_file(path), source=str(path), campaign_key=args.campaign)
-            except PanelError as exc:
-                status = fail(str(exc))
-                continue
-        print(result.summary)
-    return status
+        try:
+            files.append((str(path), read_exchange_file(path)))
+        except ImportRefused as exc:
+            why[str(path)] = exc
+    with open_db(args).session() as session:
+        # An unreadable file refuses the batch too: check the rest (to report them all), write nothing.
+        batch = import_returns(session, files, campaign_key=args.campaign, preview=args.preview or bool(why))
+    why.update(batch.refused)
+    if why:
+        for path in args.files:
+            if str(path) in why:
+                fail(str(why[str(path)]))
+        if len(args.files) > 1:
+            fail(f"nothing imported: {len(why)} of {len(args.files)} files refused")
+        return 1
+    for line in batch.lines:
+        print(line)
+    return 0
 
 
 def _write(path: Path, text: str, writer) -> None:

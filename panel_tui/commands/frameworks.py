@@ -45,12 +45,18 @@ def import_cmd(args: argparse.Namespace) -> int:
     from db.errors import ValidationError
     from db.frameworks import import_framework, parse_framework_file
 
+    from db.frameworks.spec import MAX_BYTES
+
     try:
-        text = args.file.read_text(encoding="utf-8")
+        if args.file.stat().st_size > MAX_BYTES:
+            raise ValidationError(f"{args.file.name}: file is too large (the limit is {MAX_BYTES / 1e6:.0f} MB)")
+        text = args.file.read_bytes().decode("utf-8")
     except OSError as exc:
         raise ValidationError(f"cannot read {args.file}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ValidationError(f"{args.file.name}: not UTF-8 text") from None
     data = parse_framework_file(text, args.file.name)
     with open_db(args).session() as session:
-        fw = import_framework(session, data, key=args.key)
+        fw = import_framework(session, data, key=args.key, source=args.file.name)
         print(fw.key)
     return 0

@@ -27,8 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def import_cmd(args: argparse.Namespace) -> int:
     from db.errors import ValidationError
     from db.paper_scores import import_paper_scores
+    from db.specs.paper import MAX_BYTES
 
     try:
+        if args.file.stat().st_size > MAX_BYTES:  # refused before it is read into memory
+            raise ValidationError(f"{args.file}: file is too large (the limit is {MAX_BYTES / 1e6:.0f} MB)")
         data = args.file.read_bytes()
     except OSError as exc:
         raise ValidationError(f"cannot read {args.file}: {exc.strerror}") from None

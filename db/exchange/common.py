@@ -1,0 +1,77 @@
+"""What the pack and return modules share: bulk writes, and the results they report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from db.campaigns import current_member
+
+# Bound parameters per IN (...) list: well inside SQLite's and PostgreSQL's limits.
+CHUNK = 900
+
+
+def bulk_insert(session: Session, model: type, rows: Sequence[dict[str, Any]]) -> None:
+    """One executemany on the table (Core: no per-row ORM work); column defaults fill missing keys."""
+    if rows:
+        session.exec(insert(model.__table__), params=list(rows))  # type: ignore[attr-defined, call-overload]
+
+
+def chunks(values: Sequence[int], size: int = CHUNK) -> Iterator[list[int]]:
+    for i in range(0, len(values), size):
+        yield list(values[i : i + size])
+
+
+def laptop_user(session: Session, campaign_id: int) -> str:
+    member = current_member(session, campaign_id)
+    return member.name if member is not None else ""
+
+
+@dataclass(frozen=True)
+class PackImport:
+    source: str
+    campaign_key: str
+    created: bool
+    items: int
+    candidates_added: int
+    members_added: int
+    indicators_added: int
+
+    @property
+    def summary(self) -> str:
+        if self.created:
+            return (
+                f"{self.source}: imported campaign {self.campaign_key} ({self.items} items, "
+                f"{self.candidates_added} candidates, {self.members_added} panel members)"
+            )
+        if not (self.candidates_added or self.members_added):
+            return f"{self.source}: campaign {self.campaign_key} already up to date"
+        return (
+            f"{self.source}: campaign {self.campaign_key}: added {self.candidates_added} candidates, "
+            f"{self.members_added} panel members"
+        )
+
+
+@dataclass(frozen=True)
+class ReturnImport:
+    source: str
+    campaign_key: str
+    member: str
+    assessments: int  # assessments created or changed
+    evidence: int  # item evidence rows created or changed
+    preview: bool = False  # True: what the file would change; nothing was written
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.assessments == 0
+
+    @property
+    def summary(self) -> str:
+        if self.up_to_date:
+            return f"{self.source}: already up to date ({self.member})"
+        verb = "would import" if self.preview else "imported"
+        return f"{self.source}: {verb} {self.assessments} assessments for {self.member}"

@@ -1,0 +1,242 @@
+"""Property-based fuzzing of every import: packs, returns, paper-score CSV, framework files.
+
+Whatever the file holds, an import either succeeds or is refused with the
+project's error, in one line that names the file, and a refusal changes nothing.
+No other exception (no traceback) may escape.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from db import exchange
+from db.engine import open_database, sqlite_url
+from db.errors import ImportRefused, PanelError, ValidationError
+from db.frameworks import import_framework, parse_framework_file
+from db.models import AuditEvent, Element, Framework, Indicator, Setting
+from db.paper_scores import import_paper_scores
+from tests.test_exchange import KEY, counts, laptop, make_campaign, member_return, score_all, snapshot
+
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+scalars = (
+    st.none() | st.booleans() | st.integers(-(10**6), 10**12) | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=30) | st.sampled_from(["false", "true", "../../etc/x", "god", "2999-01-01T00:00:00+00:00",
+                                              "\x1b]52;c;aGk=\x07", "", " ", "C-001", "4", "NaN"])
+)
+values = st.recursive(scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+                      max_leaves=12)
+
+
+def paths(node: Any, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += paths(v, (*prefix, i))
+    return out
+
+
+def mutate(doc: Any, data: st.DataObject) -> Any:
+    """Replace, delete or add one thing anywhere in ``doc`` (a deep copy)."""
+    doc = json.loads(json.dumps(doc))
+    path = data.draw(st.sampled_from(paths(doc)[1:]), label="path")
+    parent = doc
+    for p in path[:-1]:
+        parent = parent[p]
+    action = data.draw(st.sampled_from(["replace", "replace", "delete", "add"]), label="action")
+    if action == "delete":
+        del parent[path[-1]]
+    elif action == "add" and isinstance(parent, dict):
+        parent[data.draw(st.text(max_size=8), label="key")] = data.draw(values, label="value")
+    elif action == "add":
+        parent.insert(path[-1], data.draw(values, label="value"))
+    else:
+        parent[path[-1]] = data.draw(values, label="value")
+    return doc
+
+
+def seal(kind: str, doc: dict) -> str:
+    """A mutated document with a correct checksum (what a forger would write)."""
+    if isinstance(doc.get("content"), (dict, list)):
+        doc["sha256"] = exchange.checksum(doc["content"])
+    return json.dumps(doc)
+
+
+def one_line_refusal(exc: PanelError, source: str) -> None:
+    message = str(exc)
+    assert "\n" not in message and message.startswith(source), message
+
+
+@pytest.fixture(scope="module")
+def fresh(template_db_file, tmp_path_factory) -> Callable:
+    """A new laptop database per example: a copy of the migrated template (milliseconds, not a second)."""
+    folder, numbers = tmp_path_factory.mktemp("fuzz"), itertools.count()
+
+    @contextmanager
+    def open_fresh() -> Iterator[Session]:
+        path = folder / f"{next(numbers)}.db"
+        shutil.copyfile(template_db_file, path)
+        db = open_database(sqlite_url(path))
+        try:
+            with db.session() as s:
+                yield s
+        finally:
+            db.dispose()
+            path.unlink()
+
+    return open_fresh
+
+
+@pytest.fixture(scope="module")
+def files() -> dict[str, str]:
+    with laptop() as chair:
+        make_campaign(chair)
+        pack = exchange.export_pack(chair, KEY)
+    ret = member_return(pack, "Priya Raman", lambda s: score_all(s, "Priya Raman", "C-001", 0))
+    return {"pack": pack, "return": ret}
+
+
+def all_counts(s: Session) -> tuple:
+    return (*counts(s), *(s.exec(select(func.count()).select_from(m)).one() for m in (Setting, Element)))
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_pack_import(files, fresh, data):
+    forged = seal("pack", mutate(json.loads(files["pack"]), data))
+    with fresh() as s:
+        if data.draw(st.booleans(), label="campaign already here"):
+            exchange.import_pack(s, files["pack"])
+        before = all_counts(s)
+        try:
+            exchange.import_pack(s, forged, source="fuzz.json")
+        except ImportRefused as exc:
+            one_line_refusal(exc, "fuzz.json")
+            assert all_counts(s) == before
+        # Whatever was accepted, a bundled framework is exactly as shipped.
+        assert s.exec(select(func.count()).select_from(Indicator).join(Element).join(Framework)
+                      .where(Framework.bundled == True)).one() == BUNDLED_INDICATORS  # noqa: E712
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_return_import(files, fresh, data):
+    forged = seal("return", mutate(json.loads(files["return"]), data))
+    with fresh() as s:
+        exchange.import_pack(s, files["pack"])
+        before, held = all_counts(s), snapshot(s)
+        try:
+            exchange.import_return(s, forged, source="fuzz.json")
+        except ImportRefused as exc:
+            one_line_refusal(exc, "fuzz.json")
+            assert all_counts(s) == before and snapshot(s) == held
+
+
+@FUZZ
+@given(raw=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_fuzz_any_bytes(fresh, raw):
+    with fresh() as s:
+        before = all_counts(s)
+        for importer in (exchange.import_pack, exchange.import_return):
+            with pytest.raises(ImportRefused) as exc:
+                importer(s, raw, source="junk.bin")
+            one_line_refusal(exc.value, "junk.bin")
+        assert all_counts(s) == before
+
+
+cells = st.sampled_from(["C-001", "c-002", "C-999", "Working Together", "Motivation", "Written exercise", "Priya Raman",
+                         "Joe Lambert", "Nobody", "4", "B/C", "9", "", " ", "=HYPERLINK(\"x\")", "\x1b[31mred", '"', "\n",
+                         "x" * 300]) | st.text(max_size=12)
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(cells, min_size=0, max_size=7), max_size=6),
+       header=st.sampled_from(["candidate_ref,item,member,score,evidence", "item,score,member,candidate_ref,evidence,x",
+                               "candidate_ref,item,member,score", ""]))
+def test_fuzz_paper_scores(session, rows, header):
+    make_campaign(session) if not _held(session) else None
+    text = header + "\n" + "\n".join(",".join(_quote(c) for c in row) for row in rows)
+    before = (all_counts(session), snapshot(session))
+    try:
+        result = import_paper_scores(session, KEY, text, source="sheet.csv")
+    except ValidationError as exc:
+        first, *rest = str(exc).splitlines()
+        assert first.startswith("sheet.csv"), first
+        assert all(line.startswith("line ") for line in rest)
+        assert (all_counts(session), snapshot(session)) == before
+    else:
+        written = result.scores - result.unchanged
+        audit = session.exec(select(func.count()).select_from(AuditEvent).where(AuditEvent.entity == "evidence.score")).one()
+        assert audit >= written
+
+
+def _held(session: Session) -> bool:
+    from db.models import Campaign
+
+    return session.exec(select(Campaign.id).where(Campaign.key == KEY)).first() is not None
+
+
+def _quote(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"' if any(ch in cell for ch in ',"\n') else cell
+
+
+SMALL_FRAMEWORK = {
+    "key": "fuzz-values", "name": "Fuzz Values", "kind": "competencies", "levels": {"3": "Officer"},
+    "elements": [{"name": "Care", "cluster": "People", "definition": "Cares.",
+                  "levels": {"3": {"effective": ["Listens"], "ineffective": ["Ignores"]}}}],
+}
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_framework_document(session, data):
+    doc = mutate(SMALL_FRAMEWORK, data)
+    before = all_counts(session)
+    try:
+        fw = import_framework(session, doc, source="fw.json")
+    except ValidationError as exc:
+        assert "\n" not in str(exc)
+        if "not a valid framework" in str(exc):
+            one_line_refusal(exc, "fw.json")
+        assert all_counts(session) == before
+    else:
+        assert fw.bundled is False
+
+
+@FUZZ
+@given(text=st.text(max_size=200) | st.sampled_from(["[" * 50, "a = " + "[" * 40 + "]" * 40, 'name = "x"\nkind = 5\n']),
+       name=st.sampled_from(["f.toml", "f.json"]))
+def test_fuzz_framework_file_text(session, text, name):
+    before = all_counts(session)
+    try:
+        data = parse_framework_file(text, name)
+        import_framework(session, data, source=name)
+    except ValidationError as exc:
+        message = str(exc)
+        assert "\n" not in message
+        assert all_counts(session) == before
+
+
+BUNDLED_INDICATORS = 0
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _bundled_count(fresh):
+    global BUNDLED_INDICATORS
+    with fresh() as s:
+        BUNDLED_INDICATORS = s.exec(select(func.count()).select_from(Indicator).join(Element).join(Framework)
+                                    .where(Framework.bundled == True)).one()  # noqa: E712
