@@ -24,6 +24,7 @@ from textual.strip import Strip
 
 from db.consolidation import Grid, GridCell, GridItem, GridRow
 from db.scales import label_for
+from db.text import clean_line
 
 HEADER_STYLE = Style(bold=True, underline=True)
 CURSOR_STYLE = Style(reverse=True)
@@ -84,7 +85,7 @@ class ScoreGrid(ScrollView, can_focus=True):
         score_width = max(7, 2 * len(grid.members) + 6)
         self._headers = (
             ["Candidate"]
-            + [_short(i.name, 16) + (" ★" if i.is_lead else "") for i in grid.items]
+            + [_short(clean_line(i.name), 16) + (" ★" if i.is_lead else "") for i in grid.items]
             + ["Total", "Result"]
         )
         self._widths = (
@@ -141,7 +142,8 @@ class ScoreGrid(ScrollView, can_focus=True):
     # --- cells -------------------------------------------------------------------
 
     def _label(self, row: GridRow) -> str:
-        return row.ref if self.grid is None or self.grid.anonymised else row.label
+        # Stored text: cleaned of escapes and controls; drawn as Text, so brackets are never markup.
+        return clean_line(row.ref if self.grid is None or self.grid.anonymised else row.label)
 
     def _cells(self, index: int) -> list[Text]:
         cached = self._line_cache.get(index)
