@@ -42,15 +42,16 @@ class ScoreGrid(ScrollView, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("up", "move(-1, 0)", show=False),
-        Binding("down", "move(1, 0)", show=False),
-        Binding("left", "move(0, -1)", show=False),
-        Binding("right", "move(0, 1)", show=False),
-        Binding("pageup", "page(-1)", show=False),
-        Binding("pagedown", "page(1)", show=False),
-        Binding("home", "move(-1000000000, 0)", show=False),
-        Binding("end", "move(1000000000, 0)", show=False),
-        Binding("enter", "choose", "Evidence & consensus", tooltip="Each member's evidence side by side; record the agreed score"),
+        Binding("up", "move(-1, 0)", "Up", show=False, id="score_grid.up"),
+        Binding("down", "move(1, 0)", "Down", show=False, id="score_grid.down"),
+        Binding("left", "move(0, -1)", "Left", show=False, id="score_grid.left"),
+        Binding("right", "move(0, 1)", "Right", show=False, id="score_grid.right"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="score_grid.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="score_grid.page_down"),
+        Binding("home", "move(-1000000000, 0)", "First candidate", show=False, id="score_grid.first"),
+        Binding("end", "move(1000000000, 0)", "Last candidate", show=False, id="score_grid.last"),
+        Binding("enter", "choose", "Evidence & consensus", tooltip="Each member's evidence side by side; record the agreed score",
+                id="score_grid.choose"),
     ]
 
     cursor_row: reactive[int] = reactive(0)
