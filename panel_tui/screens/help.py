@@ -41,12 +41,14 @@ def key_text(app, binding: Binding, keymap: dict[str, str]) -> str:
 
 
 def section_text(app, section: Section, keymap: dict[str, str]) -> Text:
-    rows = [(key_text(app, b, keymap), b.description or b.tooltip) for b in section.bindings if b.description]
-    width = max((len(key) for key, _ in rows), default=0)
+    rows = [(key_text(app, b, keymap), b.description, b.id) for b in section.bindings if b.description]
+    width = max((len(key) for key, _, _ in rows), default=0)
     text = Text()
-    for n, (key, description) in enumerate(rows):
+    for n, (key, description, binding_id) in enumerate(rows):
         text.append(("\n" if n else "") + key.ljust(width + 2), style="bold")
         text.append(description)
+        if binding_id:
+            text.append(f"  {binding_id}", style="dim")  # the name to use in keymap.toml
     if note := NOTES.get(section.key):
         text.append("\n" + note, style="italic")
     return text
