@@ -19,7 +19,7 @@ class PanelApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", tooltip="Show every key", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Save everything and quit", id="app.quit"),
-        Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, tooltip="Jump to a candidate or item, run any command",
+        Binding("ctrl+p", "command_palette", "palette", show=False, priority=True, tooltip="Jump to a candidate or item, run any command",
                 id="app.command_palette"),
     ]
     # The keymap applied from the user's keymap.toml (binding id -> keys); the help screen shows it.
