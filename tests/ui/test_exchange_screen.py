@@ -78,3 +78,6 @@ async def test_a_tampered_file_is_refused_with_one_line(make_demo_app, tmp_path,
         await pilot.press("end", *bad.name, "enter")
         log = await _wait_for_log(pilot, "NOT IMPORTED")
         assert "checksum does not match" in log
+        await settle(pilot)
+        assert not app.screen.query_one("#progress").display  # the bar goes with the work
+        assert any(n.severity == "error" and "NOT IMPORTED" in n.message for n in app._notifications)
