@@ -15,10 +15,15 @@ class PanelApp(App[None]):
     CSS_PATH = "styles/app.tcss"
     TITLE = "panel-tui"
 
+    HELP_TITLE = "Everywhere"
     BINDINGS = [
-        Binding("f1", "help", "Help", tooltip="Show every key"),
-        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Save everything and quit"),
+        Binding("f1", "help", "Help", tooltip="Show every key", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Save everything and quit", id="app.quit"),
+        Binding("ctrl+p", "command_palette", "palette", show=False, priority=True, tooltip="Jump to a candidate or item, run any command",
+                id="app.command_palette"),
     ]
+    # The keymap applied from the user's keymap.toml (binding id -> keys); the help screen shows it.
+    user_keymap: dict[str, str] = {}
 
     def __init__(self, database: Database, *, demo: bool = False, open_campaign: str | None = None) -> None:
         super().__init__()
@@ -61,10 +66,21 @@ class PanelApp(App[None]):
         if not isinstance(self.screen, FrameworksScreen):
             self.push_screen(FrameworksScreen(self.database))
 
+    def on_load(self) -> None:
+        """Apply the user's keymap.toml before any screen is built (one warning line per problem)."""
+        from panel_tui.keymap import read_keymap
+
+        self.user_keymap, warnings = read_keymap()
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
+        for warning in warnings:
+            self.call_later(self.notify, warning, title="Keymap", severity="warning", markup=False, timeout=10)
+
     def action_help(self) -> None:
         from panel_tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen())
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen([type(screen) for screen in reversed(self.screen_stack)]))
 
     def flush_all(self) -> None:
         """Save any unsaved evidence on every open interview screen."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -9,37 +10,41 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
 from db.reports import audit_history
+from db.text import clean_line
+from panel_tui.work import ServiceWork
 
 
-class AuditHistory(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,h", "dismiss", "Close")]
+class AuditHistory(ServiceWork, ModalScreen[None]):
+    HELP_TITLE = "Audit history"
+    BINDINGS = [Binding("escape,q,h", "dismiss", "Close", id="audit_history.close")]
 
-    def __init__(self, database, candidate_id: int, label: str) -> None:
+    def __init__(self, candidate_id: int, label: str) -> None:
         super().__init__()
-        self.database = database
         self.candidate_id = candidate_id
         self.label = label
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog audit-history"):
-            yield Label(f"Audit history: {self.label}", classes="dialog-title")
+            yield Label(Text(clean_line(f"Audit history: {self.label}")), classes="dialog-title")
             yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        with self.database.session() as session:
-            events = audit_history(session, self.candidate_id)
         table = self.query_one(DataTable)
         table.add_columns("When", "Who", "What", "Old", "New", "Reason")
+        table.focus()
+        self.run_service(audit_history, self.candidate_id, tag="history", done=self._show, title="History not loaded")
+
+    def _show(self, events) -> None:
+        table = self.query_one(DataTable)
         for e in events:
             table.add_row(
-                e.at.astimezone().strftime("%d %b %Y %H:%M"), e.actor, f"{e.action} {e.entity}",
-                _short(e.old_value), _short(e.new_value), e.reason,
+                e.at.astimezone().strftime("%d %b %Y %H:%M"), Text(clean_line(e.actor)), Text(clean_line(f"{e.action} {e.entity}")),
+                Text(_short(e.old_value)), Text(_short(e.new_value)), Text(clean_line(e.reason)),
             )
         if not events:
             table.add_row("", "", "no changes recorded yet", "", "", "")
-        table.focus()
 
 
 def _short(text: str, width: int = 30) -> str:
-    text = " ".join(text.split())
+    text = " ".join(clean_line(text).split())
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -2,34 +2,63 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from datetime import date
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 
 from db import campaigns as campaign_service
 from db import interview as interview_service
+from db.models import Campaign, PanelMember
+from db.text import clean_line
 from panel_tui.screens.dialogs import MemberPicker
+from panel_tui.work import ServiceWork
 
 STATE_STYLE = {"not started": "dim", "in progress": "yellow", "submitted": "green"}
 
 
-class CampaignScreen(Screen[None]):
+@dataclass(frozen=True)
+class CampaignView:
+    campaign: Campaign
+    member: PanelMember | None
+    members: list[tuple[int, str, str]]
+    item_count: int
+    lead: str | None
+
+
+def load_campaign(session, campaign_id: int) -> CampaignView:
+    """What the screen shows above the list: one unit of work, run off the UI thread."""
+    campaign = campaign_service.get_campaign(session, campaign_id)
+    members = [(m.id, m.name, m.role) for m in campaign_service.panel_members(session, campaign_id)]
+    items = campaign_service.campaign_items(session, campaign_id)
+    lead = next((i.name for i in items if i.is_lead), None)
+    return CampaignView(campaign, campaign_service.current_member(session, campaign_id), members, len(items), lead)  # type: ignore[arg-type]
+
+
+class CampaignScreen(ServiceWork, Screen[None]):
+    HELP_TITLE = "Campaign (candidates)"
     BINDINGS = [
-        Binding("enter", "interview", "Interview", tooltip="Open the interview screen for this candidate"),
-        Binding("w", "who_am_i", "Switch panellist", tooltip="Choose which panel member is using this laptop"),
-        Binding("c", "consolidate", "Consolidate", tooltip="The chair's grid: panel scores side by side, consensus"),
-        Binding("o", "outcomes", "Outcomes", tooltip="Merit list, reserve list, panel agreement, reports"),
-        Binding("a", "add_candidate", "Add candidate", show=False),
-        Binding("e", "edit_candidate", "Edit candidate", show=False),
-        Binding("p", "add_member", "Add panellist", show=False, tooltip="Add a member to this campaign's panel"),
-        Binding("t", "today_only", "Today only", show=False, tooltip="Show only today's interviews, in slot order (again: everyone)"),
-        Binding("x", "exchange", "Packs & returns", show=False, tooltip="Export or import panel packs and returns (offline exchange)"),
-        Binding("f", "app.frameworks", "Frameworks"),
-        Binding("q,escape", "app.campaigns", "Campaigns"),
+        Binding("enter", "interview", "Interview", tooltip="Open the interview screen for this candidate", id="campaign.interview"),
+        Binding("w", "who_am_i", "Switch panellist", tooltip="Choose which panel member is using this laptop", id="campaign.who_am_i"),
+        Binding("c", "consolidate", "Consolidate", tooltip="The chair's grid: panel scores side by side, consensus",
+                id="campaign.consolidate"),
+        Binding("o", "outcomes", "Outcomes", tooltip="Merit list, reserve list, panel agreement, reports", id="campaign.outcomes"),
+        Binding("a", "add_candidate", "Add candidate", show=False, id="campaign.add_candidate"),
+        Binding("e", "edit_candidate", "Edit candidate", show=False, id="campaign.edit_candidate"),
+        Binding("p", "add_member", "Add panellist", show=False, tooltip="Add a member to this campaign's panel", id="campaign.add_member"),
+        Binding("t", "today_only", "Today only", show=False, tooltip="Show only today's interviews, in slot order (again: everyone)",
+                id="campaign.today_only"),
+        Binding("x", "exchange", "Packs & returns", show=False, tooltip="Export or import panel packs and returns (offline exchange)",
+                id="campaign.exchange"),
+        Binding("f", "app.frameworks", "Frameworks", id="campaign.frameworks"),
+        Binding("q,escape", "app.campaigns", "Campaigns", id="campaign.back"),
     ]
 
     def __init__(self, database, campaign_id: int) -> None:
@@ -40,6 +69,9 @@ class CampaignScreen(Screen[None]):
         self._resumed_once = False
         self.today_only = False
         self.member_name = ""
+        self.campaign: Campaign | None = None
+        self.members: list[tuple[int, str, str]] = []
+        self.rows: list = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -49,27 +81,36 @@ class CampaignScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        with self.database.session() as session:
-            campaign = campaign_service.get_campaign(session, self.campaign_id)
-            member = campaign_service.current_member(session, self.campaign_id)
-            self.members = [(m.id, m.name, m.role) for m in campaign_service.panel_members(session, self.campaign_id)]
-            items = campaign_service.campaign_items(session, self.campaign_id)
-        self.campaign = campaign
-        self.title = campaign.title
-        lead = next((i.name for i in items if i.is_lead), None)
-        self.query_one("#campaign-summary", Label).update(
-            f"{campaign.title} · {campaign.grade} · level {campaign.level} · {len(items)} items"
-            + (f" · lead: {lead}" if lead else "")
-        )
-        if member is not None:
-            self.member_id, self.member_name = member.id, member.name
+        self.sub_title = "Loading…"
+        self.run_service(load_campaign, self.campaign_id, tag="load", done=self._loaded, title="Campaign not loaded",
+                         failed=self._not_loaded)
+
+    def _not_loaded(self, message: str) -> None:
+        self.sub_title = ""
+        self.notify(message, title="Campaign not loaded", severity="error", markup=False)
+
+    def _loaded(self, view: CampaignView) -> None:
+        campaign = self.campaign = view.campaign
+        self.members = [(mid, clean_line(name), role) for mid, name, role in view.members]
+        self.title = clean_line(campaign.title)
+        self.query_one("#campaign-summary", Label).update(Text(clean_line(
+            f"{campaign.title} · {campaign.grade} · level {campaign.level} · {view.item_count} items"
+            + (f" · lead: {view.lead}" if view.lead else "")
+        )))
+        if view.member is not None:
+            self.member_id, self.member_name = view.member.id, clean_line(view.member.name)
         self.reload()
-        if member is None and self.members:
+        if view.member is None and self.members:
             self.call_after_refresh(self.action_who_am_i)
 
     def reload(self) -> None:
-        with self.database.session() as session:
-            rows = interview_service.candidate_rows(session, self.campaign_id, self.member_id)
+        if self.campaign is None:
+            return
+        self.run_service(interview_service.candidate_rows, self.campaign_id, self.member_id, tag="rows",
+                         done=self._show, group="rows", exclusive=True, title="Candidates not loaded")
+
+    def _show(self, rows) -> None:
+        self.rows = rows
         self.sub_title = f"You are {self.member_name}" if self.member_name else "Choose who you are (w)"
         table = self.query_one(DataTable)
         cursor = table.cursor_row
@@ -87,9 +128,10 @@ class CampaignScreen(Screen[None]):
                 local = r.slot.astimezone()
                 slot = local.strftime("%H:%M") if local.date() == today else local.strftime("%d %b %H:%M")
                 todays += local.date() == today
-            from rich.text import Text
-
-            cells = [slot, r.ref] + ([] if anonymised else [r.name]) + [Text(r.state, style=STATE_STYLE[r.state]), r.adjustments]
+            cells = (
+                [slot, Text(clean_line(r.ref))] + ([] if anonymised else [Text(clean_line(r.name))])
+                + [Text(r.state, style=STATE_STYLE[r.state]), Text(clean_line(r.adjustments))]
+            )
             table.add_row(*cells, key=str(r.id))
         shown = "showing today's only (t: everyone)" if self.today_only else "t: today's only"
         self.query_one("#today", Label).update(
@@ -109,11 +151,14 @@ class CampaignScreen(Screen[None]):
         def chosen(member_id: int | None) -> None:
             if member_id is None:
                 return
-            with self.database.session() as session:
-                campaign_service.set_current_member(session, self.campaign_id, member_id)
-            self.member_id = member_id
-            self.member_name = next(name for mid, name, _ in self.members if mid == member_id)
-            self.reload()
+
+            def chosen_saved(_: None) -> None:
+                self.member_id = member_id
+                self.member_name = next(name for mid, name, _ in self.members if mid == member_id)
+                self.reload()
+
+            self.run_service(campaign_service.set_current_member, self.campaign_id, member_id, tag="who_am_i",
+                             done=chosen_saved, title="Panellist not switched")
 
         self.app.push_screen(MemberPicker(self.members, self.member_id), chosen)
 
@@ -127,6 +172,8 @@ class CampaignScreen(Screen[None]):
             self._open(candidate_id)
 
     def _open(self, candidate_id: int) -> None:
+        if self.campaign is None:
+            return
         if self.member_id is None:
             self.notify("Choose who you are first (w)", severity="warning")
             self.action_who_am_i()
@@ -146,22 +193,18 @@ class CampaignScreen(Screen[None]):
         self.reload()
 
     def action_add_member(self) -> None:
-        from db.errors import PanelError
         from panel_tui.screens.dialogs import PanelMemberDialog
+
+        def added(member: PanelMember) -> None:
+            name = clean_line(member.name)
+            self.members.append((member.id, name, member.role))  # type: ignore[arg-type]
+            self.notify(f"{name} ({member.role}) added to the panel", markup=False)
 
         def chosen(answer: tuple[str, str] | None) -> None:
             if answer is None:
                 return
-            try:
-                with self.database.session() as session:
-                    member = campaign_service.add_panel_member(
-                        session, self.campaign_id, *answer, actor=self.member_name
-                    )
-            except PanelError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.members.append((member.id, member.name, member.role))  # type: ignore[arg-type]
-            self.notify(f"{member.name} ({member.role}) added to the panel")
+            add = partial(campaign_service.add_panel_member, actor=self.member_name)
+            self.run_service(add, self.campaign_id, *answer, tag="add_member", done=added, title="Panellist not added")
 
         self.app.push_screen(PanelMemberDialog(), chosen)
 
@@ -195,10 +238,10 @@ class CampaignScreen(Screen[None]):
         self.app.push_screen(ExchangeScreen(self.database, self.campaign_id, self.member_id), lambda _: self.reload())
 
     def palette_commands(self):
-        with self.database.session() as session:
-            rows = interview_service.candidate_rows(session, self.campaign_id, self.member_id)
-        for r in rows:
-            label = r.ref if self.campaign.anonymised else f"{r.name} ({r.ref})"
+        # The rows on screen: the palette is built on the UI thread, so it reads no database.
+        anonymised = self.campaign is None or self.campaign.anonymised
+        for r in self.rows:
+            label = escape(clean_line(r.ref if anonymised else f"{r.name} ({r.ref})"))
             yield (f"Interview: {label}", f"Open the interview screen ({r.state})", lambda cid=r.id: self._open(cid))
         yield ("Switch panellist", "Choose who is using this laptop", self.action_who_am_i)
         yield ("Consolidate scores", "The chair's grid of panel scores and consensus", self.action_consolidate)

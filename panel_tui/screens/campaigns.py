@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,13 +10,17 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 
 from db.campaigns import list_campaigns
+from db.text import clean_line
+from panel_tui.work import ServiceWork
 
 
-class CampaignsScreen(Screen[None]):
+class CampaignsScreen(ServiceWork, Screen[None]):
+    HELP_TITLE = "Campaigns"
     BINDINGS = [
-        Binding("enter", "open_campaign", "Open", show=True),
-        Binding("n", "new_campaign", "New campaign", tooltip="Set up a campaign from a role template or from blank"),
-        Binding("f", "app.frameworks", "Frameworks"),
+        Binding("enter", "open_campaign", "Open", show=True, id="campaigns.open"),
+        Binding("n", "new_campaign", "New campaign", tooltip="Set up a campaign from a role template or from blank",
+                id="campaigns.new"),
+        Binding("f", "app.frameworks", "Frameworks", id="campaigns.frameworks"),
     ]
 
     def __init__(self, database) -> None:
@@ -35,15 +40,18 @@ class CampaignsScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        with self.database.session() as session:
-            rows = list_campaigns(session)
+        self.run_service(list_campaigns, tag="load", done=self._show, group="load", exclusive=True,
+                         title="Campaigns not loaded")
+
+    def _show(self, rows) -> None:
         table = self.query_one(DataTable)
         table.clear(columns=True)
         table.add_columns("Campaign", "Grade", "Level", "Framework", "Candidates", "Decision", "Key")
         for r in rows:
             table.add_row(
-                r.title, r.grade, str(r.level), r.framework, str(r.candidates),
-                r.decision_date.isoformat() if r.decision_date else "", r.key, key=str(r.id),
+                Text(clean_line(r.title)), Text(clean_line(r.grade)), str(r.level), Text(clean_line(r.framework)),
+                str(r.candidates), r.decision_date.isoformat() if r.decision_date else "", Text(clean_line(r.key)),
+                key=str(r.id),
             )
         self.query_one("#empty-hint", Label).update(
             "" if rows else "No campaigns yet: press n to set one up, or run `panel-tui campaign create FILE.toml` or `panel-tui demo`."

@@ -14,8 +14,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label
 
+from rich.text import Text
+
 from db import candidates as candidate_service
-from db.errors import PanelError
+from db.campaigns import current_member
+from db.text import clean_line
+from panel_tui.work import ServiceWork
 
 # (field, label, placeholder)
 FIELDS = (
@@ -28,12 +32,28 @@ FIELDS = (
 )
 
 
-class CandidateForm(ModalScreen[bool]):
+def load_candidate(session, campaign_id: int, candidate_id: int):
+    """The candidate as stored (None if gone)."""
+    return next((c for c in candidate_service.list_candidates(session, campaign_id) if c.id == candidate_id), None)
+
+
+def save_candidate(session, campaign_id: int, candidate_id: int | None, values: dict[str, object]) -> None:
+    """Add or update, recorded in the audit trail under the panellist using this laptop."""
+    member = current_member(session, campaign_id)
+    actor = member.name if member is not None else ""
+    if candidate_id is None:
+        candidate_service.add_candidate(session, campaign_id, actor=actor, **values)
+    else:
+        candidate_service.update_candidate(session, candidate_id, actor=actor, **values)
+
+
+class CandidateForm(ServiceWork, ModalScreen[bool]):
     CSS_PATH = "../styles/setup.tcss"
 
+    HELP_TITLE = "Candidate form"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", tooltip="Close without saving"),
-        Binding("ctrl+s", "save", "Save", priority=True, tooltip="Check and save the candidate"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without saving", id="candidate_form.cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True, tooltip="Check and save the candidate", id="candidate_form.save"),
     ]
 
     def __init__(self, database, campaign_id: int, candidate_id: int | None) -> None:
@@ -45,20 +65,9 @@ class CandidateForm(ModalScreen[bool]):
         self.initial["disability_confident"] = False
         self.purged = False
         self.touched: set[str] = set()  # fields checked so far: typed into, or left
-        if candidate_id is not None:
-            with database.session() as session:
-                found = [c for c in candidate_service.list_candidates(session, campaign_id) if c.id == candidate_id]
-            if found:
-                c = found[0]
-                self.initial = {
-                    "ref": c.ref, "name": c.name, "email": c.email, "adjustments": c.adjustments,
-                    "extra_minutes": str(c.extra_minutes or ""), "slot": candidate_service.format_slot(c.slot),
-                    "disability_confident": c.disability_confident,
-                }
-                self.purged = c.purged_at is not None
 
     def compose(self) -> ComposeResult:
-        title = "Add a candidate" if self.candidate_id is None else f"Edit candidate {self.initial['ref']}"
+        title = "Add a candidate" if self.candidate_id is None else "Edit candidate"
         with Vertical(classes="dialog", id="candidate-form"):
             yield Label(title, classes="dialog-title")
             for name, label, placeholder in FIELDS:
@@ -80,9 +89,28 @@ class CandidateForm(ModalScreen[bool]):
     def on_mount(self) -> None:
         for label in self.query(".field-error"):
             label.display = False
+        if self.candidate_id is not None:
+            self.run_service(load_candidate, self.campaign_id, self.candidate_id, tag="load", done=self._loaded,
+                             title="Candidate not loaded")
+        self.query_one("#ref", Input).focus()
+
+    def _loaded(self, c) -> None:
+        if c is None:
+            self._show("form-error", "This candidate is no longer in the campaign")
+            return
+        self.initial = {
+            "ref": clean_line(c.ref), "name": clean_line(c.name), "email": clean_line(c.email),
+            "adjustments": clean_line(c.adjustments), "extra_minutes": str(c.extra_minutes or ""),
+            "slot": candidate_service.format_slot(c.slot), "disability_confident": c.disability_confident,
+        }
+        self.purged = c.purged_at is not None
+        self.query_one(".dialog-title", Label).update(Text(f"Edit candidate {self.initial['ref']}"))
+        for name, _, _ in FIELDS:
+            with self.query_one(f"#{name}", Input).prevent(Input.Changed):
+                self.query_one(f"#{name}", Input).value = str(self.initial[name])
+        self.query_one("#disability_confident", Checkbox).value = bool(self.initial["disability_confident"])
         if self.purged:
             self._show("form-error", "This candidate was purged under the retention policy and cannot be changed")
-        self.query_one("#ref", Input).focus()
 
     # --- validation -----------------------------------------------------------------
 
@@ -101,7 +129,7 @@ class CandidateForm(ModalScreen[bool]):
 
     def _show(self, name: str, message: str) -> None:
         label = self.query_one(f"#{name}", Label)
-        label.update(message)
+        label.update(Text(message))  # may quote what was typed: never markup
         label.display = bool(message)
 
     def _check(self, name: str) -> str:
@@ -134,26 +162,15 @@ class CandidateForm(ModalScreen[bool]):
         if problems:
             self.query_one(f"#{problems[0][0]}", Input).focus()
             return
-        values = self._values()
-        try:
-            with self.database.session() as session:
-                from db.campaigns import current_member
+        self.run_service(save_candidate, self.campaign_id, self.candidate_id, self._values(), tag="save",
+                         done=lambda _: self.dismiss(True), failed=self._not_saved)
 
-                member = current_member(session, self.campaign_id)
-                actor = member.name if member is not None else ""
-                if self.candidate_id is None:
-                    candidate_service.add_candidate(session, self.campaign_id, actor=actor, **values)
-                else:
-                    candidate_service.update_candidate(session, self.candidate_id, actor=actor, **values)
-        except PanelError as exc:
-            message = str(exc)
-            if message.startswith("ref "):
-                self._show("ref-error", message)
-                self.query_one("#ref", Input).focus()
-            else:
-                self._show("form-error", message)
-            return
-        self.dismiss(True)
+    def _not_saved(self, message: str) -> None:
+        if message.startswith("ref "):
+            self._show("ref-error", message)
+            self.query_one("#ref", Input).focus()
+        else:
+            self._show("form-error", message)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

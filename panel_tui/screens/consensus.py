@@ -12,40 +12,45 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from db import consolidation
 from db.consolidation import CellEvidence
-from db.errors import PanelError
 from db.scales import label_for, parse_score
+from db.text import clean_block, clean_line
 from panel_tui.widgets.star_bar import STAR_WORDS
+from panel_tui.work import ServiceWork
 
 
-class ConsensusDialog(ModalScreen[bool]):
-    """Returns True when a consensus was recorded."""
+def record(session, candidate_id: int, item_id: int, scale: list, typed: str, rationale: str, actor: str) -> None:
+    """Check the typed score against the scale, then record it (both refusals are PanelErrors)."""
+    consolidation.record_consensus(session, candidate_id, item_id, parse_score(scale, typed), rationale, actor)
 
+
+class ConsensusDialog(ServiceWork, ModalScreen[bool]):
+    """Returns True when a consensus was recorded. The cell's evidence is read before it opens
+    (see ConsolidationScreen.action_consensus), so the constructor does no I/O."""
+
+    HELP_TITLE = "Evidence and consensus"
     BINDINGS = [
-        Binding("escape", "dismiss(False)", "Cancel"),
-        Binding("ctrl+s", "record", "Record consensus", priority=True),
+        Binding("escape", "dismiss(False)", "Cancel", id="consensus.cancel"),
+        Binding("ctrl+s", "record", "Record consensus", priority=True, id="consensus.record"),
     ]
 
-    def __init__(self, database, candidate_id: int, item_id: int, viewer_id: int | None, actor: str) -> None:
+    def __init__(self, cell: CellEvidence, candidate_id: int, item_id: int, actor: str) -> None:
         super().__init__()
-        self.database = database
+        self.cell = cell
         self.candidate_id = candidate_id
         self.item_id = item_id
-        self.viewer_id = viewer_id
         self.actor = actor
-        with database.session() as session:
-            self.cell: CellEvidence = consolidation.cell_evidence(session, candidate_id, item_id, viewer_id)
 
     def compose(self) -> ComposeResult:
         cell = self.cell
         scale = list(cell.scale)
         with Vertical(id="consensus-box"):
-            yield Label(f"{cell.candidate_ref} · {cell.item_name}", classes="dialog-title")
+            yield Label(Text(clean_line(f"{cell.candidate_ref} · {cell.item_name}")), classes="dialog-title")
             if not cell.visible:
                 yield Label("Submit your own assessment of this candidate to see the other panel members' evidence.", classes="error")
             with Horizontal(id="member-evidence"):
                 for m in cell.members:
                     with VerticalScroll(classes="member-column"):
-                        head = Text(f"{m.member_name} ({m.role})", style="bold")
+                        head = Text(clean_line(f"{m.member_name} ({m.role})"), style="bold")
                         head.append(f"  score {label_for(scale, m.score)}" if m.score is not None else "  not scored")
                         if not m.submitted:
                             head.append("  not submitted", style="italic")
@@ -54,13 +59,14 @@ class ConsensusDialog(ModalScreen[bool]):
                         yield Static(Text(f"STAR: {star}", style="dim"))
                         for tag in m.tags:
                             mark = "✔" if tag.tag == "seen" else "✘"
-                            yield Static(Text(f"{mark} {tag.text}", style="green" if tag.tag == "seen" else "red"))
-                        yield Static(m.notes or Text("(no notes)", style="dim"), classes="member-notes")
+                            yield Static(Text(f"{mark} {clean_line(tag.text)}", style="green" if tag.tag == "seen" else "red"))
+                        notes = clean_block(m.notes)
+                        yield Static(Text(notes) if notes else Text("(no notes)", style="dim"), classes="member-notes")
             labels = ", ".join(str(p["label"]) for p in scale)
-            yield Label(f"Agreed score ({labels})")
+            yield Label(Text(f"Agreed score ({clean_line(labels)})"))
             yield Input(value=label_for(scale, cell.consensus) if cell.consensus is not None else "", id="consensus-score")
             yield Label("Rationale (drawn from the evidence; it feeds the candidate's feedback)")
-            yield TextArea(cell.rationale, id="consensus-rationale", soft_wrap=True)
+            yield TextArea(clean_block(cell.rationale), id="consensus-rationale", soft_wrap=True)
             yield Label("", id="consensus-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Record (ctrl+s)", variant="primary", id="record")
@@ -71,18 +77,14 @@ class ConsensusDialog(ModalScreen[bool]):
 
     @on(Button.Pressed, "#record")
     def action_record(self) -> None:
-        error = self.query_one("#consensus-error", Label)
-        try:
-            score = parse_score(list(self.cell.scale), self.query_one("#consensus-score", Input).value)
-            with self.database.session() as session:
-                consolidation.record_consensus(
-                    session, self.candidate_id, self.item_id, score,
-                    self.query_one("#consensus-rationale", TextArea).text, self.actor,
-                )
-        except PanelError as exc:
-            error.update(str(exc))
-            return
-        self.dismiss(True)
+        self.run_service(
+            record, self.candidate_id, self.item_id, list(self.cell.scale),
+            self.query_one("#consensus-score", Input).value, self.query_one("#consensus-rationale", TextArea).text,
+            self.actor, tag="record", done=lambda _: self.dismiss(True), failed=self._refused,
+        )
+
+    def _refused(self, message: str) -> None:
+        self.query_one("#consensus-error", Label).update(Text(message))
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label
 
 from db import consolidation
-from db.consolidation import Grid
+from db.consolidation import CellEvidence, Grid
+from db.text import clean_line
 from panel_tui.widgets.score_grid import ScoreGrid
+from panel_tui.work import ServiceWork
 
 
-class ConsolidationScreen(Screen[None]):
+class ConsolidationScreen(ServiceWork, Screen[None]):
     CSS_PATH = "../styles/consolidation.tcss"
+    HELP_TITLE = "Consolidation (the chair)"
 
     BINDINGS = [
-        Binding("d", "next_divergent", "Next divergent", tooltip="Jump to the next item whose scores differ by the threshold or more"),
-        Binding("h", "history", "Audit history", tooltip="Every recorded change for this candidate"),
-        Binding("o", "outcomes", "Outcomes"),
-        Binding("r", "reload", "Reload"),
-        Binding("q,escape", "app.pop_screen", "Back"),
+        Binding("d", "next_divergent", "Next divergent", tooltip="Jump to the next item whose scores differ by the threshold or more",
+                id="consolidation.next_divergent"),
+        Binding("h", "history", "Audit history", tooltip="Every recorded change for this candidate", id="consolidation.history"),
+        Binding("o", "outcomes", "Outcomes", id="consolidation.outcomes"),
+        Binding("r", "reload", "Reload", id="consolidation.reload"),
+        Binding("q,escape", "app.pop_screen", "Back", id="consolidation.back"),
     ]
 
     def __init__(self, database, campaign_id: int, member_id: int | None) -> None:
@@ -44,21 +49,23 @@ class ConsolidationScreen(Screen[None]):
         self.sub_title = "Consolidation"
         self.action_reload()
 
-    @work(thread=True, exclusive=True, group="grid", exit_on_error=False)
     def action_reload(self) -> None:
         # Thousands of candidates: read in a worker, draw on the UI thread.
-        with self.database.session() as session:
-            grid = consolidation.load_grid(session, self.campaign_id, self.member_id)
-        self.app.call_from_thread(self._show, grid)
+        self.run_service(consolidation.load_grid, self.campaign_id, self.member_id, tag="grid", done=self._show,
+                         failed=self._not_loaded, group="grid", exclusive=True)
+
+    def _not_loaded(self, message: str) -> None:
+        self.query_one("#grid-summary", Label).update(Text(f"Not loaded: {message}"))
+        self.notify(message, title="Grid not loaded", severity="error", markup=False)
 
     def _show(self, grid: Grid) -> None:
-        self.title = grid.title
-        members = ", ".join(m.name for m in grid.members)
+        self.title = clean_line(grid.title)
+        members = ", ".join(clean_line(m.name) for m in grid.members)
         provisional = sum(1 for r in grid.rows if r.provisional)
-        self.query_one("#grid-summary", Label).update(
+        self.query_one("#grid-summary", Label).update(Text(
             f"{len(grid.rows)} candidates · panel: {members} · {grid.divergent_cells} divergent "
             f"(spread ≥ {grid.divergence_threshold:g}) · {provisional} provisional · items by {grid.scoring_method}"
-        )
+        ))
         self.query_one(ScoreGrid).show(grid)
         self.query_one(ScoreGrid).focus()
 
@@ -70,25 +77,31 @@ class ConsolidationScreen(Screen[None]):
         selected = self.query_one(ScoreGrid).selected()
         if selected is None:
             return
-        from panel_tui.screens.consensus import ConsensusDialog
-
+        candidate_id, item_id = selected
         actor = ""
         grid = self.query_one(ScoreGrid).grid
         if grid is not None and self.member_id is not None:
             actor = next((m.name for m in grid.members if m.id == self.member_id), "")
-        self.app.push_screen(
-            ConsensusDialog(self.database, *selected, self.member_id, actor),
-            lambda recorded: recorded and self.action_reload(),
-        )
+
+        def open_dialog(cell: CellEvidence) -> None:
+            from panel_tui.screens.consensus import ConsensusDialog
+
+            self.app.push_screen(
+                ConsensusDialog(cell, candidate_id, item_id, actor),
+                lambda recorded: recorded and self.action_reload(),
+            )
+
+        self.run_service(consolidation.cell_evidence, candidate_id, item_id, self.member_id, tag="evidence",
+                         done=open_dialog, title="Evidence not loaded")
 
     def action_history(self) -> None:
         grid = self.query_one(ScoreGrid)
-        if grid.selected_row() is None:
+        row = grid.selected_row()
+        if row is None:
             return
         from panel_tui.screens.audit_history import AuditHistory
 
-        row = grid.selected_row()
-        self.app.push_screen(AuditHistory(self.database, row.candidate_id, row.label))
+        self.app.push_screen(AuditHistory(row.candidate_id, row.label))
 
     def action_next_divergent(self) -> None:
         if not self.query_one(ScoreGrid).next_divergent():

@@ -1,30 +1,64 @@
 """Panel packs and returns: the offline exchange between laptops, from the TUI.
 
 The same service functions as `panel-tui pack ...` and `panel-tui return ...`.
-Imports run in a worker with a progress bar, so a large return never freezes the screen.
+Exports and imports run in service workers with a progress bar, so a large return
+never freezes the screen; the bar goes when the work ends, however it ends.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from textual import work
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, ProgressBar, RichLog
 
 from db import exchange
-from db.campaigns import get_campaign
-from panel_tui.screens.file_picker import FilePicker
+from db.campaigns import current_member, get_campaign
+from db.files import write_private
+from db.text import clean_line
+from panel_tui.dialogs import FilePicker
+from panel_tui.work import ServiceWork
 
 
-class ExchangeScreen(Screen[None]):
+@dataclass(frozen=True)
+class ExchangeView:
+    title: str
+    key: str
+    member_name: str | None
+
+
+def load_exchange(session, campaign_id: int) -> ExchangeView:
+    campaign = get_campaign(session, campaign_id)
+    member = current_member(session, campaign_id)
+    return ExchangeView(campaign.title, campaign.key, member.name if member else None)
+
+
+def export_file(session, kind: str, campaign_key: str, member_name: str, path: Path) -> str:
+    """Write a pack or this member's return (owner-only, atomically); returns the line to show."""
+    if kind == "pack":
+        write_private(path, exchange.export_pack(session, campaign_key))
+        return f"wrote panel pack to {path}"
+    text, n = exchange.export_return(session, campaign_key, member_name)
+    write_private(path, text)
+    return f"wrote {member_name}'s return ({n} assessments) to {path}"
+
+
+def import_file(session, path: Path, actor: str) -> str:
+    data = exchange.read_exchange_file(path)
+    return exchange.import_any(session, data, source=path.name, actor=actor)
+
+
+class ExchangeScreen(ServiceWork, Screen[None]):
+    HELP_TITLE = "Panel packs and returns"
     BINDINGS = [
-        Binding("p", "export_pack", "Export panel pack"),
-        Binding("r", "export_return", "Export my return"),
-        Binding("i", "import_file", "Import pack/return"),
-        Binding("q,escape", "app.pop_screen", "Back"),
+        Binding("p", "export_pack", "Export panel pack", id="exchange.export_pack"),
+        Binding("r", "export_return", "Export my return", id="exchange.export_return"),
+        Binding("i", "import_file", "Import pack/return", id="exchange.import"),
+        Binding("q,escape", "app.pop_screen", "Back", id="exchange.back"),
     ]
 
     def __init__(self, database, campaign_id: int, member_id: int | None, *, start: Path | None = None) -> None:
@@ -33,6 +67,7 @@ class ExchangeScreen(Screen[None]):
         self.campaign_id = campaign_id
         self.member_id = member_id
         self.start = start or Path.cwd()
+        self.view: ExchangeView | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -46,69 +81,51 @@ class ExchangeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        with self.database.session() as session:
-            self.campaign = get_campaign(session, self.campaign_id)
-            from db.campaigns import current_member
-
-            member = current_member(session, self.campaign_id)
-        self.member_name = member.name if member else None
-        self.title = self.campaign.title
         self.sub_title = "Panel packs and returns"
         self.query_one(ProgressBar).display = False
+        self.run_service(load_exchange, self.campaign_id, tag="load", done=self._loaded, title="Campaign not loaded")
+
+    def _loaded(self, view: ExchangeView) -> None:
+        self.view = view
+        self.title = clean_line(view.title)
 
     def _log(self, line: str) -> None:
-        self.query_one(RichLog).write(line)
+        self.query_one(RichLog).write(Text(clean_line(line)))
 
     def action_export_pack(self) -> None:
-        name = f"{self.campaign.key}-pack.json"
+        if self.view is None:
+            return
         self.app.push_screen(
-            FilePicker("Save the panel pack as", self.start, suggested=name, must_exist=False),
-            lambda path: path and self._export(path, "pack"),
+            FilePicker("Save the panel pack as", self.start, suggested=f"{self.view.key}-pack.json", must_exist=False),
+            lambda path: path and self._run(export_file, "pack", self.view.key, "", path, what="EXPORTED"),
         )
 
     def action_export_return(self) -> None:
-        if not self.member_name:
+        if self.view is None:
+            return
+        name = self.view.member_name
+        if not name:
             self.notify("Choose who you are first (w on the campaign screen)", severity="warning")
             return
-        slug = self.member_name.lower().replace(" ", "-")
+        slug = clean_line(name).lower().replace(" ", "-").replace("/", "-")
         self.app.push_screen(
-            FilePicker("Save your return as", self.start, suggested=f"{self.campaign.key}-return-{slug}.json", must_exist=False),
-            lambda path: path and self._export(path, "return"),
+            FilePicker("Save your return as", self.start, suggested=f"{self.view.key}-return-{slug}.json", must_exist=False),
+            lambda path: path and self._run(export_file, "return", self.view.key, name, path, what="EXPORTED"),
         )
 
     def action_import_file(self) -> None:
-        self.app.push_screen(FilePicker("Import a panel pack or a return", self.start), lambda path: path and self._import(path))
+        actor = (self.view.member_name if self.view else None) or ""
+        self.app.push_screen(
+            FilePicker("Import a panel pack or a return", self.start),
+            lambda path: path and self._run(import_file, path, actor, what="IMPORTED"),
+        )
 
-    @work(thread=True, exclusive=True, group="exchange", exit_on_error=False)
-    def _export(self, path: Path, kind: str) -> None:
-        from db.errors import PanelError
-
-        self.app.call_from_thread(self._busy, True)
-        try:
-            with self.database.session() as session:
-                if kind == "pack":
-                    text = exchange.export_pack(session, self.campaign.key)
-                    summary = f"wrote panel pack to {path}"
-                else:
-                    text, n = exchange.export_return(session, self.campaign.key, self.member_name or "")
-                    summary = f"wrote {self.member_name}'s return ({n} assessments) to {path}"
-            exchange.write_exchange_file(path, text)
-        except (PanelError, OSError) as exc:
-            summary = f"NOT EXPORTED: {exc}"
-        self.app.call_from_thread(self._done, summary)
-
-    @work(thread=True, exclusive=True, group="exchange", exit_on_error=False)
-    def _import(self, path: Path) -> None:
-        from db.errors import PanelError
-
-        self.app.call_from_thread(self._busy, True)
-        try:
-            data = exchange.read_exchange_file(path)
-            with self.database.session() as session:
-                summary = exchange.import_any(session, data, source=path.name, actor=self.member_name or "")
-        except PanelError as exc:
-            summary = f"NOT IMPORTED: {exc}"
-        self.app.call_from_thread(self._done, summary)
+    def _run(self, fn, *args, what: str) -> None:
+        self._busy(True)
+        self.run_service(
+            fn, *args, tag=what.lower(), done=self._done, group="exchange",
+            failed=lambda message: self._done(f"NOT {what}: {message}"), settled=lambda: self._busy(False),
+        )
 
     def _busy(self, busy: bool) -> None:
         bar = self.query_one(ProgressBar)
@@ -116,6 +133,6 @@ class ExchangeScreen(Screen[None]):
         bar.update(total=None)  # indeterminate: imports are one transaction
 
     def _done(self, summary: str) -> None:
-        self._busy(False)
         self._log(summary)
-        self.notify(summary, severity="error" if summary.startswith("NOT ") else "information")
+        failed = summary.startswith("NOT ")
+        self.notify(clean_line(summary), severity="error" if failed else "information", markup=False)

@@ -3,9 +3,10 @@ from the consensus rationales; saved with db.reports.save_feedback; exported as 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from textual import work
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -13,58 +14,86 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, TextArea
 
 from db import reports
-from db.errors import PanelError
-from db.models import Campaign, Candidate, Outcome
-from panel_tui.screens.dialogs import ConfirmDialog
-from panel_tui.screens.file_picker import FilePicker
+from db.campaigns import get_campaign
+from db.candidates import list_candidates
+from db.files import write_private
+from db.text import clean_block, clean_line
+from panel_tui.dialogs import ConfirmDialog, FilePicker
+from panel_tui.work import ServiceWork
 
 
-class FeedbackEditor(ModalScreen[bool]):
+@dataclass(frozen=True)
+class FeedbackView:
+    who: str
+    ref: str
+    text: str
+    saved: bool  # True: the stored feedback; False: a draft from the rationales
+
+
+def load_feedback(session, campaign_id: int, candidate_id: int) -> FeedbackView:
+    campaign = get_campaign(session, campaign_id)
+    candidate = next((c for c in list_candidates(session, campaign_id) if c.id == candidate_id), None)
+    ref = candidate.ref if candidate else str(candidate_id)
+    who = ref if campaign.anonymised or candidate is None or not candidate.name else f"{candidate.name} ({ref})"
+    draft = reports.feedback_draft(session, candidate_id)
+    text = reports.feedback_text(session, candidate_id)
+    return FeedbackView(who, ref, text, saved=text.strip() != draft.strip())
+
+
+def save_feedback(session, candidate_id: int, text: str, actor: str) -> str:
+    """Save; returns the text as stored (what an export will write)."""
+    reports.save_feedback(session, candidate_id, text, actor)
+    return reports.feedback_text(session, candidate_id)
+
+
+def export_feedback(session, candidate_id: int, path: Path) -> Path:
+    return write_private(path, reports.feedback_text(session, candidate_id))
+
+
+class FeedbackEditor(ServiceWork, ModalScreen[bool]):
     """Returns True if the feedback was saved while the editor was open."""
 
     CSS_PATH = "../styles/outcomes.tcss"
+    HELP_TITLE = "Feedback editor"
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", tooltip="Save the feedback (kept with the candidate's outcome)"),
-        Binding("ctrl+o", "export", "Save & export", tooltip="Save, then write the feedback to a text file"),
-        Binding("ctrl+r", "redraft", "Fresh draft", tooltip="Replace the text with a new draft from the consensus rationales"),
-        Binding("escape", "close", "Close", tooltip="Close (asks before discarding unsaved changes)"),
+        Binding("ctrl+s", "save", "Save", tooltip="Save the feedback (kept with the candidate's outcome)", id="feedback.save"),
+        Binding("ctrl+o", "export", "Save & export", tooltip="Save, then write the feedback to a text file", id="feedback.export"),
+        Binding("ctrl+r", "redraft", "Fresh draft", tooltip="Replace the text with a new draft from the consensus rationales",
+                id="feedback.redraft"),
+        Binding("escape", "close", "Close", tooltip="Close (asks before discarding unsaved changes)", id="feedback.close"),
     ]
 
-    def __init__(self, database, candidate_id: int, actor: str, *, start: Path | None = None) -> None:
+    def __init__(self, campaign_id: int, candidate_id: int, actor: str, *, start: Path | None = None) -> None:
         super().__init__()
-        self.database = database
+        self.campaign_id = campaign_id
         self.candidate_id = candidate_id
         self.actor = actor
         self.start = start or Path.cwd()
+        self.ref = str(candidate_id)
         self.saved_text = ""
         self.saved_any = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="feedback-dialog"):
-            yield Label("", id="feedback-title", classes="dialog-title")
+            yield Label("Feedback", id="feedback-title", classes="dialog-title")
             yield TextArea("", id="feedback-text", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
-            yield Label("", id="feedback-status", classes="hint")
+            yield Label("Loading…", id="feedback-status", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
-        from sqlmodel import select
+        self.query_one("#feedback-text", TextArea).focus()
+        self.run_service(load_feedback, self.campaign_id, self.candidate_id, tag="load", done=self._loaded,
+                         failed=lambda message: self._status(f"NOT LOADED: {message}", error=True))
 
-        with self.database.session() as session:
-            candidate = session.get(Candidate, self.candidate_id)
-            campaign = session.get(Campaign, candidate.campaign_id) if candidate is not None else None
-            anonymised = campaign is not None and campaign.anonymised
-            stored = session.exec(select(Outcome.feedback).where(Outcome.candidate_id == self.candidate_id)).first()
-            text = reports.feedback_text(session, self.candidate_id)
-        self.ref = candidate.ref if candidate else str(self.candidate_id)
-        who = self.ref if anonymised or candidate is None or not candidate.name else f"{candidate.name} ({self.ref})"
-        self.query_one("#feedback-title", Label).update(f"Feedback for {who}")
-        self.saved_text = text
+    def _loaded(self, view: FeedbackView) -> None:
+        self.ref = clean_line(view.ref)
+        self.query_one("#feedback-title", Label).update(Text(clean_line(f"Feedback for {view.who}")))
+        self.saved_text = clean_block(view.text)
         editor = self.query_one("#feedback-text", TextArea)
-        editor.load_text(text)
+        editor.load_text(self.saved_text)
         editor.move_cursor(editor.document.end)  # carry on where the letter ends
-        self._status("Saved feedback" if stored and stored.strip() else "Draft from the consensus rationales: edit, then ctrl+s")
-        editor.focus()
+        self._status("Saved feedback" if view.saved else "Draft from the consensus rationales: edit, then ctrl+s")
 
     @property
     def text(self) -> str:
@@ -77,50 +106,47 @@ class FeedbackEditor(ModalScreen[bool]):
     def _status(self, message: str, *, error: bool = False) -> None:
         status = self.query_one("#feedback-status", Label)
         status.set_class(error, "error")
-        status.update(message)
+        status.update(Text(message))
 
-    def _save(self) -> bool:
-        try:
-            with self.database.session() as session:
-                reports.save_feedback(session, self.candidate_id, self.text, self.actor)
-                self.saved_text = reports.feedback_text(session, self.candidate_id)
-        except PanelError as exc:
-            self._status(f"NOT SAVED: {exc}", error=True)
-            return False
-        self.saved_any = True
-        self._status("Saved")
-        return True
+    def _save(self, then=None) -> None:
+        def saved(stored: str) -> None:
+            self.saved_text = clean_block(stored)
+            self.saved_any = True
+            self._status("Saved")
+            if then is not None:
+                then()
+
+        self._status("Saving…")
+        self.run_service(save_feedback, self.candidate_id, self.text, self.actor, tag="save", done=saved,
+                         failed=lambda message: self._status(f"NOT SAVED: {message}", error=True))
 
     def action_save(self) -> None:
-        if self._save():
-            self.notify(f"Feedback for {self.ref} saved")
+        self._save(lambda: self.notify(f"Feedback for {self.ref} saved", markup=False))
 
     def action_redraft(self) -> None:
-        with self.database.session() as session:
-            draft = reports.feedback_draft(session, self.candidate_id)
-        self.query_one("#feedback-text", TextArea).load_text(draft)
-        self._status("A fresh draft: ctrl+s to keep it")
+        def drafted(draft: str) -> None:
+            self.query_one("#feedback-text", TextArea).load_text(clean_block(draft))
+            self._status("A fresh draft: ctrl+s to keep it")
+
+        self.run_service(reports.feedback_draft, self.candidate_id, tag="redraft", done=drafted, title="No draft")
 
     def action_export(self) -> None:
-        if not self._save():
-            return
-        self.app.push_screen(
-            FilePicker(f"Save the feedback for {self.ref} as", self.start, suggested=f"{self.ref}-feedback.txt", must_exist=False),
-            lambda path: path and self._export(path),
-        )
+        def pick() -> None:
+            self.app.push_screen(
+                FilePicker(f"Save the feedback for {self.ref} as", self.start, suggested=f"{self.ref}-feedback.txt",
+                           must_exist=False),
+                lambda path: path and self._export(path),
+            )
 
-    @work(thread=True, group="export", exit_on_error=False)
+        self._save(pick)
+
     def _export(self, path: Path) -> None:
-        from panel_tui.screens.outcomes import write_private
+        def exported(_: Path) -> None:
+            self.notify(f"Wrote the feedback to {path}", title="Exported", markup=False)
+            self._status(f"Exported to {path}")
 
-        try:
-            with self.database.session() as session:
-                write_private(path, reports.feedback_text(session, self.candidate_id))
-        except (PanelError, OSError) as exc:
-            self.app.call_from_thread(self.app.notify, str(exc), title="Feedback not exported", severity="error", markup=False)
-            return
-        self.app.call_from_thread(self.app.notify, f"Wrote the feedback to {path}", title="Exported", markup=False)
-        self.app.call_from_thread(self._status, f"Exported to {path}")
+        self.run_service(export_feedback, self.candidate_id, path, tag="export", done=exported,
+                         title="Feedback not exported")
 
     def action_close(self) -> None:
         if not self.changed:

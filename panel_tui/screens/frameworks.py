@@ -6,14 +6,18 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
+from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from db.frameworks import export_framework, list_frameworks
+from db.text import clean_block, clean_line
 from panel_tui.widgets.indicator_panel import IndicatorPanel
+from panel_tui.work import ServiceWork
 
 FILE_KIND = {"effective": "effective", "ineffective": "ineffective", "examples": "example"}
 
@@ -25,23 +29,27 @@ class ShownIndicator:
     text: str
 
 
-class FrameworksScreen(Screen[None]):
+def framework_keys(session) -> list[str]:
+    return [fw.key for fw in list_frameworks(session)]
+
+
+class FrameworksScreen(ServiceWork, Screen[None]):
     CSS_PATH = "../styles/frameworks.tcss"
+    HELP_TITLE = "Framework browser"
 
     BINDINGS = [
-        Binding("right_square_bracket", "level(1)", "Next level", key_display="]"),
-        Binding("left_square_bracket", "level(-1)", "Prev level", key_display="["),
-        *(Binding(str(n), f"goto_level({n})", show=False) for n in range(1, 7)),
-        Binding("f", "next_framework", "Switch framework"),
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("escape", "close_search_or_back", "Back"),
+        Binding("right_square_bracket", "level(1)", "Next level", key_display="]", id="frameworks.next_level"),
+        Binding("left_square_bracket", "level(-1)", "Prev level", key_display="[", id="frameworks.previous_level"),
+        *(Binding(str(n), f"goto_level({n})", f"Level {n}", show=False, id=f"frameworks.level_{n}") for n in range(1, 7)),
+        Binding("f", "next_framework", "Switch framework", id="frameworks.switch"),
+        Binding("slash", "search", "Search", key_display="/", id="frameworks.search"),
+        Binding("escape", "close_search_or_back", "Back", id="frameworks.back"),
     ]
 
     def __init__(self, database) -> None:
         super().__init__()
         self.database = database
-        with database.session() as session:
-            self.frameworks = [fw.key for fw in list_frameworks(session)]
+        self.frameworks: list[str] = []
         self.framework_index = 0
         self.level = 1
         self.element_index = 0
@@ -52,35 +60,43 @@ class FrameworksScreen(Screen[None]):
         with Horizontal(id="browser"):
             with Vertical(id="element-column"):
                 yield Label("", id="framework-name")
-                yield OptionList(id="elements")
+                yield OptionList(id="elements", markup=False)
             with Vertical(id="detail"):
                 yield Label("", id="level-bar")
                 yield Static("", id="definition")
                 yield IndicatorPanel(id="indicators", taggable=False)
         with Vertical(id="search-box"):
             yield Input(placeholder="Search indicator text (Enter to jump, Esc to close)", id="search")
-            yield OptionList(id="results")
+            yield OptionList(id="results", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "Framework browser"
         self.query_one("#search-box").display = False
-        self._load_framework()
+        self.run_service(framework_keys, tag="frameworks", done=self._listed, title="Frameworks not loaded")
+
+    def _listed(self, keys: list[str]) -> None:
+        self.frameworks = keys
+        if keys:
+            self._load_framework()
 
     def _load_framework(self) -> None:
         key = self.frameworks[self.framework_index]
-        with self.database.session() as session:
-            self.data = export_framework(session, key)
-        self.sub_title = self.data["name"]
-        self.query_one("#framework-name", Label).update(f"{self.data['name']} (f: switch)")
+        self.run_service(export_framework, key, tag="framework", done=self._framework_loaded, group="framework",
+                         exclusive=True, title="Framework not loaded")
+
+    def _framework_loaded(self, data: dict) -> None:
+        self.data = data
+        self.sub_title = clean_line(self.data["name"])
+        self.query_one("#framework-name", Label).update(Text(f"{clean_line(self.data['name'])} (f: switch)"))
         elements = self.query_one("#elements", OptionList)
         elements.clear_options()
         cluster = None
         for n, el in enumerate(self.data["elements"]):
             if el.get("cluster") and el["cluster"] != cluster:
                 cluster = el["cluster"]
-                elements.add_option(Option(cluster.upper(), disabled=True))
-            elements.add_option(Option(el["name"], id=str(n)))
+                elements.add_option(Option(clean_line(cluster).upper(), disabled=True))
+            elements.add_option(Option(clean_line(el["name"]), id=str(n)))
         self.element_index = 0
         self._select_element_option()
         self._show()
@@ -91,18 +107,21 @@ class FrameworksScreen(Screen[None]):
         elements.highlighted = elements.get_option_index(str(self.element_index))
 
     def _show(self) -> None:
+        if not self.data:
+            return
         el = self.data["elements"][self.element_index]
         levels = self.data.get("levels", {})
         bar = "  ".join(f"[reverse] {n} [/]" if n == self.level else f" {n} " for n in range(1, 7))
-        self.query_one("#level-bar", Label).update(f"Level {bar}   {levels.get(str(self.level), '')}")
-        self.query_one("#definition", Static).update(el.get("definition", ""))
+        self.query_one("#level-bar", Label).update(f"Level {bar}   {escape(clean_line(levels.get(str(self.level), '')))}")
+        self.query_one("#definition", Static).update(Text(clean_block(el.get("definition", ""))))
         body = el["levels"].get(str(self.level), {})
         shown = [
-            ShownIndicator(id=n * 1000 + i, kind=FILE_KIND[list_name], text=text)
+            ShownIndicator(id=n * 1000 + i, kind=FILE_KIND[list_name], text=clean_line(text))
             for n, (list_name, texts) in enumerate(body.items())
             for i, text in enumerate(texts)
         ]
-        self.query_one(IndicatorPanel).show(f"{el['name']} · level {self.level}", shown, taggable=False)
+        title = escape(clean_line(f"{el['name']} · level {self.level}"))  # the panel's title is markup
+        self.query_one(IndicatorPanel).show(title, shown, taggable=False)
 
     @on(OptionList.OptionHighlighted, "#elements")
     def _element_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -119,6 +138,8 @@ class FrameworksScreen(Screen[None]):
             self._show()
 
     def action_next_framework(self) -> None:
+        if not self.frameworks:
+            return
         self.framework_index = (self.framework_index + 1) % len(self.frameworks)
         self._load_framework()
 
@@ -149,13 +170,14 @@ class FrameworksScreen(Screen[None]):
         if len(needle) < 2:
             return
         hits = []
-        for n, el in enumerate(self.data["elements"]):
+        for n, el in enumerate(self.data.get("elements", [])):
             for level, body in el["levels"].items():
                 for list_name, texts in body.items():
                     for text in texts:
                         if needle in text.lower():
                             # The id locates the element and level; the count keeps ids unique.
-                            hits.append(Option(f"{el['name']} · L{level} · {list_name}: {text}", id=f"{n}:{level}:{len(hits)}"))
+                            prompt = clean_line(f"{el['name']} · L{level} · {list_name}: {text}")
+                            hits.append(Option(prompt, id=f"{n}:{level}:{len(hits)}"))
         results.add_options(hits[:200])
         self.query_one("#search", Input).border_title = f"{len(hits)} matches"
 

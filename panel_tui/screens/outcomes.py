@@ -9,39 +9,29 @@ notifications.
 
 from __future__ import annotations
 
-import os
 import textwrap
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
+from textual.containers import VerticalScroll
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
 
-from db import campaigns as campaign_service
 from db import outcomes as service
-from db.interview import submitted_candidate_ids
-from db.errors import PanelError
 from db.outcomes import MeritList, MeritRow
-from db import vocabulary
-from panel_tui.screens.dialogs import ConfirmDialog, ReasonDialog
-from panel_tui.screens.file_picker import FilePicker
+from db.text import clean_line
+from panel_tui.dialogs import ConfirmDialog, ExtendReserveDialog, FilePicker, ReasonDialog
+from panel_tui.screens.outcomes_work import OutcomesView, export_report, load_outcomes
+from panel_tui.widgets.merit_table import ItemInfo, MeritTable, ordered_rows, rank_text
+from panel_tui.widgets.panel_agreement import PanelAgreement
 from panel_tui.widgets.score_chart import ScoreChart
+from panel_tui.work import ServiceWork
 
-STATUS_STYLE = {
-    "appointed": "bold green",
-    "reserve": "cyan",
-    "not_appointed": "dim",
-    "declined": "dim",
-    "pending": "",
-}
-RESULT_STYLE = {"pass": "green", "fail": "red", "incomplete": "dim"}
+__all__ = ["ExtendReserveDialog", "OutcomesScreen"]
 
 # Actions that need a highlighted candidate on the merit list.
 CANDIDATE_ACTIONS = (
@@ -50,118 +40,41 @@ CANDIDATE_ACTIONS = (
 )
 
 
-def num(value: float | None) -> str:
-    """29 -> '29', 23.3333 -> '23.33', None -> '–'."""
-    return vocabulary.score_text(value, "–")
-
-
-def short_name(name: str) -> str:
-    """'Leading and Communicating' -> 'LC' (the column heading; the legend gives the full name)."""
-    return vocabulary.short_name(name)
-
-
 def fit(question: str, width: int = 62) -> str:
     """Wrap a dialog question to the dialog's width (a dialog title label does not wrap by itself)."""
     return textwrap.fill(question, width)
 
 
-def rank_text(row: MeritRow) -> str:
-    if row.rank is None:
-        return "–"
-    return f"{row.rank}=" if row.tied else str(row.rank)
-
-
-def status_text(row: MeritRow) -> Text:
-    if row.status == "reserve" and row.reserve_expiry is not None:
-        if row.expired:
-            return Text(f"reserve EXPIRED {row.reserve_expiry.isoformat()}", style="bold red")
-        extended = " (ext.)" if row.reserve_extended else ""
-        return Text(f"reserve to {row.reserve_expiry.isoformat()}{extended}", style=STATUS_STYLE["reserve"])
-    words = {"not_appointed": "not appointed"}.get(row.status, row.status)
-    return Text(words, style=STATUS_STYLE.get(row.status, ""))
-
-
-def leniency_text(value: float | None) -> tuple[str, str]:
-    """(signed average, reading) for a member's average difference from the agreed scores."""
-    if value is None:
-        return "–", "nothing to compare yet"
-    if abs(value) < 0.005:
-        return "0.00", "in line"
-    sign = "+" if value > 0 else "−"
-    return f"{sign}{abs(value):.2f}", "lenient" if value > 0 else "severe"
-
-
-@dataclass(frozen=True)
-class ItemInfo:
-    name: str
-    short: str
-    scale: list
-    pass_mark: float
-    is_lead: bool
-
-
-class ExtendReserveDialog(ModalScreen[tuple[int, str] | None]):
-    """Ask for the new length of a reserve place (months from the decision date) and the reason."""
-
-    CSS_PATH = "../styles/outcomes.tcss"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
-
-    def __init__(self, question: str, months: int = 24) -> None:
-        super().__init__()
-        self.question = question
-        self.months = months
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self.question, classes="dialog-title")
-            yield Label("Months from the decision date (at most 24 in all):")
-            yield Input(str(self.months), id="months", type="integer")
-            yield Input(placeholder="Reason (required), then Enter", id="extend-reason")
-            yield Label("", id="extend-error", classes="error")
-
-    def on_mount(self) -> None:
-        self.query_one("#extend-reason", Input).focus()
-
-    @on(Input.Submitted, "#months")
-    def _months_submitted(self) -> None:
-        self.query_one("#extend-reason", Input).focus()
-
-    @on(Input.Submitted, "#extend-reason")
-    def _reason_submitted(self, event: Input.Submitted) -> None:
-        error = self.query_one("#extend-error", Label)
-        try:
-            months = int(self.query_one("#months", Input).value)
-        except ValueError:
-            error.update("Months must be a whole number")
-            return
-        reason = event.value.strip()
-        if not reason:
-            error.update("A reason is required")
-            return
-        self.dismiss((months, reason))
-
-
-class OutcomesScreen(Screen[None]):
+class OutcomesScreen(ServiceWork, Screen[None]):
+    HELP_TITLE = "Outcomes"
     CSS_PATH = "../styles/outcomes.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (150, "-very-wide")]
 
     BINDINGS = [
-        Binding("a", "appoint", "Appoint", tooltip="Offer the post (out of merit order needs a reason)"),
-        Binding("r", "reserve", "Reserve", tooltip="Put on the reserve list for 12 months from the decision date"),
-        Binding("x", "extend_reserve", "Extend", tooltip="Extend a reserve place (once, with a reason, 24 months at most)"),
-        Binding("n", "not_appointed", "Not appointed"),
-        Binding("d", "declined", "Declined", show=False, tooltip="The candidate declined the offer"),
-        Binding("z", "pending", "Reset to pending", show=False, tooltip="Undo a not appointed / declined status"),
-        Binding("u", "tie_up", "Tie: move up", tooltip="Move this tied candidate up (then t to record the order)"),
-        Binding("t", "order_tie", "Record tie order", tooltip="Record the tie's order on screen, with a reason"),
-        Binding("c", "export_csv", "CSV", tooltip="Export the merit list as CSV"),
-        Binding("m", "export_record('md')", "Record", tooltip="Export this candidate's assessment record (Markdown)"),
-        Binding("p", "export_record('pdf')", "PDF", tooltip="Export this candidate's assessment record (PDF)"),
-        Binding("f", "feedback", "Feedback", tooltip="Edit this candidate's feedback, then export it"),
-        Binding("1", "show_tab('merit')", "Tabs", key_display="1-3", tooltip="Merit list, distribution, panel agreement"),
-        Binding("2", "show_tab('distribution')", show=False),
-        Binding("3", "show_tab('agreement')", show=False),
-        Binding("q,escape", "app.pop_screen", "Back"),
+        Binding("a", "appoint", "Appoint", tooltip="Offer the post (out of merit order needs a reason)", id="outcomes.appoint"),
+        Binding("r", "reserve", "Reserve", tooltip="Put on the reserve list for 12 months from the decision date",
+                id="outcomes.reserve"),
+        Binding("x", "extend_reserve", "Extend", tooltip="Extend a reserve place (once, with a reason, 24 months at most)",
+                id="outcomes.extend_reserve"),
+        Binding("n", "not_appointed", "Not appointed", id="outcomes.not_appointed"),
+        Binding("d", "declined", "Declined", show=False, tooltip="The candidate declined the offer", id="outcomes.declined"),
+        Binding("z", "pending", "Reset to pending", show=False, tooltip="Undo a not appointed / declined status",
+                id="outcomes.pending"),
+        Binding("u", "tie_up", "Tie: move up", tooltip="Move this tied candidate up (then t to record the order)",
+                id="outcomes.tie_up"),
+        Binding("t", "order_tie", "Record tie order", tooltip="Record the tie's order on screen, with a reason",
+                id="outcomes.order_tie"),
+        Binding("c", "export_csv", "CSV", tooltip="Export the merit list as CSV", id="outcomes.export_csv"),
+        Binding("m", "export_record('md')", "Record", tooltip="Export this candidate's assessment record (Markdown)",
+                id="outcomes.export_markdown"),
+        Binding("p", "export_record('pdf')", "PDF", tooltip="Export this candidate's assessment record (PDF)",
+                id="outcomes.export_pdf"),
+        Binding("f", "feedback", "Feedback", tooltip="Edit this candidate's feedback, then export it", id="outcomes.feedback"),
+        Binding("1", "show_tab('merit')", "Tabs", key_display="1-3", tooltip="Merit list, distribution, panel agreement",
+                id="outcomes.tab_merit"),
+        Binding("2", "show_tab('distribution')", "Distribution", show=False, id="outcomes.tab_distribution"),
+        Binding("3", "show_tab('agreement')", "Panel agreement", show=False, id="outcomes.tab_agreement"),
+        Binding("q,escape", "app.pop_screen", "Back", id="outcomes.back"),
     ]
 
     def __init__(self, database, campaign_id: int, member_id: int | None, *, start: Path | None = None) -> None:
@@ -171,6 +84,9 @@ class OutcomesScreen(Screen[None]):
         self.campaign_id = campaign_id
         self.member_id = member_id
         self.start = start
+        self.campaign_key = ""
+        self.anonymised = True
+        self.actor = ""
         self.merit: MeritList | None = None
         self.items: list[ItemInfo] = []
         self.display_rows: list[MeritRow] = []
@@ -181,66 +97,54 @@ class OutcomesScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Label("", id="outcomes-summary", classes="screen-title")
+        yield Label("Loading…", id="outcomes-summary", classes="screen-title")
         with TabbedContent(id="outcome-tabs", initial="merit"):
             with TabPane("Merit list", id="merit"):
-                yield DataTable(id="merit-table", cursor_type="row", zebra_stripes=True)
+                yield MeritTable(id="merit-table")
                 yield Label("", id="candidate-detail")
                 yield Label("", id="legend")
             with TabPane("Distribution", id="distribution"):
                 yield VerticalScroll(id="charts")
             with TabPane("Panel agreement", id="agreement"):
-                with VerticalScroll(id="agreement-body"):
-                    yield Label("Items: how far members' submitted scores spread (mean range per candidate)", classes="section")
-                    yield DataTable(id="item-agreement", cursor_type="row", zebra_stripes=True)
-                    yield Label(
-                        "Members: average of (member's score − agreed score); + lenient, − severe",
-                        classes="section",
-                    )
-                    yield DataTable(id="member-leniency", cursor_type="row", zebra_stripes=True)
+                yield PanelAgreement(id="agreement-body")
         yield Footer()
 
     def on_mount(self) -> None:
         if self.start is None:
             self.start = Path.cwd()
-        with self.database.session() as session:
-            campaign = campaign_service.get_campaign(session, self.campaign_id)
-            members = {m.id: m.name for m in campaign_service.panel_members(session, self.campaign_id)}
-            items = campaign_service.campaign_items(session, self.campaign_id)
-            self.items = [
-                ItemInfo(i.name, short_name(i.name), list(i.scale or campaign.scale), i.pass_mark, i.is_lead) for i in items
-            ]
-        self.campaign_key = campaign.key
-        self.anonymised = campaign.anonymised
-        self.actor = members.get(self.member_id, "") if self.member_id is not None else ""
-        self.title = campaign.title
-        self.sub_title = "Outcomes" + (f" · {self.actor}" if self.actor else "")
-        self.query_one("#legend", Label).update(
-            " · ".join(f"{i.short} {i.name}" + (" ★ lead" if i.is_lead else "") for i in self.items)
-        )
-        charts = self.query_one("#charts", VerticalScroll)
-        charts.mount_all(ScoreChart(classes="item-chart") for _ in self.items)
+        self.sub_title = "Outcomes"
+        self.query_one(MeritTable).focus()
         self.reload()
-        self.query_one("#merit-table", DataTable).focus()
 
     # --- loading ---------------------------------------------------------------------
 
     def reload(self) -> None:
         """Recompute the merit list (and the other tabs) and redraw, keeping the highlighted candidate."""
-        with self.database.session() as session:
-            self.merit = service.merit_list(session, self.campaign_id)
-            # Independence: results built from other members' scores stay hidden until this
-            # panellist has submitted their own assessment of that candidate.
-            self.may_see = (
-                None if self.member_id is None
-                else submitted_candidate_ids(session, self.campaign_id, self.member_id)
-            )
-            calibration = service.calibration(session, self.campaign_id)
-            distribution = service.distribution(session, self.campaign_id)
+        self.run_service(load_outcomes, self.campaign_id, self.member_id, tag="load", done=self._loaded,
+                         failed=self._not_loaded, group="load", exclusive=True)
+
+    def _not_loaded(self, message: str) -> None:
+        self.query_one("#outcomes-summary", Label).update(Text(f"Not loaded: {message}"))
+        self.notify(message, title="Outcomes not loaded", severity="error", markup=False)
+
+    def _loaded(self, view: OutcomesView) -> None:
+        first = self.merit is None
+        self.merit, self.may_see = view.merit, view.may_see
+        if first:
+            self.items = view.items
+            self.campaign_key = clean_line(view.key)
+            self.anonymised = view.anonymised
+            self.actor = clean_line(view.actor)
+            self.title = clean_line(view.title)
+            self.sub_title = "Outcomes" + (f" · {self.actor}" if self.actor else "")
+            self.query_one("#legend", Label).update(Text(
+                " · ".join(f"{i.short} {clean_line(i.name)}" + (" ★ lead" if i.is_lead else "") for i in self.items)
+            ))
+            self.query_one("#charts", VerticalScroll).mount_all(ScoreChart(classes="item-chart") for _ in self.items)
         self._forget_stale_ties()
         self._show_merit()
-        self._show_distribution(distribution)
-        self._show_agreement(calibration)
+        self._show_distribution(view.distribution)
+        self.query_one(PanelAgreement).show(view.calibration)
         self.refresh_bindings()
 
     def _forget_stale_ties(self) -> None:
@@ -248,76 +152,15 @@ class OutcomesScreen(Screen[None]):
         groups = {g: {r.candidate_id for r in rows} for g, rows in self.merit.tie_groups().items()}
         self.pending_ties = {g: order for g, order in self.pending_ties.items() if groups.get(g) == set(order)}
 
-    def _ordered_rows(self) -> list[MeritRow]:
-        """The merit list in display order: any tie being arranged on screen shown in its new order."""
-        assert self.merit is not None
-        rows = list(self.merit.rows)
-        for group, order in self.pending_ties.items():
-            slots = [n for n, r in enumerate(rows) if r.tie_group == group]
-            by_id = {rows[n].candidate_id: rows[n] for n in slots}
-            for n, cid in zip(slots, order):
-                rows[n] = by_id[cid]
-        return rows
-
     def _show_merit(self) -> None:
         assert self.merit is not None
-        merit = self.merit
-        table = self.query_one("#merit-table", DataTable)
-        keep = self._highlighted_id()
-        table.clear(columns=True)
-        table.add_column("Rank", key="rank")
-        table.add_column("Ref", key="ref")
-        if not self.anonymised:
-            table.add_column("Name", key="name")
-        table.add_column("Total", key="total")
-        table.add_column("Result", key="result")
-        table.add_column("Status", key="status")
-        for n, item in enumerate(self.items):
-            table.add_column(item.short + ("★" if item.is_lead else ""), key=f"item{n}")
-        table.add_column("Prov.", key="provisional")
-        table.add_column("Tie", key="tie")
-        self.display_rows = self._ordered_rows()
-        for r in self.display_rows:
-            if self.may_see is not None and r.candidate_id not in self.may_see:
-                table.add_row(*self._hidden_row(r, len(table.columns)), key=str(r.candidate_id))
-                continue
-            cells: list = [Text(rank_text(r), style="bold" if r.rank is not None else "dim"), r.ref]
-            if not self.anonymised:
-                cells.append(r.name)
-            cells.append(Text(num(r.total), justify="right"))
-            cells.append(Text(r.result, style=RESULT_STYLE[r.result]))
-            cells.append(status_text(r))
-            for n, value in enumerate(r.item_values):
-                item = self.items[n] if n < len(self.items) else None
-                label = num(value) if item is None or value is None else self._label(item, value)
-                below = item is not None and value is not None and value < item.pass_mark
-                cells.append(Text(label, justify="right", style="red" if below else ""))
-            cells.append(Text("prov." if r.provisional else "", style="yellow"))
-            cells.append(self._tie_text(r))
-            table.add_row(*cells, key=str(r.candidate_id))
-        if self.display_rows:
-            ids = [r.candidate_id for r in self.display_rows]
-            table.move_cursor(row=ids.index(keep) if keep in ids else 0)
+        self.display_rows = ordered_rows(self.merit, self.pending_ties)
+        self.query_one(MeritTable).show(
+            self.display_rows, self.items, anonymised=self.anonymised, may_see=self.may_see,
+            pending_ties=self.pending_ties,
+        )
         self._show_summary()
         self._show_detail()
-
-    def _hidden_row(self, r: MeritRow, width: int) -> list:
-        cells: list = [Text("–", style="dim"), r.ref] + ([] if self.anonymised else [r.name])
-        cells += ["", Text("hidden until you submit yours", style="dim italic"), status_text(r)]
-        return cells + [""] * (width - len(cells))
-
-    @staticmethod
-    def _label(item: ItemInfo, value: float) -> str:
-        from db.scales import label_for
-
-        return label_for(item.scale, value)
-
-    def _tie_text(self, row: MeritRow) -> Text:
-        if row.tie_group is not None and row.tie_group in self.pending_ties:
-            return Text("order not recorded (t)", style="bold yellow")
-        if row.tied:
-            return Text("tie: chair to order", style="yellow")
-        return Text(row.tie_reason)
 
     def _show_summary(self) -> None:
         assert self.merit is not None
@@ -325,14 +168,14 @@ class OutcomesScreen(Screen[None]):
         parts = [f"{len(merit.ranked)} on the merit list, {len(merit.unranked)} not ranked"]
         if merit.decision_date:
             parts.append(f"decision {merit.decision_date.isoformat()}")
-        refs = {r.candidate_id: r.ref for r in merit.rows}
+        refs = {r.candidate_id: clean_line(r.ref) for r in merit.rows}
         if len(merit.next_offer) > 1:
             parts.append("next offer: a tie, " + " = ".join(refs[c] for c in merit.next_offer) + " (order it: u, t)")
         elif merit.next_offer:
             parts.append(f"next offer: {refs[merit.next_offer[0]]}")
         elif merit.ranked:
             parts.append("no one left to offer")
-        self.query_one("#outcomes-summary", Label).update(" · ".join(parts))
+        self.query_one("#outcomes-summary", Label).update(Text(" · ".join(parts)))
 
     def _show_detail(self) -> None:
         row = self._highlighted_row()
@@ -340,12 +183,13 @@ class OutcomesScreen(Screen[None]):
         if row is None:
             label.update("No candidates")
             return
-        bits = [row.label]
+        who = clean_line(row.label)
         if self.may_see is not None and row.candidate_id not in self.may_see:
-            label.update(f"{row.label}: the panel's results stay hidden until you submit your own assessment")
+            label.update(Text(f"{who}: the panel's results stay hidden until you submit your own assessment"))
             return
+        bits = [who]
         if row.passed is False:
-            bits.append("failed: " + ", ".join(row.failed_items) if row.failed_items else "below the minimum total")
+            bits.append("failed: " + "; ".join(clean_line(reason) for reason in row.fail_reasons))
         elif row.passed is None:
             bits.append("not yet fully scored")
         elif row.provisional:
@@ -356,7 +200,7 @@ class OutcomesScreen(Screen[None]):
             bits.append(f"extended: {row.reserve_reason}")
         if row.tie_reason and row.tie_group not in self.pending_ties:
             bits.append(f"tie order: {row.tie_reason}")
-        label.update(" · ".join(bits))
+        label.update(Text(clean_line(" · ".join(bits))))
 
     def _show_distribution(self, distribution) -> None:
         pass_marks = {i.name: i.pass_mark for i in self.items}
@@ -365,39 +209,17 @@ class OutcomesScreen(Screen[None]):
             if item.provisional:
                 note += f", {item.provisional} provisional"
             lead = " ★" if any(i.name == item.name and i.is_lead for i in self.items) else ""
-            chart.set_data(item.name + lead, item.counts, note=note, pass_mark=pass_marks.get(item.name))
-
-    def _show_agreement(self, calibration) -> None:
-        items = self.query_one("#item-agreement", DataTable)
-        items.clear(columns=True)
-        items.add_columns("Item", "Mean spread", "Candidates")
-        for i in calibration.items:
-            spread = "–" if i.mean_spread is None else f"{i.mean_spread:.2f}"
-            wide = i.mean_spread is not None and i.mean_spread >= 2
-            items.add_row(i.name, Text(spread, justify="right", style="bold yellow" if wide else ""),
-                          Text(str(i.candidates), justify="right"))
-        members = self.query_one("#member-leniency", DataTable)
-        members.clear(columns=True)
-        members.add_columns("Member", "Average vs agreed", "Reading", "Scores compared")
-        for m in calibration.members:
-            value, reading = leniency_text(m.leniency)
-            members.add_row(m.name, Text(value, justify="right"), reading, Text(str(m.compared), justify="right"))
+            chart.set_data(clean_line(item.name) + lead, item.counts, note=note, pass_mark=pass_marks.get(item.name))
 
     # --- the highlighted candidate -----------------------------------------------------
 
-    def _highlighted_id(self) -> int | None:
-        table = self.query_one("#merit-table", DataTable)
-        if not table.row_count:
-            return None
-        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0)
-
     def _highlighted_row(self) -> MeritRow | None:
-        cid = self._highlighted_id()
-        if cid is None or self.merit is None:
+        if not self.is_mounted or self.merit is None:
             return None
+        cid = self.query_one(MeritTable).highlighted_id()
         return next((r for r in self.display_rows if r.candidate_id == cid), None)
 
-    @on(DataTable.RowHighlighted, "#merit-table")
+    @on(MeritTable.RowHighlighted, "#merit-table")
     def _row_highlighted(self) -> None:
         self._show_detail()
         self.refresh_bindings()
@@ -441,17 +263,18 @@ class OutcomesScreen(Screen[None]):
 
     # --- decisions ---------------------------------------------------------------------
 
-    def _run(self, what: str, fn, *args) -> object | None:
-        """Call a service function in its own unit of work; a refusal is one line, and the list reloads."""
-        try:
-            with self.database.session() as session:
-                result = fn(session, *args)
-        except PanelError as exc:
-            self.notify(str(exc), title=f"Not {what}", severity="warning", markup=False)
-            return None
-        finally:
+    def _run(self, what: str, fn, *args, done=None) -> None:
+        """Call a service function in its own unit of work; a refusal is one line; the list reloads either way."""
+        def finished(result: object) -> None:
             self.reload()
-        return result if result is not None else True
+            if done is not None:
+                done(result)
+
+        def refused(message: str) -> None:
+            self.notify(message, title=f"Not {what}", severity="warning", markup=False)
+            self.reload()
+
+        self.run_service(fn, *args, tag=what, done=finished, failed=refused)
 
     def action_appoint(self) -> None:
         row = self._highlighted_row()
@@ -463,53 +286,56 @@ class OutcomesScreen(Screen[None]):
             if r.rank is not None and row.rank is not None and r.rank < row.rank
             and r.status not in unavailable and not r.expired
         ]
-        cid = row.candidate_id
+        cid, ref, who = row.candidate_id, clean_line(row.ref), clean_line(row.label)
         if higher:
-            question = (f"Appoint {row.label} out of merit order? {', '.join(higher)} "
+            question = (f"Appoint {who} out of merit order? {', '.join(clean_line(h) for h in higher)} "
                         f"{'is' if len(higher) == 1 else 'are'} ranked higher. Give the reason:")
 
             def with_reason(reason: str | None) -> None:
-                if reason and self._run("appointed", service.appoint, cid, self.actor, reason):
-                    self.notify(f"{row.ref} appointed out of merit order: {reason}", markup=False)
+                if reason:
+                    self._run("appointed", service.appoint, cid, self.actor, reason,
+                              done=lambda _: self.notify(f"{ref} appointed out of merit order: {reason}", markup=False))
 
             self.app.push_screen(ReasonDialog(fit(question)), with_reason)
             return
 
         def confirmed(ok: bool | None) -> None:
-            if ok and self._run("appointed", service.appoint, cid, self.actor):
-                self.notify(f"{row.ref} appointed")
+            if ok:
+                self._run("appointed", service.appoint, cid, self.actor,
+                          done=lambda _: self.notify(f"{ref} appointed", markup=False))
 
-        self.app.push_screen(ConfirmDialog(fit(f"Appoint {row.label} (rank {rank_text(row)})?")), confirmed)
+        self.app.push_screen(ConfirmDialog(fit(f"Appoint {who} (rank {rank_text(row)})?")), confirmed)
 
     def action_reserve(self) -> None:
         row = self._highlighted_row()
         if row is None:
             return
-        expiry = self._run("put on the reserve list", service.add_to_reserve, row.candidate_id, self.actor)
-        if isinstance(expiry, date):
-            self.notify(f"{row.ref} is on the reserve list until {expiry.isoformat()}")
+        ref = clean_line(row.ref)
+        self._run("put on the reserve list", service.add_to_reserve, row.candidate_id, self.actor,
+                  done=lambda expiry: self.notify(f"{ref} is on the reserve list until {expiry.isoformat()}", markup=False))
 
     def action_extend_reserve(self) -> None:
         row = self._highlighted_row()
         if row is None or row.reserve_expiry is None:
             return
-        cid = row.candidate_id
+        cid, ref = row.candidate_id, clean_line(row.ref)
 
         def chosen(answer: tuple[int, str] | None) -> None:
             if answer is None:
                 return
             months, reason = answer
-            expiry = self._run("extended", service.extend_reserve, cid, months, reason, self.actor)
-            if isinstance(expiry, date):
-                self.notify(f"{row.ref}'s reserve place extended to {expiry.isoformat()}")
+            self._run("extended", service.extend_reserve, cid, months, reason, self.actor,
+                      done=lambda expiry: self.notify(f"{ref}'s reserve place extended to {expiry.isoformat()}", markup=False))
 
-        question = f"Extend {row.label}'s reserve place (now to {row.reserve_expiry.isoformat()})"
+        question = f"Extend {clean_line(row.label)}'s reserve place (now to {row.reserve_expiry.isoformat()})"
         self.app.push_screen(ExtendReserveDialog(fit(question)), chosen)
 
     def _set_status(self, status: str, words: str) -> None:
         row = self._highlighted_row()
-        if row is not None and self._run(f"marked {words}", service.set_status, row.candidate_id, status, self.actor):
-            self.notify(f"{row.ref}: {words}")
+        if row is not None:
+            ref = clean_line(row.ref)
+            self._run(f"marked {words}", service.set_status, row.candidate_id, status, self.actor,
+                      done=lambda _: self.notify(f"{ref}: {words}", markup=False))
 
     def action_not_appointed(self) -> None:
         self._set_status("not_appointed", "not appointed")
@@ -539,15 +365,15 @@ class OutcomesScreen(Screen[None]):
             return
         group = row.tie_group
         order = self._tie_order(group)
-        refs = {r.candidate_id: r.ref for r in self.display_rows}
+        refs = {r.candidate_id: clean_line(r.ref) for r in self.display_rows}
+
+        def recorded(_: object) -> None:
+            self.pending_ties.pop(group, None)
+            self.notify("Tie order recorded: " + ", ".join(refs[c] for c in order), markup=False)
 
         def with_reason(reason: str | None) -> None:
-            if not reason:
-                return
-            if self._run("ordered", service.order_tie, self.campaign_id, order, reason, self.actor):
-                self.pending_ties.pop(group, None)
-                self._show_merit()
-                self.notify("Tie order recorded: " + ", ".join(refs[c] for c in order), markup=False)
+            if reason:
+                self._run("ordered", service.order_tie, self.campaign_id, order, reason, self.actor, done=recorded)
 
         order_text = ", ".join(refs[c] for c in order)
         self.app.push_screen(ReasonDialog(fit(f"Record the tie order {order_text} (best first)? Give the reason:")), with_reason)
@@ -557,9 +383,9 @@ class OutcomesScreen(Screen[None]):
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         if tab == "merit":
-            self.query_one("#merit-table", DataTable).focus()
+            self.query_one(MeritTable).focus()
         elif tab == "agreement":
-            self.query_one("#item-agreement", DataTable).focus()
+            self.query_one("#item-agreement").focus()
         else:
             self.query_one("#charts", VerticalScroll).focus()
 
@@ -577,9 +403,10 @@ class OutcomesScreen(Screen[None]):
         if row is None:
             return
         what = "PDF" if kind == "pdf" else "Markdown"
+        ref = clean_line(row.ref)
         self.app.push_screen(
-            FilePicker(f"Save {row.ref}'s assessment record ({what}) as", self.start or Path.cwd(),
-                       suggested=f"{row.ref}-assessment-record.{kind}", must_exist=False),
+            FilePicker(f"Save {ref}'s assessment record ({what}) as", self.start or Path.cwd(),
+                       suggested=f"{ref}-assessment-record.{kind}", must_exist=False),
             lambda path: path and self._export(path, kind, row.candidate_id),
         )
 
@@ -589,36 +416,11 @@ class OutcomesScreen(Screen[None]):
         row = self._highlighted_row()
         if row is None:
             return
-        self.app.push_screen(FeedbackEditor(self.database, row.candidate_id, self.actor, start=self.start))
+        self.app.push_screen(FeedbackEditor(self.campaign_id, row.candidate_id, self.actor, start=self.start))
 
-    @work(thread=True, group="export", exit_on_error=False)
     def _export(self, path: Path, kind: str, candidate_id: int | None) -> None:
-        from db import reports
-
-        try:
-            with self.database.session() as session:
-                if kind == "csv":
-                    write_private(path, reports.merit_list_csv(session, self.campaign_id))
-                    summary = f"Wrote the merit list to {path}"
-                elif kind == "md":
-                    assert candidate_id is not None
-                    write_private(path, reports.assessment_record_markdown(session, candidate_id))
-                    summary = f"Wrote the assessment record to {path}"
-                else:
-                    assert candidate_id is not None
-                    reports.assessment_record_pdf(session, candidate_id, path)
-                    os.chmod(path, 0o600)
-                    summary = f"Wrote the assessment record (PDF) to {path}"
-        except (PanelError, OSError) as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Not exported", severity="error", markup=False)
-            return
-        self.app.call_from_thread(self.notify, summary, title="Exported", markup=False)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # Anything unexpected in an export: one line, and the screen carries on.
-        if event.state == WorkerState.ERROR and event.worker.group == "export":
-            error = event.worker.error
-            self.notify(f"{type(error).__name__}: {error}", title="Not exported", severity="error", markup=False)
+        self.run_service(export_report, kind, self.campaign_id, candidate_id, path, tag="export", group="export",
+                         done=lambda summary: self.notify(summary, title="Exported", markup=False), title="Not exported")
 
     # --- the command palette -------------------------------------------------------------
 
@@ -632,29 +434,23 @@ class OutcomesScreen(Screen[None]):
                lambda: self.action_show_tab("agreement"))
         if row is None:
             return
+        ref = escape(clean_line(row.ref))  # palette titles are markup
         actions = [
-            ("appoint", f"Appoint {row.ref}", "Offer the post (out of merit order needs a reason)", self.action_appoint),
-            ("reserve", f"Reserve list: {row.ref}", "12 months from the decision date", self.action_reserve),
-            ("extend_reserve", f"Extend reserve place: {row.ref}", "Once, with a reason, at most 24 months",
+            ("appoint", f"Appoint {ref}", "Offer the post (out of merit order needs a reason)", self.action_appoint),
+            ("reserve", f"Reserve list: {ref}", "12 months from the decision date", self.action_reserve),
+            ("extend_reserve", f"Extend reserve place: {ref}", "Once, with a reason, at most 24 months",
              self.action_extend_reserve),
-            ("not_appointed", f"Not appointed: {row.ref}", "Mark as not appointed", self.action_not_appointed),
-            ("declined", f"Declined: {row.ref}", "The candidate declined", self.action_declined),
-            ("pending", f"Back to pending: {row.ref}", "Undo not appointed / declined", self.action_pending),
-            ("tie_up", f"Tie: move {row.ref} up", "Arrange the tie on screen, then record it", self.action_tie_up),
+            ("not_appointed", f"Not appointed: {ref}", "Mark as not appointed", self.action_not_appointed),
+            ("declined", f"Declined: {ref}", "The candidate declined", self.action_declined),
+            ("pending", f"Back to pending: {ref}", "Undo not appointed / declined", self.action_pending),
+            ("tie_up", f"Tie: move {ref} up", "Arrange the tie on screen, then record it", self.action_tie_up),
             ("order_tie", "Record the tie order", "The order on screen, with a reason", self.action_order_tie),
-            ("export_record", f"Assessment record (Markdown): {row.ref}", "Evidence, scores, outcome, audit history",
+            ("export_record", f"Assessment record (Markdown): {ref}", "Evidence, scores, outcome, audit history",
              lambda: self.action_export_record("md")),
-            ("export_record", f"Assessment record (PDF): {row.ref}", "Evidence, scores, outcome, audit history",
+            ("export_record", f"Assessment record (PDF): {ref}", "Evidence, scores, outcome, audit history",
              lambda: self.action_export_record("pdf")),
-            ("feedback", f"Feedback: {row.ref}", "Edit the feedback draft, then export it", self.action_feedback),
+            ("feedback", f"Feedback: {ref}", "Edit the feedback draft, then export it", self.action_feedback),
         ]
         for action, title, help_text, callback in actions:
             if self.check_action(action, ()):
                 yield (title, help_text, callback)
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a report readable by its owner only: records and feedback hold personal data."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)

@@ -24,6 +24,7 @@ from textual.strip import Strip
 
 from db.consolidation import Grid, GridCell, GridItem, GridRow
 from db.scales import label_for
+from db.text import clean_line
 
 HEADER_STYLE = Style(bold=True, underline=True)
 CURSOR_STYLE = Style(reverse=True)
@@ -41,15 +42,16 @@ class ScoreGrid(ScrollView, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("up", "move(-1, 0)", show=False),
-        Binding("down", "move(1, 0)", show=False),
-        Binding("left", "move(0, -1)", show=False),
-        Binding("right", "move(0, 1)", show=False),
-        Binding("pageup", "page(-1)", show=False),
-        Binding("pagedown", "page(1)", show=False),
-        Binding("home", "move(-1000000000, 0)", show=False),
-        Binding("end", "move(1000000000, 0)", show=False),
-        Binding("enter", "choose", "Evidence & consensus", tooltip="Each member's evidence side by side; record the agreed score"),
+        Binding("up", "move(-1, 0)", "Up", show=False, id="score_grid.up"),
+        Binding("down", "move(1, 0)", "Down", show=False, id="score_grid.down"),
+        Binding("left", "move(0, -1)", "Left", show=False, id="score_grid.left"),
+        Binding("right", "move(0, 1)", "Right", show=False, id="score_grid.right"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="score_grid.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="score_grid.page_down"),
+        Binding("home", "move(-1000000000, 0)", "First candidate", show=False, id="score_grid.first"),
+        Binding("end", "move(1000000000, 0)", "Last candidate", show=False, id="score_grid.last"),
+        Binding("enter", "choose", "Evidence & consensus", tooltip="Each member's evidence side by side; record the agreed score",
+                id="score_grid.choose"),
     ]
 
     cursor_row: reactive[int] = reactive(0)
@@ -84,7 +86,7 @@ class ScoreGrid(ScrollView, can_focus=True):
         score_width = max(7, 2 * len(grid.members) + 6)
         self._headers = (
             ["Candidate"]
-            + [_short(i.name, 16) + (" ★" if i.is_lead else "") for i in grid.items]
+            + [_short(clean_line(i.name), 16) + (" ★" if i.is_lead else "") for i in grid.items]
             + ["Total", "Result"]
         )
         self._widths = (
@@ -141,7 +143,8 @@ class ScoreGrid(ScrollView, can_focus=True):
     # --- cells -------------------------------------------------------------------
 
     def _label(self, row: GridRow) -> str:
-        return row.ref if self.grid is None or self.grid.anonymised else row.label
+        # Stored text: cleaned of escapes and controls; drawn as Text, so brackets are never markup.
+        return clean_line(row.ref if self.grid is None or self.grid.anonymised else row.label)
 
     def _cells(self, index: int) -> list[Text]:
         cached = self._line_cache.get(index)

@@ -15,6 +15,15 @@ from panel_tui.app import make_app
 DEMO_DAY = date(2026, 1, 12)
 
 
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path, monkeypatch):
+    """A config folder of the test's own: no test reads the real user's keymap.toml."""
+    folder = tmp_path / "config"
+    folder.mkdir()
+    monkeypatch.setenv("PANEL_TUI_CONFIG", str(folder))
+    return folder
+
+
 @pytest.fixture
 def demo_db_file(db_file):
     db = open_database(sqlite_url(db_file))

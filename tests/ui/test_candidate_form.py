@@ -12,6 +12,7 @@ from db.engine import sqlite_url
 from db.models import AuditEvent, Candidate
 from panel_tui.screens.campaign import CampaignScreen
 from panel_tui.screens.candidate_form import CandidateForm
+from tests.ui.settle import settle
 
 
 @pytest.fixture
@@ -33,10 +34,10 @@ def shown(screen, selector: str) -> str:
 
 
 async def open_form(pilot, key: str = "a") -> CandidateForm:
-    await pilot.pause()
+    await settle(pilot)
     assert isinstance(pilot.app.screen, CampaignScreen)
     await pilot.press(key)
-    await pilot.pause()
+    await settle(pilot)
     assert isinstance(pilot.app.screen, CandidateForm)
     return pilot.app.screen
 
@@ -48,23 +49,23 @@ async def test_add_a_candidate_bad_email_refused(make_demo_app, candidates):
         assert app.focused.id == "ref"
         assert shown(form, "#ref-error") == ""  # nothing shown before anything is typed
         await pilot.press(*"HRBP-007", "tab", *"Grace Ito", "tab", *"grace.example.org")
-        await pilot.pause()
+        await settle(pilot)
         assert shown(form, "#email-error") == "email 'grace.example.org' is not an email address"
         await pilot.press("ctrl+s")  # refused: the form stays, on the bad field
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is form and app.focused.id == "email"
         assert candidates("HRBP-007") is None
 
         await pilot.press("ctrl+u", *"grace@example.org")
-        await pilot.pause()
+        await settle(pilot)
         assert shown(form, "#email-error") == ""
         await pilot.press("tab", *"Extra time: 20 minutes; a break half way")
         await pilot.press("tab", "tab", *"13 Jan 10am")
-        await pilot.pause()
+        await settle(pilot)
         assert shown(form, "#slot-error") == "slot '13 Jan 10am' is not YYYY-MM-DD HH:MM"
         await pilot.press("ctrl+u", *"2026-01-13 10:00", "tab", "space")  # Disability Confident
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, CampaignScreen)
         assert "HRBP-007" in str(app.screen.query_one("DataTable").get_row_at(6))
 
@@ -84,18 +85,18 @@ async def test_duplicate_ref_refused_beside_the_ref(make_demo_app, candidates):
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot)
         await pilot.press(*"HRBP-001", "enter")  # Enter saves
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is form
         assert shown(form, "#ref-error").startswith("ref 'HRBP-001' is already in campaign")
         await pilot.press("ctrl+u")
-        await pilot.pause()
+        await settle(pilot)
         assert shown(form, "#ref-error") == "ref is missing"
 
 
 async def test_edit_a_candidate(make_demo_app, candidates):
     app = make_demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("down")  # HRBP-002, Ben Castell
         form = await open_form(pilot, "e")
         assert form.query_one("#ref", Input).value == "HRBP-002"
@@ -105,11 +106,11 @@ async def test_edit_a_candidate(make_demo_app, candidates):
         assert app.focused.id == "adjustments"
         await pilot.press(*"Questions in advance")
         await pilot.press("tab", *"x")
-        await pilot.pause()
+        await settle(pilot)
         assert shown(form, "#extra_minutes-error") == "extra_minutes 'x' is not a whole number of minutes"
         await pilot.press("backspace", *"10")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, CampaignScreen)
         assert "Questions in advance" in str(app.screen.query_one("DataTable").get_row_at(1))
 
@@ -125,18 +126,19 @@ async def test_escape_cancels(make_demo_app, candidates):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_form(pilot)
         await pilot.press(*"HRBP-099", "escape")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, CampaignScreen)
     assert candidates("HRBP-099") is None
 
 
 def test_snapshot_candidate_form_80x24(snap_compare, make_demo_app):
     async def run_before(pilot):
+        await settle(pilot)
         await pilot.press("e")  # the first candidate
-        await pilot.pause()
+        await settle(pilot)
         for widget in pilot.app.screen.query(Input):
             widget.cursor_blink = False
         await pilot.press("tab", "tab", "ctrl+u", *"amira.okafor")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(make_demo_app(), run_before=run_before, terminal_size=(80, 24))

@@ -7,10 +7,11 @@ from sqlmodel import Session, select
 from db.models import AuditEvent, Consensus
 from panel_tui.screens.consolidation import ConsolidationScreen
 from panel_tui.widgets.score_grid import ScoreGrid
+from tests.ui.settle import settle
 
 
 async def open_grid(pilot) -> ScoreGrid:
-    await pilot.pause()
+    await settle(pilot)
     await pilot.press("c")
     for _ in range(30):
         await pilot.pause(0.05)
@@ -53,15 +54,15 @@ async def test_record_consensus_by_keys(make_demo_app, reader):
         grid = await open_grid(pilot)
         grid.move_cursor(row=0, column=1)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert type(app.screen).__name__ == "ConsensusDialog"
         await pilot.press("9", "ctrl+s")  # off the scale: refused, stays open
-        await pilot.pause()
+        await settle(pilot)
         assert "not on the scale" in str(app.screen.query_one("#consensus-error").render())
         await pilot.press("backspace", "5", "tab", *"Clear, well-structured evidence of engaging staff.", "ctrl+s")
-        await pilot.pause(0.5)
+        await settle(pilot)
         assert isinstance(app.screen, ConsolidationScreen)
-        await pilot.pause(0.5)
+        await settle(pilot)
         assert "=5" in _cell_text(app.screen.query_one(ScoreGrid), 0, 1)
     with Session(reader.engine) as s:
         rows = s.exec(select(Consensus)).all()
@@ -76,9 +77,9 @@ async def test_consensus_waits_for_every_submission(make_demo_app):
         grid = await open_grid(pilot)
         grid.move_cursor(row=2, column=1)  # HRBP-003: nobody has submitted
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("5", "tab", *"x", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "still to submit" in str(app.screen.query_one("#consensus-error").render())
 
 
@@ -88,11 +89,11 @@ async def test_audit_history_shows_the_consensus_change(make_demo_app):
         grid = await open_grid(pilot)
         grid.move_cursor(row=0, column=1)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("5", "tab", *"Agreed after discussion.", "ctrl+s")
-        await pilot.pause(0.5)
+        await settle(pilot)
         await pilot.press("h")
-        await pilot.pause()
+        await settle(pilot)
         table = app.screen.query_one("#audit")
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert any("record consensus" in r[2] and r[4].startswith("5") and r[1] == "Sam Whitfield" for r in rows)

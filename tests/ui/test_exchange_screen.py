@@ -7,6 +7,7 @@ import json
 from db.engine import open_database, sqlite_url
 from db.exchange import import_pack, read_exchange_file
 from panel_tui.app import make_app
+from tests.ui.settle import settle
 
 
 async def _wait_for_log(pilot, text: str, tries: int = 50) -> str:
@@ -23,15 +24,15 @@ async def test_export_pack_and_return_then_import_return_on_the_chairs_laptop(ma
     monkeypatch.chdir(tmp_path)
     app = make_demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("x")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("p")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")  # accept the suggested file name
         await _wait_for_log(pilot, "wrote panel pack")
         await pilot.press("r")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")
         await _wait_for_log(pilot, "Sam Whitfield's return (2 assessments)")
     pack = tmp_path / "demo-hr-business-partner-pack.json"
@@ -47,18 +48,18 @@ async def test_export_pack_and_return_then_import_return_on_the_chairs_laptop(ma
         key = import_pack(session, read_exchange_file(pack), source="pack").campaign_key
     app = make_app(chair, open_campaign=key)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         assert type(app.screen).__name__ == "MemberPicker"  # a new laptop asks who you are
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("x", "i")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("end", *ret.name, "enter")
         log = await _wait_for_log(pilot, "imported")
         assert "imported 2 assessments for Sam Whitfield" in log
         # The same file again changes nothing.
         await pilot.press("i")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("end", *ret.name, "enter")
         await _wait_for_log(pilot, "already up to date")
     chair.dispose()
@@ -71,9 +72,12 @@ async def test_a_tampered_file_is_refused_with_one_line(make_demo_app, tmp_path,
                    '"content": {"x": 1}, "sha256": "0000"}')
     app = make_demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("x", "i")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("end", *bad.name, "enter")
         log = await _wait_for_log(pilot, "NOT IMPORTED")
         assert "checksum does not match" in log
+        await settle(pilot)
+        assert not app.screen.query_one("#progress").display  # the bar goes with the work
+        assert any(n.severity == "error" and "NOT IMPORTED" in n.message for n in app._notifications)

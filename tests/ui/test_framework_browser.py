@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from db.frameworks import read_data
 from panel_tui.screens.frameworks import FrameworksScreen
+from tests.ui.settle import settle
 
 COMPETENCIES = read_data("competencies-2012.json")
 BEHAVIOURS = read_data("success-profiles-behaviours.json")
@@ -17,23 +18,23 @@ def _shown(screen, kind: str) -> list[str]:
 async def test_browse_levels_side_by_side_and_switch_framework(make_demo_app):
     app = make_demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("f")
-        await pilot.pause()
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, FrameworksScreen)
         big_picture = COMPETENCIES["elements"][0]
         assert _shown(screen, "effective") == big_picture["levels"]["1"]["effective"]
         assert _shown(screen, "ineffective") == big_picture["levels"]["1"]["ineffective"]
         await pilot.press("down", "right_square_bracket", "right_square_bracket")
-        await pilot.pause()
+        await settle(pilot)
         changing = COMPETENCIES["elements"][1]
         assert _shown(screen, "effective") == changing["levels"]["3"]["effective"]
         await pilot.press("6")
-        await pilot.pause()
+        await settle(pilot)
         assert _shown(screen, "ineffective") == changing["levels"]["6"]["ineffective"]
         await pilot.press("f")  # Success Profiles behaviours
-        await pilot.pause()
+        await settle(pilot)
         assert _shown(screen, "example") == BEHAVIOURS["elements"][0]["levels"]["6"]["examples"]
 
 
@@ -41,14 +42,14 @@ async def test_search_jumps_to_the_indicator(make_demo_app):
     wanted = COMPETENCIES["elements"][8]["levels"]["2"]["effective"][0]  # Managing a Quality Service
     app = make_demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("f")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("slash", *wanted[:40])
-        await pilot.pause()
+        await settle(pilot)
         results = app.screen.query_one("#results")
         assert results.option_count >= 1
         await pilot.press("enter", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert wanted in _shown(app.screen, "effective")
         assert "Managing a Quality Service · level 2" in str(app.screen.query_one("#indicator-title").render())

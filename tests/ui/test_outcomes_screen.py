@@ -21,6 +21,7 @@ from db.outcomes import merit_list
 from panel_tui.screens.dialogs import ReasonDialog
 from panel_tui.screens.feedback_editor import FeedbackEditor
 from panel_tui.screens.outcomes import ExtendReserveDialog, OutcomesScreen
+from tests.ui.settle import settle
 
 # Consensus by item (Leading and Communicating is the lead item): HRBP-001 totals 29, HRBP-002 26.
 CONSENSUS = {"HRBP-001": [5, 5, 4, 5, 5, 5], "HRBP-002": [4, 5, 4, 4, 5, 4]}
@@ -111,9 +112,9 @@ def notifications(app) -> list[str]:
 
 
 async def open_outcomes(pilot) -> None:
-    await pilot.pause()
+    await settle(pilot)
     await pilot.press("o")
-    await pilot.pause()
+    await settle(pilot)
     assert isinstance(pilot.app.screen, OutcomesScreen)
 
 
@@ -151,10 +152,10 @@ async def test_appoint_the_top_candidate(make_demo_app, final):
     async with app.run_test(size=(120, 36)) as pilot:
         await open_outcomes(pilot)
         await pilot.press("a")
-        await pilot.pause()
+        await settle(pilot)
         assert type(app.screen).__name__ == "ConfirmDialog"  # in merit order: a confirmation, no reason
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         assert column(app, "status")[0] == "appointed"
         assert "next offer: HRBP-002" in str(app.screen.query_one("#outcomes-summary").render())
     saved = outcome(final, "HRBP-001")
@@ -168,14 +169,14 @@ async def test_appoint_out_of_merit_order_asks_a_reason_and_records_it(make_demo
     async with app.run_test(size=(120, 36)) as pilot:
         await open_outcomes(pilot)
         await pilot.press("down", "a")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ReasonDialog)
         assert "HRBP-001 is ranked higher" in said(app.screen.query_one(".dialog-title"))
         await pilot.press("enter")  # an empty reason is refused
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ReasonDialog)
         await pilot.press(*reason, "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, OutcomesScreen)
         assert column(app, "status")[:2] == ["pending", "appointed"]
         assert reason in str(app.screen.query_one("#candidate-detail").render())
@@ -190,25 +191,25 @@ async def test_reserve_list_with_expiry_then_extend(make_demo_app, final):
     async with app.run_test(size=(120, 36)) as pilot:
         await open_outcomes(pilot)
         await pilot.press("a", "y")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("down", "r")
-        await pilot.pause()
+        await settle(pilot)
         assert column(app, "status")[:2] == ["appointed", f"reserve to {RESERVE_UNTIL.isoformat()}"]
         assert outcome(final, "HRBP-002").reserve_expiry == RESERVE_UNTIL
 
         # An extension that ends no later than now is refused with one line; nothing changes.
         await pilot.press("x")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ExtendReserveDialog)
         await pilot.press("shift+tab", "end", "backspace", "backspace", *"12", "enter", *"Two posts expected", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert any("must end after the current expiry" in m for m in notifications(app))
         assert not outcome(final, "HRBP-002").reserve_extended
 
         await pilot.press("x")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press(*"Two further posts expected next year", "enter")  # 24 months is the default
-        await pilot.pause()
+        await settle(pilot)
         assert column(app, "status")[1] == "reserve to 2028-01-26 (ext.)"
     saved = outcome(final, "HRBP-002")
     assert saved.status == "reserve" and saved.reserve_expiry == date(2028, 1, 26) and saved.reserve_extended
@@ -226,13 +227,13 @@ async def test_not_appointed_and_keys_offered_only_where_they_apply(make_demo_ap
         assert "Appoint HRBP-001" in titles and "Export merit list (CSV)" in titles
         assert not any(t.startswith("Extend") for t in titles)
         await pilot.press("down", "down")  # HRBP-003: not fully scored
-        await pilot.pause()
+        await settle(pilot)
         assert not screen.check_action("appoint", ()) and not screen.check_action("reserve", ())
         await pilot.press("a")  # nothing happens
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         await pilot.press("up", "n")
-        await pilot.pause()
+        await settle(pilot)
         assert column(app, "status")[1] == "not appointed"
     assert outcome(final, "HRBP-002").status == "not_appointed"
 
@@ -245,16 +246,16 @@ async def test_chair_orders_a_tie_with_a_reason(make_demo_app, tied):
         assert column(app, "rank")[:2] == ["1=", "1="]
         assert column(app, "tie")[:2] == ["tie: chair to order"] * 2
         await pilot.press("down", "u")  # HRBP-002 up, on screen only
-        await pilot.pause()
+        await settle(pilot)
         assert column(app, "ref")[:2] == ["HRBP-002", "HRBP-001"]
         assert column(app, "tie")[:2] == ["order not recorded (t)"] * 2
         assert all(o is None for o in (outcome(tied, "HRBP-001"), outcome(tied, "HRBP-002")))
         await pilot.press("t")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ReasonDialog)
         assert "HRBP-002, HRBP-001" in said(app.screen.query_one(".dialog-title"))
         await pilot.press(*reason, "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert column(app, "ref")[:2] == ["HRBP-002", "HRBP-001"]
         assert column(app, "rank")[:2] == ["1", "2"]
         assert column(app, "tie")[:2] == [reason, reason]
@@ -272,7 +273,7 @@ async def test_export_the_merit_list_as_csv(make_demo_app, final, workdir):
     async with app.run_test(size=(120, 36)) as pilot:
         await open_outcomes(pilot)
         await pilot.press("c")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")  # the suggested name in the working folder
         target = workdir / "demo-hr-business-partner-merit-list.csv"
         await wait_for_file(pilot, target)
@@ -291,12 +292,12 @@ async def test_export_the_assessment_record(make_demo_app, final, workdir):
     async with app.run_test(size=(120, 36)) as pilot:
         await open_outcomes(pilot)
         await pilot.press("m")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")
         markdown = workdir / "HRBP-001-assessment-record.md"
         await wait_for_file(pilot, markdown)
         await pilot.press("p")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")
         pdf = workdir / "HRBP-001-assessment-record.pdf"
         await wait_for_file(pilot, pdf)
@@ -312,20 +313,20 @@ async def test_feedback_edited_saved_and_exported(make_demo_app, final, workdir)
     async with app.run_test(size=(120, 36)) as pilot:
         await open_outcomes(pilot)
         await pilot.press("f")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, FeedbackEditor)
         editor = app.screen.query_one("#feedback-text", TextArea)
         assert editor.text.startswith("Dear Amira Okafor,")
         await pilot.press("enter", *"Please call me if you would like to talk it through.")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         saved = outcome(final, "HRBP-001").feedback
         assert saved.startswith("Dear Amira Okafor,")
         assert saved.endswith("Please call me if you would like to talk it through.\n")
         assert len(audit(final, "feedback")) == 1
 
         await pilot.press("ctrl+o")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")
         exported = workdir / "HRBP-001-feedback.txt"
         await wait_for_file(pilot, exported)
@@ -334,10 +335,10 @@ async def test_feedback_edited_saved_and_exported(make_demo_app, final, workdir)
         # Unsaved changes are not lost silently on closing.
         await pilot.press(*" Thanks.")
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert type(app.screen).__name__ == "ConfirmDialog"
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, OutcomesScreen)
     assert outcome(final, "HRBP-001").feedback == saved
 
@@ -346,7 +347,7 @@ async def test_feedback_edited_saved_and_exported(make_demo_app, final, workdir)
     async with app.run_test(size=(120, 36)) as pilot:
         await open_outcomes(pilot)
         await pilot.press("f")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen.query_one("#feedback-text", TextArea).text == saved
 
 
@@ -360,7 +361,7 @@ async def test_distribution_and_panel_agreement_tabs(make_demo_app, final):
     async with app.run_test(size=(120, 36)) as pilot:
         await open_outcomes(pilot)
         await pilot.press("2")
-        await pilot.pause()
+        await settle(pilot)
         charts = list(app.screen.query(ScoreChart))
         assert len(charts) == 6
         lead = charts[0]
@@ -369,7 +370,7 @@ async def test_distribution_and_panel_agreement_tabs(make_demo_app, final):
         assert "1 provisional" in lead.note
         assert not app.screen.check_action("appoint", ())  # candidate keys belong to the merit list
         await pilot.press("3")
-        await pilot.pause()
+        await settle(pilot)
         members = app.screen.query_one("#member-leniency", DataTable)
         rows = {str(members.get_row_at(n)[0]): [str(getattr(c, "plain", c)) for c in members.get_row_at(n)]
                 for n in range(members.row_count)}
@@ -377,7 +378,7 @@ async def test_distribution_and_panel_agreement_tabs(make_demo_app, final):
         assert rows["Joe Lambert"][1:4] == ["−0.25", "severe", "12"]
         assert set(rows) == {"Sam Whitfield", "Priya Raman", "Joe Lambert"}
         await pilot.press("1")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen.check_action("appoint", ())
 
 
@@ -387,11 +388,11 @@ async def test_distribution_and_panel_agreement_tabs(make_demo_app, final):
 def test_outcomes_snapshot_100x30(snap_compare, make_demo_app, final):
     async def open_it(pilot):
         await pilot.press("o")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("a", "y")  # HRBP-001 appointed
-        await pilot.pause()
+        await settle(pilot)
         pilot.app.clear_notifications()  # the toast would time out mid-snapshot
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(make_demo_app(), run_before=open_it, terminal_size=(100, 30))
 
@@ -400,9 +401,9 @@ async def test_results_stay_hidden_until_the_viewer_submits(make_demo_app):
     """Independence: Sam has not submitted HRBP-003, so its row shows nothing built from others' scores."""
     app = make_demo_app()
     async with app.run_test(size=(140, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("o")
-        await pilot.pause()
+        await settle(pilot)
         table = app.screen.query_one("#merit-table")
         rows = {str(table.get_row_at(i)[1]): [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)}
         assert "hidden until you submit yours" in rows["HRBP-003"]

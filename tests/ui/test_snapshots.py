@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
+
+from tests.ui.settle import settle
 
 
 async def _no_blink(pilot) -> None:
@@ -12,17 +14,23 @@ async def _no_blink(pilot) -> None:
 
 
 async def _open_third_candidate(pilot) -> None:
+    await settle(pilot)
     await pilot.press("down", "down", "enter")
     await pilot.pause()
     await _no_blink(pilot)
 
 
 def test_campaign_candidates(snap_compare, make_demo_app):
-    assert snap_compare(make_demo_app(), terminal_size=(100, 24))
+    assert snap_compare(make_demo_app(), run_before=settle, terminal_size=(100, 24))
 
 
 def test_campaigns_list(snap_compare, make_demo_app):
-    assert snap_compare(make_demo_app(), press=["q"], terminal_size=(100, 24))
+    async def back(pilot):
+        await settle(pilot)
+        await pilot.press("q")
+        await settle(pilot)
+
+    assert snap_compare(make_demo_app(), run_before=back, terminal_size=(100, 24))
 
 
 def test_interview_80x24(snap_compare, make_demo_app):
@@ -35,6 +43,7 @@ def test_interview_160x48(snap_compare, make_demo_app):
 
 def test_interview_submitted_with_scores(snap_compare, make_demo_app):
     async def open_first(pilot):
+        await settle(pilot)
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press("escape")
@@ -44,14 +53,29 @@ def test_interview_submitted_with_scores(snap_compare, make_demo_app):
 
 
 def test_framework_browser_80x24(snap_compare, make_demo_app):
-    assert snap_compare(make_demo_app(), press=["f", "down", "right_square_bracket"], terminal_size=(80, 24))
+    async def browse(pilot):
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("down", "right_square_bracket")
+
+    assert snap_compare(make_demo_app(), run_before=browse, terminal_size=(80, 24))
 
 
 def test_framework_browser_behaviours_160x48(snap_compare, make_demo_app):
-    assert snap_compare(make_demo_app(), press=["f", "f", "4"], terminal_size=(160, 48))
+    async def browse(pilot):
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("4")
+
+    assert snap_compare(make_demo_app(), run_before=browse, terminal_size=(160, 48))
 
 
 async def _open_grid(pilot) -> None:
+    await settle(pilot)
     await pilot.press("c")
     for _ in range(30):
         await pilot.pause(0.05)
@@ -68,6 +92,9 @@ def test_consensus_dialog(snap_compare, make_demo_app):
     async def open_dialog(pilot):
         await _open_grid(pilot)
         await pilot.press("enter")
+        await settle(pilot)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
         await _no_blink(pilot)
 
     assert snap_compare(make_demo_app(), run_before=open_dialog, terminal_size=(140, 40))

@@ -1,0 +1,7 @@
+"""Small modal dialogs that return through dismiss(value); they read and write nothing themselves."""
+
+from panel_tui.dialogs.common import ConfirmDialog, MemberPicker, PanelMemberDialog, ReasonDialog
+from panel_tui.dialogs.extend_reserve import ExtendReserveDialog
+from panel_tui.dialogs.file_picker import FilePicker
+
+__all__ = ["ConfirmDialog", "ExtendReserveDialog", "FilePicker", "MemberPicker", "PanelMemberDialog", "ReasonDialog"]

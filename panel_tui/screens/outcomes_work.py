@@ -1,0 +1,67 @@
+"""The outcomes screen's units of work: what it reads in one go, and the reports it writes.
+
+Plain functions ``fn(session, ...)`` over the services in ``db/``, run by panel_tui.work off the UI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from db import campaigns as campaign_service
+from db import outcomes as service
+from db.files import private_file, write_private
+from db.interview import submitted_candidate_ids
+from db.outcomes import MeritList
+from db.text import clean_line
+from db.vocabulary import short_name
+from panel_tui.widgets.merit_table import ItemInfo
+
+
+@dataclass(frozen=True)
+class OutcomesView:
+    title: str
+    key: str
+    anonymised: bool
+    actor: str
+    items: list[ItemInfo]
+    merit: MeritList
+    may_see: set[int] | None
+    calibration: object
+    distribution: tuple
+
+
+def load_outcomes(session, campaign_id: int, member_id: int | None) -> OutcomesView:
+    """Everything the three tabs show, read in one unit of work."""
+    campaign = campaign_service.get_campaign(session, campaign_id)
+    members = {m.id: m.name for m in campaign_service.panel_members(session, campaign_id)}
+    items = [
+        ItemInfo(i.name, short_name(clean_line(i.name)), list(i.scale or campaign.scale), i.pass_mark, i.is_lead)
+        for i in campaign_service.campaign_items(session, campaign_id)
+    ]
+    return OutcomesView(
+        title=campaign.title, key=campaign.key, anonymised=campaign.anonymised,
+        actor=members.get(member_id, "") if member_id is not None else "",
+        items=items, merit=service.merit_list(session, campaign_id),
+        # Independence: results built from other members' scores stay hidden until this
+        # panellist has submitted their own assessment of that candidate.
+        may_see=None if member_id is None else submitted_candidate_ids(session, campaign_id, member_id),
+        calibration=service.calibration(session, campaign_id),
+        distribution=service.distribution(session, campaign_id),
+    )
+
+
+def export_report(session, kind: str, campaign_id: int, candidate_id: int | None, path: Path) -> str:
+    """Write one report, owner-only and atomically; returns the line to show."""
+    from db import reports
+
+    if kind == "csv":
+        write_private(path, reports.merit_list_csv(session, campaign_id))
+        return f"Wrote the merit list to {path}"
+    assert candidate_id is not None
+    if kind == "md":
+        write_private(path, reports.assessment_record_markdown(session, candidate_id))
+        return f"Wrote the assessment record to {path}"
+    with private_file(path) as tmp:
+        reports.assessment_record_pdf(session, candidate_id, tmp)
+    return f"Wrote the assessment record (PDF) to {path}"

@@ -1,0 +1,132 @@
+"""The merit list as a table: rank, candidate, total, result, status, item scores, ties.
+
+Rows the viewer may not see yet (independence: they have not submitted their own
+assessment of that candidate) keep the panel's figures hidden. Stored text (refs,
+names, reasons) is cleaned and drawn as Text, never as markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from db.outcomes import MeritList, MeritRow
+from db.scales import label_for
+from db.text import clean_line
+from db.vocabulary import OutcomeStatus, score_text
+
+STATUS_STYLE = {
+    "appointed": "bold green",
+    "reserve": "cyan",
+    "not_appointed": "dim",
+    "declined": "dim",
+    "pending": "",
+}
+RESULT_STYLE = {"pass": "green", "fail": "red", "incomplete": "dim"}
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    name: str
+    short: str
+    scale: list
+    pass_mark: float
+    is_lead: bool
+
+
+def num(value: float | None) -> str:
+    """29 -> '29', 23.3333 -> '23.33', None -> '–'."""
+    return score_text(value, "–")
+
+
+def rank_text(row: MeritRow) -> str:
+    if row.rank is None:
+        return "–"
+    return f"{row.rank}=" if row.tied else str(row.rank)
+
+
+def status_text(row: MeritRow) -> Text:
+    if row.status == "reserve" and row.reserve_expiry is not None:
+        if row.expired:
+            return Text(f"reserve EXPIRED {row.reserve_expiry.isoformat()}", style="bold red")
+        extended = " (ext.)" if row.reserve_extended else ""
+        return Text(f"reserve to {row.reserve_expiry.isoformat()}{extended}", style=STATUS_STYLE["reserve"])
+    return Text(OutcomeStatus.label_of(row.status), style=STATUS_STYLE.get(row.status, ""))
+
+
+class MeritTable(DataTable):
+    """``show(merit, rows, items, ...)`` redraws, keeping the highlighted candidate."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+
+    def highlighted_id(self) -> int | None:
+        if not self.row_count:
+            return None
+        return int(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value or 0)
+
+    def show(
+        self,
+        rows: list[MeritRow],
+        items: list[ItemInfo],
+        *,
+        anonymised: bool,
+        may_see: set[int] | None,
+        pending_ties: dict[int, list[int]],
+    ) -> None:
+        keep = self.highlighted_id()
+        self.clear(columns=True)
+        self.add_column("Rank", key="rank")
+        self.add_column("Ref", key="ref")
+        if not anonymised:
+            self.add_column("Name", key="name")
+        self.add_column("Total", key="total")
+        self.add_column("Result", key="result")
+        self.add_column("Status", key="status")
+        for n, item in enumerate(items):
+            self.add_column(Text(item.short + ("★" if item.is_lead else "")), key=f"item{n}")
+        self.add_column("Prov.", key="provisional")
+        self.add_column("Tie", key="tie")
+        for r in rows:
+            who = [Text(clean_line(r.ref))] + ([] if anonymised else [Text(clean_line(r.name))])
+            if may_see is not None and r.candidate_id not in may_see:
+                cells: list = [Text("–", style="dim"), *who]
+                cells += ["", Text("hidden until you submit yours", style="dim italic"), status_text(r)]
+                self.add_row(*cells, *[""] * (len(self.columns) - len(cells)), key=str(r.candidate_id))
+                continue
+            cells = [Text(rank_text(r), style="bold" if r.rank is not None else "dim"), *who]
+            cells.append(Text(num(r.total), justify="right"))
+            cells.append(Text(r.result, style=RESULT_STYLE[r.result]))
+            cells.append(status_text(r))
+            for n, value in enumerate(r.item_values):
+                item = items[n] if n < len(items) else None
+                label = num(value) if item is None or value is None else label_for(item.scale, value)
+                below = item is not None and value is not None and value < item.pass_mark
+                cells.append(Text(clean_line(label), justify="right", style="red" if below else ""))
+            cells.append(Text("prov." if r.provisional else "", style="yellow"))
+            cells.append(self._tie_text(r, pending_ties))
+            self.add_row(*cells, key=str(r.candidate_id))
+        if rows:
+            ids = [r.candidate_id for r in rows]
+            self.move_cursor(row=ids.index(keep) if keep in ids else 0)
+
+    @staticmethod
+    def _tie_text(row: MeritRow, pending_ties: dict[int, list[int]]) -> Text:
+        if row.tie_group is not None and row.tie_group in pending_ties:
+            return Text("order not recorded (t)", style="bold yellow")
+        if row.tied:
+            return Text("tie: chair to order", style="yellow")
+        return Text(clean_line(row.tie_reason))
+
+
+def ordered_rows(merit: MeritList, pending_ties: dict[int, list[int]]) -> list[MeritRow]:
+    """The merit list in display order: any tie being arranged on screen shown in its new order."""
+    rows = list(merit.rows)
+    for group, order in pending_ties.items():
+        slots = [n for n, r in enumerate(rows) if r.tie_group == group]
+        by_id = {rows[n].candidate_id: rows[n] for n in slots}
+        for n, cid in zip(slots, order):
+            rows[n] = by_id[cid]
+    return rows
