@@ -1,10 +1,46 @@
-"""The audit trail: who changed what, when, from what to what, and why."""
+"""The audit trail: who changed what, when, from what to what, and why -- tamper-evident.
+
+Each campaign's entries form a hash chain. An entry has a sequence number
+(1, 2, 3 ... per campaign, unique, so a deleted entry leaves a gap) and
+``chain_hash = sha256(previous chain_hash + canonical content)``. The content
+holds the old/new values only as ``value_digest = sha256(salt, old, new)``, so
+``purge`` can blank personal old/new values (and their salt, so the digest
+cannot confirm a guessed name) without breaking the chain.
+
+Submitted work is bound to the chain: when a transaction changes a submitted
+assessment (its evidence, scores, STAR, tags), a consensus score or an
+outcome, the commit writes a *seal* -- digests of the values as stored now --
+into that transaction's newest audit entry for the campaign (or into an entry
+of its own when the change was not otherwise audited). Writers need do nothing
+but ``record()`` as before: session events find what changed, at commit.
+``db.audit_verify`` recomputes everything and names what no longer matches.
+
+Without a secret key, someone who knows this scheme and has the file could
+rebuild a whole chain; ``audit verify`` prints the chain head so it can be
+noted elsewhere (e.g. in the signed-off record) and compared later.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import hashlib
+import json
+import secrets
+from datetime import datetime, timezone
+from typing import Any, Iterable
 
-from db.models import AuditEvent
+from sqlalchemy import event, inspect as sa_inspect
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col, select
+
+from db.models import Assessment, AuditEvent, Campaign, Candidate, Consensus, IndicatorTag, ItemEvidence, Outcome
+
+# Audit entities whose old/new values copy personal text; purge blanks them (and their salt).
+PERSONAL_ENTITIES = (
+    "candidate.name", "candidate.email", "candidate.adjustments", "candidate.extra_minutes",
+    "evidence.notes", "outcome.feedback",
+)
+SEALED_TABLES = {"assessment", "itemevidence", "indicatortag", "consensus", "outcome"}
+_PENDING, _TOUCHED, _BULK, _BUSY = "audit_pending", "audit_touched", "audit_bulk", "audit_busy"
 
 
 def record(
@@ -18,17 +54,302 @@ def record(
     old: object = "",
     new: object = "",
     reason: str = "",
-) -> None:
-    """Add an audit row to the caller's transaction (it commits with the change it records)."""
-    session.add(
-        AuditEvent(
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            campaign_id=campaign_id,
-            actor=actor,
-            old_value="" if old is None else str(old),
-            new_value="" if new is None else str(new),
-            reason=reason,
-        )
+) -> AuditEvent:
+    """Add an audit entry to the caller's transaction (it commits, chained and sealed, with the change it records)."""
+    event_ = AuditEvent(
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        campaign_id=campaign_id,
+        actor=actor,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
+        reason=reason,
+        salt=secrets.token_hex(16),
     )
+    event_.value_digest = value_digest(event_.salt, event_.old_value, event_.new_value)
+    session.add(event_)
+    session.info.setdefault(_PENDING, []).append(event_)
+    return event_
+
+
+# --- digests -----------------------------------------------------------------
+
+
+def _sha(*parts: str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        b = p.encode("utf-8")
+        h.update(len(b).to_bytes(8, "big"))  # length-prefixed: no two part lists hash alike
+        h.update(b)
+    return h.hexdigest()
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+
+
+def value_digest(salt: str, old: str, new: str) -> str:
+    return _sha("values", salt, old, new)
+
+
+def _when(at: datetime | None) -> str:
+    if at is None:
+        return ""
+    if at.tzinfo is not None:
+        at = at.astimezone(timezone.utc).replace(tzinfo=None)
+    return at.isoformat(timespec="microseconds")
+
+
+def entry_content(e: AuditEvent) -> str:
+    """What the chain hash covers: every column except id, the salt and the raw old/new values."""
+    return _canon([
+        e.seq, _when(e.at), e.actor, e.campaign_id, e.entity, e.entity_id, e.action, e.reason, e.value_digest, e.seal,
+    ])
+
+
+def chain_hash(previous: str, e: AuditEvent) -> str:
+    return _sha("entry", previous, entry_content(e))
+
+
+# --- what is sealed ------------------------------------------------------------
+
+
+def _num(v: float | None) -> Any:
+    return None if v is None else float(v)
+
+
+def assessment_material(evidence: Iterable[ItemEvidence], tags: dict[int, dict[int, str]]) -> dict[str, tuple[bool, str]]:
+    """Per item: score, STAR and tags ("i<item>") and the notes ("n<item>", salted: personal text)."""
+    parts = {}
+    for ev in evidence:
+        parts[f"i{ev.item_id}"] = (False, _canon([_num(ev.score), ev.star, sorted(tags.get(ev.id, {}).items())]))
+        parts[f"n{ev.item_id}"] = (True, ev.notes or "")
+    return parts
+
+
+def consensus_material(c: Consensus) -> dict[str, tuple[bool, str]]:
+    return {"c": (False, _canon([c.item_id, _num(c.score), c.rationale]))}
+
+
+def outcome_material(o: Outcome) -> dict[str, tuple[bool, str]]:
+    return {
+        "o": (False, _canon([
+            o.status, o.tie_position, o.tie_reason, o.offer_reason,
+            o.reserve_expiry.isoformat() if o.reserve_expiry else None, bool(o.reserve_extended), o.reserve_reason,
+        ])),
+        "f": (True, o.feedback or ""),
+    }
+
+
+Material = dict[str, tuple[bool, str]]
+
+
+def digests(material: Material, salt: str) -> dict[str, str]:
+    """The sealed form: a short digest per part; personal parts salted with the sealing entry's salt."""
+    return {part: _sha("part", part, salt if salted else "", text)[:32] for part, (salted, text) in material.items()}
+
+
+def current_material(
+    session: Session, *, campaign_id: int | None = None, keys: Iterable[str] = ()
+) -> tuple[dict[str, Material], dict[str, int]]:
+    """What the sealable things hold now, by key ("a<assessment id>", "c<consensus id>", "o<outcome id>"):
+    every one in ``campaign_id``, or just ``keys``. Only submitted assessments count.
+    Also returns each key's campaign."""
+    ids: dict[str, list[int]] = {"a": [], "c": [], "o": []}
+    for k in keys:
+        ids[k[0]].append(int(k[1:]))
+    out: dict[str, Material] = {}
+    where: dict[str, int] = {}
+
+    def scope(stmt, model, key_ids):
+        stmt = stmt.join(Candidate, col(Candidate.id) == model.candidate_id)
+        if campaign_id is not None:
+            return stmt.where(Candidate.campaign_id == campaign_id)
+        return stmt.where(col(model.id).in_(key_ids))
+
+    if campaign_id is not None or ids["a"]:
+        rows = session.exec(scope(select(Assessment.id, Candidate.campaign_id), Assessment, ids["a"])
+                            .where(col(Assessment.submitted_at).is_not(None))).all()
+        a_ids = [a for a, _ in rows]
+        evidence: dict[int, list[ItemEvidence]] = {a: [] for a in a_ids}
+        tags: dict[int, dict[int, str]] = {}
+        for chunk in _chunks(a_ids):
+            for ev in session.exec(select(ItemEvidence).where(col(ItemEvidence.assessment_id).in_(chunk))).all():
+                evidence[ev.assessment_id].append(ev)
+            for t in session.exec(
+                select(IndicatorTag).join(ItemEvidence, col(ItemEvidence.id) == IndicatorTag.evidence_id)
+                .where(col(ItemEvidence.assessment_id).in_(chunk))
+            ).all():
+                tags.setdefault(t.evidence_id, {})[t.indicator_id] = t.tag
+        for a, cid in rows:
+            out[f"a{a}"], where[f"a{a}"] = assessment_material(evidence[a], tags), cid
+    if campaign_id is not None or ids["c"]:
+        for c, cid in session.exec(scope(select(Consensus, Candidate.campaign_id), Consensus, ids["c"])).all():
+            out[f"c{c.id}"], where[f"c{c.id}"] = consensus_material(c), cid
+    if campaign_id is not None or ids["o"]:
+        for o, cid in session.exec(scope(select(Outcome, Candidate.campaign_id), Outcome, ids["o"])).all():
+            out[f"o{o.id}"], where[f"o{o.id}"] = outcome_material(o), cid
+    return out, where
+
+
+def _chunks(values: list[int], size: int = 500) -> Iterable[list[int]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def latest_seals(session: Session, campaign_id: int | None) -> dict[str, tuple[AuditEvent, dict[str, str]]]:
+    """The newest sealed values of each thing in a campaign's chain, with the entry that holds them."""
+    latest: dict[str, tuple[AuditEvent, dict[str, str]]] = {}
+    rows = session.exec(
+        select(AuditEvent).where(AuditEvent.campaign_id == campaign_id, AuditEvent.seal != "",
+                                 col(AuditEvent.seq).is_not(None)).order_by(col(AuditEvent.seq))
+    ).all()
+    for e in rows:
+        try:
+            seal = json.loads(e.seal)
+        except ValueError:
+            continue
+        if isinstance(seal, dict):
+            for key, parts in seal.items():
+                latest[key] = (e, parts if isinstance(parts, dict) else {})
+    return latest
+
+
+# --- session events: find what changed, then seal and chain at commit ------------
+
+
+def _touch(session: OrmSession, obj: Any) -> None:
+    touched: set[tuple[str, int]] = session.info.setdefault(_TOUCHED, set())
+    if isinstance(obj, Assessment) and obj.id is not None:
+        touched.add(("a", obj.id))
+    elif isinstance(obj, ItemEvidence) and obj.assessment_id is not None:
+        touched.add(("a", obj.assessment_id))
+    elif isinstance(obj, IndicatorTag) and obj.evidence_id is not None:
+        touched.add(("e", obj.evidence_id))
+    elif isinstance(obj, Consensus) and obj.id is not None:
+        touched.add(("c", obj.id))
+    elif isinstance(obj, Outcome) and obj.id is not None:
+        touched.add(("o", obj.id))
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _after_flush(session: OrmSession, _context) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if type(obj).__tablename__ in SEALED_TABLES:
+            _touch(session, obj)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _bulk_write(state) -> None:
+    # Bulk INSERT/UPDATE/DELETE (imports) skip the unit of work: reseal whole campaigns at commit.
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in SEALED_TABLES:
+            state.session.info[_BULK] = True
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _before_commit(session: OrmSession) -> None:
+    if session.info.get(_BUSY) or not (session.info.get(_PENDING) or session.info.get(_TOUCHED) or session.info.get(_BULK)):
+        return
+    session.info[_BUSY] = True
+    try:
+        session.flush()
+        _seal(session)  # type: ignore[arg-type]
+        session.flush()
+        _chain(session)  # type: ignore[arg-type]
+    finally:
+        session.info.pop(_BUSY, None)
+
+
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_rollback")
+def _forget(session: OrmSession) -> None:
+    for key in (_PENDING, _TOUCHED, _BULK):
+        session.info.pop(key, None)
+
+
+def _seal(session: Session) -> None:
+    pending: list[AuditEvent] = [e for e in session.info.get(_PENDING, []) if e.seq is None]
+    touched: set[tuple[str, int]] = session.info.pop(_TOUCHED, set())
+    evidence_ids = [i for kind, i in touched if kind == "e"]
+    keys = {f"{kind}{i}" for kind, i in touched if kind != "e"}
+    for chunk in _chunks(evidence_ids):
+        keys |= {f"a{a}" for a in session.exec(select(ItemEvidence.assessment_id).where(col(ItemEvidence.id).in_(chunk))).all()}
+    # Each campaign's seals go into the newest non-personal entry of this transaction.
+    carriers: dict[int | None, AuditEvent] = {}
+    for e in pending:
+        if e.entity not in PERSONAL_ENTITIES:
+            carriers[e.campaign_id] = e
+    seals: dict[int | None, dict[str, dict[str, str]]] = {}
+    salt_for = {cid: e.salt for cid, e in carriers.items()}
+    if keys:
+        for cid, key_list in _by_campaign(session, keys).items():
+            salt = salt_for.setdefault(cid, secrets.token_hex(16))
+            now, _ = current_material(session, keys=key_list)
+            for key in key_list:
+                if key in now:  # an assessment not (yet) submitted is not sealed
+                    seals.setdefault(cid, {})[key] = digests(now[key], salt)
+    if session.info.pop(_BULK, False):
+        for cid in {e.campaign_id for e in pending if e.campaign_id is not None}:
+            salt = salt_for.setdefault(cid, secrets.token_hex(16))
+            now, _ = current_material(session, campaign_id=cid)
+            old = latest_seals(session, cid)
+            for key, material in now.items():
+                if key not in old or digests(material, old[key][0].salt) != old[key][1]:
+                    seals.setdefault(cid, {})[key] = digests(material, salt)
+    for cid, things in seals.items():
+        carrier = carriers.get(cid)
+        if carrier is None:
+            carrier = record(session, action="seal", entity="sealed values", campaign_id=cid,
+                             reason="changed without an audit entry of its own")
+            carrier.salt = salt_for[cid]
+            carrier.value_digest = value_digest(carrier.salt, "", "")
+        carrier.seal = _canon(things)
+        session.add(carrier)
+
+
+def _by_campaign(session: Session, keys: set[str]) -> dict[int | None, list[str]]:
+    """Which campaign each thing belongs to (things deleted meanwhile are dropped)."""
+    out: dict[int | None, list[str]] = {}
+    for prefix, model in (("a", Assessment), ("c", Consensus), ("o", Outcome)):
+        ids = [int(k[1:]) for k in keys if k[0] == prefix]
+        for chunk in _chunks(ids):
+            for i, cid in session.exec(
+                select(model.id, Candidate.campaign_id).join(Candidate, col(Candidate.id) == model.candidate_id)
+                .where(col(model.id).in_(chunk))
+            ).all():
+                out.setdefault(cid, []).append(f"{prefix}{i}")
+    return out
+
+
+def _chain(session: Session) -> None:
+    pending: list[AuditEvent] = [e for e in session.info.get(_PENDING, []) if e.seq is None and sa_inspect(e).persistent]
+    heads: dict[int | None, tuple[int, str]] = {}
+    for e in pending:
+        cid = e.campaign_id
+        if cid not in heads:
+            heads[cid] = head(session, cid, lock=True)
+        seq, previous = heads[cid]
+        e.seq = seq + 1
+        e.chain_hash = chain_hash(previous, e)
+        heads[cid] = (e.seq, e.chain_hash)
+        session.add(e)
+
+
+def head(session: Session, campaign_id: int | None, lock: bool = False) -> tuple[int, str]:
+    """(sequence number, chain hash) of a campaign's newest chained entry; (0, "") for none.
+
+    With ``lock`` the campaign row is locked first (PostgreSQL: SELECT ... FOR UPDATE), so two
+    writers append one after the other; on SQLite the transaction already holds the write lock,
+    and the unique (campaign, seq) constraint refuses a fork on any database.
+    """
+    if lock and campaign_id is not None:
+        session.exec(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update()).first()
+    last = session.exec(
+        select(AuditEvent.seq, AuditEvent.chain_hash)
+        .where(AuditEvent.campaign_id == campaign_id, col(AuditEvent.seq).is_not(None))
+        .order_by(col(AuditEvent.seq).desc()).limit(1)
+    ).first()
+    return (last[0], last[1]) if last else (0, "")
