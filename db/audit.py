@@ -40,6 +40,8 @@ PERSONAL_ENTITIES = (
     "evidence.notes", "outcome.feedback",
 )
 SEALED_TABLES = {"assessment", "itemevidence", "indicatortag", "consensus", "outcome"}
+# Read what the database holds (after this transaction's flush), not objects a session remembers.
+_FRESH = {"populate_existing": True}
 _PENDING, _TOUCHED, _BULK, _BUSY = "audit_pending", "audit_touched", "audit_bulk", "audit_busy"
 
 
@@ -175,20 +177,20 @@ def current_material(
         evidence: dict[int, list[ItemEvidence]] = {a: [] for a in a_ids}
         tags: dict[int, dict[int, str]] = {}
         for chunk in _chunks(a_ids):
-            for ev in session.exec(select(ItemEvidence).where(col(ItemEvidence.assessment_id).in_(chunk))).all():
+            for ev in session.exec(select(ItemEvidence).where(col(ItemEvidence.assessment_id).in_(chunk)).execution_options(**_FRESH)).all():
                 evidence[ev.assessment_id].append(ev)
             for t in session.exec(
                 select(IndicatorTag).join(ItemEvidence, col(ItemEvidence.id) == IndicatorTag.evidence_id)
-                .where(col(ItemEvidence.assessment_id).in_(chunk))
+                .where(col(ItemEvidence.assessment_id).in_(chunk)).execution_options(**_FRESH)
             ).all():
                 tags.setdefault(t.evidence_id, {})[t.indicator_id] = t.tag
         for a, cid in rows:
             out[f"a{a}"], where[f"a{a}"] = assessment_material(evidence[a], tags), cid
     if campaign_id is not None or ids["c"]:
-        for c, cid in session.exec(scope(select(Consensus, Candidate.campaign_id), Consensus, ids["c"])).all():
+        for c, cid in session.exec(scope(select(Consensus, Candidate.campaign_id), Consensus, ids["c"]).execution_options(**_FRESH)).all():
             out[f"c{c.id}"], where[f"c{c.id}"] = consensus_material(c), cid
     if campaign_id is not None or ids["o"]:
-        for o, cid in session.exec(scope(select(Outcome, Candidate.campaign_id), Outcome, ids["o"])).all():
+        for o, cid in session.exec(scope(select(Outcome, Candidate.campaign_id), Outcome, ids["o"]).execution_options(**_FRESH)).all():
             out[f"o{o.id}"], where[f"o{o.id}"] = outcome_material(o), cid
     return out, where
 
@@ -204,6 +206,7 @@ def latest_seals(session: Session, campaign_id: int | None) -> dict[str, tuple[A
     rows = session.exec(
         select(AuditEvent).where(AuditEvent.campaign_id == campaign_id, AuditEvent.seal != "",
                                  col(AuditEvent.seq).is_not(None)).order_by(col(AuditEvent.seq))
+        .execution_options(**_FRESH)
     ).all()
     for e in rows:
         try:

@@ -92,10 +92,10 @@ class _Names:
 
 
 def verify(session: Session, campaign_id: int) -> Verification:
-    session.expire_all()  # judge what the database holds, not objects this session remembers
     result = Verification()
     rows = session.exec(
         select(AuditEvent).where(AuditEvent.campaign_id == campaign_id).order_by(col(AuditEvent.seq), col(AuditEvent.id))
+        .execution_options(populate_existing=True)  # what the database holds, not what this session remembers
     ).all()
     result.pre_chain = sum(1 for e in rows if e.seq is None)
     chained = sorted((e for e in rows if e.seq is not None), key=lambda e: e.seq)  # type: ignore[arg-type, return-value]
