@@ -254,11 +254,13 @@ def _bulk_write(state) -> None:
 
 @event.listens_for(OrmSession, "before_commit")
 def _before_commit(session: OrmSession) -> None:
-    if session.info.get(_BUSY) or not (session.info.get(_PENDING) or session.info.get(_TOUCHED) or session.info.get(_BULK)):
+    if session.info.get(_BUSY):
         return
     session.info[_BUSY] = True
     try:
-        session.flush()
+        session.flush()  # commit would flush anyway; now after_flush has seen every change
+        if not (session.info.get(_PENDING) or session.info.get(_TOUCHED) or session.info.get(_BULK)):
+            return
         _seal(session)  # type: ignore[arg-type]
         session.flush()
         _chain(session)  # type: ignore[arg-type]
