@@ -39,6 +39,15 @@ PERSONAL_ENTITIES = (
     "candidate.name", "candidate.email", "candidate.adjustments", "candidate.extra_minutes",
     "evidence.notes", "outcome.feedback",
 )
+# (entity, action) pairs whose old/new values hold personal text under a non-personal entity name.
+PERSONAL_ACTIONS = (("outcome", "feedback"),)
+
+
+def is_personal(entity: str, action: str) -> bool:
+    """Does an entry with this entity and action copy personal text into its old/new values?"""
+    return entity in PERSONAL_ENTITIES or (entity, action) in PERSONAL_ACTIONS
+
+
 SEALED_TABLES = {"assessment", "itemevidence", "indicatortag", "consensus", "outcome"}
 # Read what the database holds (after this transaction's flush), not objects a session remembers.
 _FRESH = {"populate_existing": True}
@@ -268,11 +277,11 @@ def _before_commit(session: OrmSession) -> None:
         session.info.pop(_BUSY, None)
 
 
-@event.listens_for(OrmSession, "after_commit")
-@event.listens_for(OrmSession, "after_rollback")
-def _forget(session: OrmSession) -> None:
-    for key in (_PENDING, _TOUCHED, _BULK):
-        session.info.pop(key, None)
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget(session: OrmSession, transaction) -> None:
+    if transaction.parent is None:  # the whole transaction ended: committed, rolled back or closed
+        for key in (_PENDING, _TOUCHED, _BULK):
+            session.info.pop(key, None)
 
 
 def _seal(session: Session) -> None:
@@ -285,7 +294,8 @@ def _seal(session: Session) -> None:
     # Each campaign's seals go into the newest non-personal entry of this transaction.
     carriers: dict[int | None, AuditEvent] = {}
     for e in pending:
-        if e.entity not in PERSONAL_ENTITIES:
+        # Not an entry purge will blank: its salt must outlive the candidate's personal data.
+        if not is_personal(e.entity, e.action) and sa_inspect(e).persistent:
             carriers[e.campaign_id] = e
     seals: dict[int | None, dict[str, dict[str, str]]] = {}
     salt_for = {cid: e.salt for cid, e in carriers.items()}

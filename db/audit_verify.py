@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from db.audit import PERSONAL_ENTITIES, chain_hash, current_material, digests, latest_seals, value_digest
+from db.audit import PERSONAL_ENTITIES, chain_hash, is_personal, current_material, digests, latest_seals, value_digest
 from db.models import (
     Assessment, AuditEvent, CampaignItem, Candidate, Consensus, ItemEvidence, Outcome, PanelMember,
 )
@@ -47,9 +47,8 @@ def _redactable(session: Session, campaign_id: int) -> set[tuple[str, int]]:
         select(ItemEvidence.id).join(Assessment, col(Assessment.id) == ItemEvidence.assessment_id)
         .where(col(Assessment.candidate_id).in_(purged))
     ).all()}
-    out |= {("outcome.feedback", i) for i in session.exec(
-        select(Outcome.id).where(col(Outcome.candidate_id).in_(purged))
-    ).all()}
+    outcomes = session.exec(select(Outcome.id).where(col(Outcome.candidate_id).in_(purged))).all()
+    out |= {(e, i) for i in outcomes for e in ("outcome.feedback", "outcome")}
     return out
 
 
@@ -110,7 +109,8 @@ def verify(session: Session, campaign_id: int) -> Verification:
         elif chain_hash(previous, e) != e.chain_hash:
             result.problems.append(f"{label} was edited or rewritten after it was written")
         if value_digest(e.salt, e.old_value, e.new_value) != e.value_digest:
-            if e.salt == e.old_value == e.new_value == "" and (e.entity, e.entity_id) in redactable:
+            if (e.salt == e.old_value == e.new_value == "" and is_personal(e.entity, e.action)
+                    and (e.entity, e.entity_id) in redactable):
                 result.redacted += 1
             else:
                 result.problems.append(f"{label}: its old/new values were edited")

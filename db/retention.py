@@ -14,8 +14,9 @@ What goes: the candidate's name, email and adjustments (and the extra minutes
 read from them), every panel member's evidence notes for the candidate, the
 outcome's feedback, and the old/new values of audit rows that copied those
 texts (``candidate.name|email|adjustments|extra_minutes``, ``evidence.notes``,
-``outcome.feedback``). What stays, for statistics: the ref, scores, STAR
-coverage, indicator tags, consensus scores and rationale, the outcome status,
+``outcome.feedback``, and "feedback" entries on ``outcome``), with their salts
+(db.audit), so the chain still verifies and nothing can confirm a guessed name.
+What stays, for statistics: the ref, scores, STAR coverage, indicator tags, consensus scores and rationale, the outcome status,
 and the Disability Confident flag. Each purged candidate gets ``purged_at`` and
 an audit row (action "purge").
 """
@@ -200,6 +201,12 @@ def _purge_one(session: Session, item: PurgeItem, now, actor: str) -> None:
     if outcome is not None:
         audit_rows += session.exec(
             select(AuditEvent).where(AuditEvent.entity == "outcome.feedback", AuditEvent.entity_id == outcome.id)
+        ).all()
+        # Saved feedback is audited as entity "outcome", action "feedback", with the text as old/new.
+        audit_rows += session.exec(
+            select(AuditEvent).where(
+                AuditEvent.entity == "outcome", AuditEvent.action == "feedback", AuditEvent.entity_id == outcome.id
+            )
         ).all()
     for row in audit_rows:
         # The salt goes too: with it, the kept value digest could confirm a guessed name.

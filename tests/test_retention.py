@@ -258,6 +258,9 @@ def test_purged_names_are_not_left_in_the_file_bytes(capsys, db):
 
         b = s.exec(select(Candidate).where(Candidate.ref == "B")).one()
         update_candidate(s, b.id, name="Bartholomew Quigley-Farnsworth", actor="hr")
+        from db.reports import save_feedback
+
+        save_feedback(s, b.id, "Dear Bartholomew Quigley-Farnsworth, thank you.", actor="sam")
     database.dispose()
     wal = db.with_name(db.name + "-wal")
     assert b"Quigley-Farnsworth" in db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
