@@ -16,8 +16,9 @@ outcome's feedback, and the old/new values of audit rows that copied those
 texts (``candidate.name|email|adjustments|extra_minutes``, ``evidence.notes``,
 ``outcome.feedback``, and "feedback" entries on ``outcome``), with their salts
 (db.audit), so the chain still verifies and nothing can confirm a guessed name.
-What stays, for statistics: the ref, scores, STAR coverage, indicator tags, consensus scores and rationale, the outcome status,
-and the Disability Confident flag. Each purged candidate gets ``purged_at`` and
+What stays, for statistics: the ref, scores, STAR coverage, indicator tags,
+consensus scores and rationale, the outcome status, and the Disability
+Confident flag. Each purged candidate gets ``purged_at`` and
 an audit row (action "purge").
 """
 
