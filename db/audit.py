@@ -254,11 +254,44 @@ def _after_flush(session: OrmSession, _context) -> None:
 
 @event.listens_for(OrmSession, "do_orm_execute")
 def _bulk_write(state) -> None:
-    # Bulk INSERT/UPDATE/DELETE (imports) skip the unit of work: reseal whole campaigns at commit.
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in SEALED_TABLES:
-            state.session.info[_BULK] = True
+    """Bulk INSERT/UPDATE/DELETE (imports) skip the unit of work: note what their rows touch,
+    or, when the rows cannot tell (a DELETE ... WHERE), reseal the whole campaign at commit."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(getattr(state.statement, "table", None), "name", None)
+    if table not in SEALED_TABLES:
+        return
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params] if params else []
+    touched: set = state.session.info.setdefault(_TOUCHED, set())
+    for row in rows:
+        found = _bulk_key(table, row)
+        if found is None:
+            if not (table == "indicatortag" and state.is_delete):
+                state.session.info[_BULK] = True
+        else:
+            touched.add(found)
+    if not rows and not (table == "indicatortag" and state.is_delete):
+        state.session.info[_BULK] = True
+    # A tag DELETE ... WHERE comes with the evidence rows it belongs to, which are noted themselves.
+
+
+def _bulk_key(table: str, row: dict) -> tuple | None:
+    if table == "assessment":
+        if row.get("id") is not None:
+            return ("a", row["id"])
+        if row.get("candidate_id") is not None and row.get("member_id") is not None:
+            return ("am", (row["candidate_id"], row["member_id"]))
+    elif table == "itemevidence":
+        if row.get("assessment_id") is not None:
+            return ("a", row["assessment_id"])
+        if row.get("id") is not None:
+            return ("e", row["id"])
+    elif table == "indicatortag" and row.get("evidence_id") is not None:
+        return ("e", row["evidence_id"])
+    elif table in ("consensus", "outcome") and row.get("id") is not None:
+        return (table[0], row["id"])
+    return None
 
 
 @event.listens_for(OrmSession, "before_commit")
@@ -288,9 +321,16 @@ def _seal(session: Session) -> None:
     pending: list[AuditEvent] = [e for e in session.info.get(_PENDING, []) if e.seq is None]
     touched: set[tuple[str, int]] = session.info.pop(_TOUCHED, set())
     evidence_ids = [i for kind, i in touched if kind == "e"]
-    keys = {f"{kind}{i}" for kind, i in touched if kind != "e"}
+    pairs = {i for kind, i in touched if kind == "am"}
+    keys = {f"{kind}{i}" for kind, i in touched if kind in ("a", "c", "o")}
     for chunk in _chunks(evidence_ids):
         keys |= {f"a{a}" for a in session.exec(select(ItemEvidence.assessment_id).where(col(ItemEvidence.id).in_(chunk))).all()}
+    if pairs:
+        for chunk in _chunks(sorted({c for c, _ in pairs})):
+            keys |= {f"a{a}" for a, c, m in session.exec(
+                select(Assessment.id, Assessment.candidate_id, Assessment.member_id)
+                .where(col(Assessment.candidate_id).in_(chunk))
+            ).all() if (c, m) in pairs}
     # Each campaign's seals go into the newest non-personal entry of this transaction.
     carriers: dict[int | None, AuditEvent] = {}
     for e in pending:

@@ -164,3 +164,44 @@ def test_upgrade_from_0001_keeps_old_entries_as_pre_chain(tmp_path, capsys):
     database.dispose()
     assert main(["--db", str(path), "audit", "verify", "old"]) == 0
     assert "3 entries from before the chain" in capsys.readouterr().out
+
+
+def test_returns_imported_in_bulk_are_sealed(tmp_path, capsys):
+    """A return import writes with bulk statements; the changed assessments are still sealed."""
+    from db.demo import DEMO_KEY, ensure_demo
+    from db.interview import submit
+
+    chair, laptop, pack, ret = (tmp_path / n for n in ("chair.db", "priya.db", "pack.json", "ret.json"))
+    database = open_database(sqlite_url(chair))
+    with database.session() as s:
+        ensure_demo(s)
+    database.dispose()
+    assert main(["--db", str(chair), "pack", "export", DEMO_KEY, str(pack)]) == 0
+    assert main(["--db", str(laptop), "pack", "import", str(pack), "--member", "Priya Raman"]) == 0
+    database = open_database(sqlite_url(laptop))
+    with database.session() as s:
+        cand = s.exec(select(Candidate).where(Candidate.ref == "HRBP-004")).one()
+        priya = s.exec(select(PanelMember).where(PanelMember.name == "Priya Raman")).one()
+        for item in s.exec(select(CampaignItem)).all():
+            save_evidence(s, cand.id, priya.id, item.id, EvidenceState(notes="seen", score=5))
+        submit(s, cand.id, priya.id)
+        first = s.exec(select(CampaignItem).order_by(CampaignItem.position)).first()
+    database.dispose()
+    for amended in (False, True):
+        if amended:
+            database = open_database(sqlite_url(laptop))
+            with database.session() as s:
+                save_evidence(s, cand.id, priya.id, first.id, EvidenceState(notes="seen", score=6), amend_reason="typo")
+            database.dispose()
+        assert main(["--db", str(laptop), "return", "export", DEMO_KEY, str(ret)]) == 0
+        assert main(["--db", str(chair), "return", "import", str(ret)]) == 0
+        capsys.readouterr()
+        assert main(["--db", str(chair), "audit", "verify", DEMO_KEY]) == 0, capsys.readouterr().err
+    assert main(["--db", str(laptop), "audit", "verify", DEMO_KEY]) == 0
+    engine = create_engine(sqlite_url(chair))
+    with engine.begin() as conn:
+        conn.execute(text("update itemevidence set score = 3 where score = 6"))
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["--db", str(chair), "audit", "verify", DEMO_KEY]) == 1
+    assert f"HRBP-004, Priya Raman's assessment: {first.name} score/STAR/tags changed" in capsys.readouterr().err
