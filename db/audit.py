@@ -130,35 +130,52 @@ def _num(v: float | None) -> Any:
     return None if v is None else float(v)
 
 
-def assessment_material(evidence: Iterable[ItemEvidence], tags: dict[int, dict[int, str]]) -> dict[str, tuple[bool, str]]:
-    """Per item: score, STAR and tags ("i<item>") and the notes ("n<item>", salted: personal text)."""
-    parts = {}
-    for ev in evidence:
-        parts[f"i{ev.item_id}"] = (False, _canon([_num(ev.score), ev.star, sorted(tags.get(ev.id, {}).items())]))
-        parts[f"n{ev.item_id}"] = (True, ev.notes or "")
-    return parts
-
-
-def consensus_material(c: Consensus) -> dict[str, tuple[bool, str]]:
-    return {"c": (False, _canon([c.item_id, _num(c.score), c.rationale]))}
-
-
-def outcome_material(o: Outcome) -> dict[str, tuple[bool, str]]:
-    return {
-        "o": (False, _canon([
-            o.status, o.tie_position, o.tie_reason, o.offer_reason,
-            o.reserve_expiry.isoformat() if o.reserve_expiry else None, bool(o.reserve_extended), o.reserve_reason,
-        ])),
-        "f": (True, o.feedback or ""),
-    }
-
-
 Material = dict[str, tuple[bool, str]]
 
 
+def assessment_material(evidence: Iterable[tuple], tags: dict[int, dict[int, str]]) -> Material:
+    """Per item: score, STAR and tags ("i<item>") and the notes ("n<item>", salted: personal text).
+
+    ``evidence`` rows are (id, item_id, score, star, notes)."""
+    parts = {}
+    for ev_id, item_id, score, star, notes in evidence:
+        tagged = ",".join(f"{i}:{t}" for i, t in sorted(tags.get(ev_id, {}).items()))
+        parts[f"i{item_id}"] = (False, f"{_num(score)!r}|{star}|{tagged}")
+        parts[f"n{item_id}"] = (True, notes or "")
+    return parts
+
+
+def consensus_material(item_id: int, score: float, rationale: str) -> Material:
+    return {"c": (False, _canon([item_id, _num(score), rationale]))}
+
+
+def outcome_material(status, tie_position, tie_reason, offer_reason, reserve_expiry, reserve_extended,
+                     reserve_reason, feedback) -> Material:
+    return {
+        "o": (False, _canon([
+            status, tie_position, tie_reason, offer_reason,
+            reserve_expiry.isoformat() if reserve_expiry else None, bool(reserve_extended), reserve_reason,
+        ])),
+        "f": (True, feedback or ""),
+    }
+
+
 def digests(material: Material, salt: str) -> dict[str, str]:
-    """The sealed form: a short digest per part; personal parts salted with the sealing entry's salt."""
-    return {part: _sha("part", part, salt if salted else "", text)[:32] for part, (salted, text) in material.items()}
+    """The sealed form: a short digest per part; personal parts salted with the sealing entry's salt.
+
+    One hash call per part (an import seals tens of thousands): the part name and salt
+    hold no NUL, and the text comes last, so the joined input is unambiguous."""
+    sha = hashlib.sha256
+    return {
+        part: sha(f"{part}\0{salt if salted else ''}\0{text}".encode()).hexdigest()[:32]
+        for part, (salted, text) in material.items()
+    }
+
+
+_OUTCOME_COLUMNS = (
+    Outcome.id, Candidate.campaign_id, Outcome.status, Outcome.tie_position, Outcome.tie_reason, Outcome.offer_reason,
+    Outcome.reserve_expiry, Outcome.reserve_extended, Outcome.reserve_reason, Outcome.feedback,
+)
 
 
 def current_material(
@@ -166,41 +183,52 @@ def current_material(
 ) -> tuple[dict[str, Material], dict[str, int]]:
     """What the sealable things hold now, by key ("a<assessment id>", "c<consensus id>", "o<outcome id>"):
     every one in ``campaign_id``, or just ``keys``. Only submitted assessments count.
-    Also returns each key's campaign."""
+    Also returns each key's campaign. Plain column reads: the database's values, no ORM objects."""
     ids: dict[str, list[int]] = {"a": [], "c": [], "o": []}
     for k in keys:
         ids[k[0]].append(int(k[1:]))
     out: dict[str, Material] = {}
     where: dict[str, int] = {}
 
-    def scope(stmt, model, key_ids):
-        stmt = stmt.join(Candidate, col(Candidate.id) == model.candidate_id)
+    def rows(columns, model, key_ids, extra=None):
+        stmt = select(*columns).join(Candidate, col(Candidate.id) == model.candidate_id)
+        if extra is not None:
+            stmt = stmt.where(extra)
         if campaign_id is not None:
-            return stmt.where(Candidate.campaign_id == campaign_id)
-        return stmt.where(col(model.id).in_(key_ids))
+            return list(session.exec(stmt.where(Candidate.campaign_id == campaign_id)).all())
+        found = []
+        for chunk in _chunks(key_ids):
+            found += session.exec(stmt.where(col(model.id).in_(chunk))).all()
+        return found
 
     if campaign_id is not None or ids["a"]:
-        rows = session.exec(scope(select(Assessment.id, Candidate.campaign_id), Assessment, ids["a"])
-                            .where(col(Assessment.submitted_at).is_not(None))).all()
-        a_ids = [a for a, _ in rows]
-        evidence: dict[int, list[ItemEvidence]] = {a: [] for a in a_ids}
+        assessments = rows((Assessment.id, Candidate.campaign_id), Assessment, ids["a"],
+                           col(Assessment.submitted_at).is_not(None))
+        a_ids = [a for a, _ in assessments]
+        evidence: dict[int, list[tuple]] = {a: [] for a in a_ids}
         tags: dict[int, dict[int, str]] = {}
         for chunk in _chunks(a_ids):
-            for ev in session.exec(select(ItemEvidence).where(col(ItemEvidence.assessment_id).in_(chunk)).execution_options(**_FRESH)).all():
-                evidence[ev.assessment_id].append(ev)
-            for t in session.exec(
-                select(IndicatorTag).join(ItemEvidence, col(ItemEvidence.id) == IndicatorTag.evidence_id)
-                .where(col(ItemEvidence.assessment_id).in_(chunk)).execution_options(**_FRESH)
+            for ev_id, a, item_id, score, star, notes in session.exec(
+                select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id, ItemEvidence.score,
+                       ItemEvidence.star, ItemEvidence.notes).where(col(ItemEvidence.assessment_id).in_(chunk))
             ).all():
-                tags.setdefault(t.evidence_id, {})[t.indicator_id] = t.tag
-        for a, cid in rows:
+                evidence[a].append((ev_id, item_id, score, star, notes))
+            for ev_id, indicator_id, tag in session.exec(
+                select(IndicatorTag.evidence_id, IndicatorTag.indicator_id, IndicatorTag.tag)
+                .join(ItemEvidence, col(ItemEvidence.id) == IndicatorTag.evidence_id)
+                .where(col(ItemEvidence.assessment_id).in_(chunk))
+            ).all():
+                tags.setdefault(ev_id, {})[indicator_id] = tag
+        for a, cid in assessments:
             out[f"a{a}"], where[f"a{a}"] = assessment_material(evidence[a], tags), cid
     if campaign_id is not None or ids["c"]:
-        for c, cid in session.exec(scope(select(Consensus, Candidate.campaign_id), Consensus, ids["c"]).execution_options(**_FRESH)).all():
-            out[f"c{c.id}"], where[f"c{c.id}"] = consensus_material(c), cid
+        for c_id, cid, item_id, score, rationale in rows(
+            (Consensus.id, Candidate.campaign_id, Consensus.item_id, Consensus.score, Consensus.rationale), Consensus, ids["c"]
+        ):
+            out[f"c{c_id}"], where[f"c{c_id}"] = consensus_material(item_id, score, rationale), cid
     if campaign_id is not None or ids["o"]:
-        for o, cid in session.exec(scope(select(Outcome, Candidate.campaign_id), Outcome, ids["o"]).execution_options(**_FRESH)).all():
-            out[f"o{o.id}"], where[f"o{o.id}"] = outcome_material(o), cid
+        for o_id, cid, *values in rows(_OUTCOME_COLUMNS, Outcome, ids["o"]):
+            out[f"o{o_id}"], where[f"o{o_id}"] = outcome_material(*values), cid
     return out, where
 
 
