@@ -1,10 +1,57 @@
-"""The audit trail: who changed what, when, from what to what, and why."""
+"""The audit trail: who changed what, when, from what to what, and why -- tamper-evident.
+
+Each campaign's entries form a hash chain. An entry has a sequence number
+(1, 2, 3 ... per campaign, unique, so a deleted entry leaves a gap) and
+``chain_hash = sha256(previous chain_hash + canonical content)``. The content
+holds the old/new values only as ``value_digest = sha256(salt, old, new)``, so
+``purge`` can blank personal old/new values (and their salt, so the digest
+cannot confirm a guessed name) without breaking the chain.
+
+Submitted work is bound to the chain: when a transaction changes a submitted
+assessment (its evidence, scores, STAR, tags), a consensus score or an
+outcome, the commit writes a *seal* -- digests of the values as stored now --
+into that transaction's newest audit entry for the campaign (or into an entry
+of its own when the change was not otherwise audited). Writers need do nothing
+but ``record()`` as before: session events find what changed, at commit.
+``db.audit_verify`` recomputes everything and names what no longer matches.
+
+Without a secret key, someone who knows this scheme and has the file could
+rebuild a whole chain; ``audit verify`` prints the chain head so it can be
+noted elsewhere (e.g. in the signed-off record) and compared later.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import hashlib
+import json
+import secrets
+from datetime import datetime, timezone
+from typing import Any, Iterable
 
-from db.models import AuditEvent
+from sqlalchemy import event, inspect as sa_inspect
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col, select
+
+from db.models import Assessment, AuditEvent, Campaign, Candidate, Consensus, IndicatorTag, ItemEvidence, Outcome
+
+# Audit entities whose old/new values copy personal text; purge blanks them (and their salt).
+PERSONAL_ENTITIES = (
+    "candidate.name", "candidate.email", "candidate.adjustments", "candidate.extra_minutes",
+    "evidence.notes", "outcome.feedback",
+)
+# (entity, action) pairs whose old/new values hold personal text under a non-personal entity name.
+PERSONAL_ACTIONS = (("outcome", "feedback"),)
+
+
+def is_personal(entity: str, action: str) -> bool:
+    """Does an entry with this entity and action copy personal text into its old/new values?"""
+    return entity in PERSONAL_ENTITIES or (entity, action) in PERSONAL_ACTIONS
+
+
+SEALED_TABLES = {"assessment", "itemevidence", "indicatortag", "consensus", "outcome"}
+# Read what the database holds (after this transaction's flush), not objects a session remembers.
+_FRESH = {"populate_existing": True}
+_PENDING, _TOUCHED, _BULK, _BUSY = "audit_pending", "audit_touched", "audit_bulk", "audit_busy"
 
 
 def record(
@@ -18,17 +65,374 @@ def record(
     old: object = "",
     new: object = "",
     reason: str = "",
-) -> None:
-    """Add an audit row to the caller's transaction (it commits with the change it records)."""
-    session.add(
-        AuditEvent(
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            campaign_id=campaign_id,
-            actor=actor,
-            old_value="" if old is None else str(old),
-            new_value="" if new is None else str(new),
-            reason=reason,
-        )
+) -> AuditEvent:
+    """Add an audit entry to the caller's transaction (it commits, chained and sealed, with the change it records)."""
+    event_ = AuditEvent(
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        campaign_id=campaign_id,
+        actor=actor,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
+        reason=reason,
+        salt=secrets.token_hex(16),
     )
+    event_.value_digest = value_digest(event_.salt, event_.old_value, event_.new_value)
+    session.add(event_)
+    session.info.setdefault(_PENDING, []).append(event_)
+    return event_
+
+
+# --- digests -----------------------------------------------------------------
+
+
+def _sha(*parts: str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        b = p.encode("utf-8")
+        h.update(len(b).to_bytes(8, "big"))  # length-prefixed: no two part lists hash alike
+        h.update(b)
+    return h.hexdigest()
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+
+
+def value_digest(salt: str, old: str, new: str) -> str:
+    return _sha("values", salt, old, new)
+
+
+def _when(at: datetime | None) -> str:
+    if at is None:
+        return ""
+    if at.tzinfo is not None:
+        at = at.astimezone(timezone.utc).replace(tzinfo=None)
+    return at.isoformat(timespec="microseconds")
+
+
+def entry_content(e: AuditEvent) -> str:
+    """What the chain hash covers: every column except id, the salt and the raw old/new values."""
+    return _canon([
+        e.seq, _when(e.at), e.actor, e.campaign_id, e.entity, e.entity_id, e.action, e.reason, e.value_digest, e.seal,
+    ])
+
+
+def chain_hash(previous: str, e: AuditEvent) -> str:
+    return _sha("entry", previous, entry_content(e))
+
+
+# --- what is sealed ------------------------------------------------------------
+
+
+def _num(v: float | None) -> Any:
+    return None if v is None else float(v)
+
+
+Material = dict[str, tuple[bool, str]]
+
+
+def assessment_material(evidence: Iterable[tuple], tags: dict[int, dict[int, str]]) -> Material:
+    """Per item: score, STAR and tags ("i<item>") and the notes ("n<item>", salted: personal text).
+
+    ``evidence`` rows are (id, item_id, score, star, notes)."""
+    parts = {}
+    for ev_id, item_id, score, star, notes in evidence:
+        tagged = ",".join(f"{i}:{t}" for i, t in sorted(tags.get(ev_id, {}).items()))
+        parts[f"i{item_id}"] = (False, f"{_num(score)!r}|{star}|{tagged}")
+        parts[f"n{item_id}"] = (True, notes or "")
+    return parts
+
+
+def consensus_material(item_id: int, score: float, rationale: str) -> Material:
+    return {"c": (False, _canon([item_id, _num(score), rationale]))}
+
+
+def outcome_material(status, tie_position, tie_reason, offer_reason, reserve_expiry, reserve_extended,
+                     reserve_reason, feedback) -> Material:
+    return {
+        "o": (False, _canon([
+            status, tie_position, tie_reason, offer_reason,
+            reserve_expiry.isoformat() if reserve_expiry else None, bool(reserve_extended), reserve_reason,
+        ])),
+        "f": (True, feedback or ""),
+    }
+
+
+def digests(material: Material, salt: str) -> dict[str, str]:
+    """The sealed form: a short digest per part; personal parts salted with the sealing entry's salt.
+
+    One hash call per part (an import seals tens of thousands): the part name and salt
+    hold no NUL, and the text comes last, so the joined input is unambiguous."""
+    sha = hashlib.sha256
+    return {
+        part: sha(f"{part}\0{salt if salted else ''}\0{text}".encode()).hexdigest()[:32]
+        for part, (salted, text) in material.items()
+    }
+
+
+_OUTCOME_COLUMNS = (
+    Outcome.id, Candidate.campaign_id, Outcome.status, Outcome.tie_position, Outcome.tie_reason, Outcome.offer_reason,
+    Outcome.reserve_expiry, Outcome.reserve_extended, Outcome.reserve_reason, Outcome.feedback,
+)
+
+
+def current_material(
+    session: Session, *, campaign_id: int | None = None, keys: Iterable[str] = ()
+) -> tuple[dict[str, Material], dict[str, int]]:
+    """What the sealable things hold now, by key ("a<assessment id>", "c<consensus id>", "o<outcome id>"):
+    every one in ``campaign_id``, or just ``keys``. Only submitted assessments count.
+    Also returns each key's campaign. Plain column reads: the database's values, no ORM objects."""
+    ids: dict[str, list[int]] = {"a": [], "c": [], "o": []}
+    for k in keys:
+        ids[k[0]].append(int(k[1:]))
+    out: dict[str, Material] = {}
+    where: dict[str, int] = {}
+
+    def rows(columns, model, key_ids, extra=None):
+        stmt = select(*columns).join(Candidate, col(Candidate.id) == model.candidate_id)
+        if extra is not None:
+            stmt = stmt.where(extra)
+        if campaign_id is not None:
+            return list(session.exec(stmt.where(Candidate.campaign_id == campaign_id)).all())
+        found = []
+        for chunk in _chunks(key_ids):
+            found += session.exec(stmt.where(col(model.id).in_(chunk))).all()
+        return found
+
+    if campaign_id is not None or ids["a"]:
+        assessments = rows((Assessment.id, Candidate.campaign_id), Assessment, ids["a"],
+                           col(Assessment.submitted_at).is_not(None))
+        a_ids = [a for a, _ in assessments]
+        evidence: dict[int, list[tuple]] = {a: [] for a in a_ids}
+        tags: dict[int, dict[int, str]] = {}
+        for chunk in _chunks(a_ids):
+            for ev_id, a, item_id, score, star, notes in session.exec(
+                select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id, ItemEvidence.score,
+                       ItemEvidence.star, ItemEvidence.notes).where(col(ItemEvidence.assessment_id).in_(chunk))
+            ).all():
+                evidence[a].append((ev_id, item_id, score, star, notes))
+            for ev_id, indicator_id, tag in session.exec(
+                select(IndicatorTag.evidence_id, IndicatorTag.indicator_id, IndicatorTag.tag)
+                .join(ItemEvidence, col(ItemEvidence.id) == IndicatorTag.evidence_id)
+                .where(col(ItemEvidence.assessment_id).in_(chunk))
+            ).all():
+                tags.setdefault(ev_id, {})[indicator_id] = tag
+        for a, cid in assessments:
+            out[f"a{a}"], where[f"a{a}"] = assessment_material(evidence[a], tags), cid
+    if campaign_id is not None or ids["c"]:
+        for c_id, cid, item_id, score, rationale in rows(
+            (Consensus.id, Candidate.campaign_id, Consensus.item_id, Consensus.score, Consensus.rationale), Consensus, ids["c"]
+        ):
+            out[f"c{c_id}"], where[f"c{c_id}"] = consensus_material(item_id, score, rationale), cid
+    if campaign_id is not None or ids["o"]:
+        for o_id, cid, *values in rows(_OUTCOME_COLUMNS, Outcome, ids["o"]):
+            out[f"o{o_id}"], where[f"o{o_id}"] = outcome_material(*values), cid
+    return out, where
+
+
+def _chunks(values: list[int], size: int = 500) -> Iterable[list[int]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def latest_seals(session: Session, campaign_id: int | None) -> dict[str, tuple[AuditEvent, dict[str, str]]]:
+    """The newest sealed values of each thing in a campaign's chain, with the entry that holds them."""
+    latest: dict[str, tuple[AuditEvent, dict[str, str]]] = {}
+    rows = session.exec(
+        select(AuditEvent).where(AuditEvent.campaign_id == campaign_id, AuditEvent.seal != "",
+                                 col(AuditEvent.seq).is_not(None)).order_by(col(AuditEvent.seq))
+        .execution_options(**_FRESH)
+    ).all()
+    for e in rows:
+        try:
+            seal = json.loads(e.seal)
+        except ValueError:
+            continue
+        if isinstance(seal, dict):
+            for key, parts in seal.items():
+                latest[key] = (e, parts if isinstance(parts, dict) else {})
+    return latest
+
+
+# --- session events: find what changed, then seal and chain at commit ------------
+
+
+def _touch(session: OrmSession, obj: Any) -> None:
+    touched: set[tuple[str, int]] = session.info.setdefault(_TOUCHED, set())
+    if isinstance(obj, Assessment) and obj.id is not None:
+        touched.add(("a", obj.id))
+    elif isinstance(obj, ItemEvidence) and obj.assessment_id is not None:
+        touched.add(("a", obj.assessment_id))
+    elif isinstance(obj, IndicatorTag) and obj.evidence_id is not None:
+        touched.add(("e", obj.evidence_id))
+    elif isinstance(obj, Consensus) and obj.id is not None:
+        touched.add(("c", obj.id))
+    elif isinstance(obj, Outcome) and obj.id is not None:
+        touched.add(("o", obj.id))
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _after_flush(session: OrmSession, _context) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if type(obj).__tablename__ in SEALED_TABLES:
+            _touch(session, obj)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _bulk_write(state) -> None:
+    """Bulk INSERT/UPDATE/DELETE (imports) skip the unit of work: note what their rows touch,
+    or, when the rows cannot tell (a DELETE ... WHERE), reseal the whole campaign at commit."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(getattr(state.statement, "table", None), "name", None)
+    if table not in SEALED_TABLES:
+        return
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params] if params else []
+    touched: set = state.session.info.setdefault(_TOUCHED, set())
+    for row in rows:
+        found = _bulk_key(table, row)
+        if found is None:
+            if not (table == "indicatortag" and state.is_delete):
+                state.session.info[_BULK] = True
+        else:
+            touched.add(found)
+    if not rows and not (table == "indicatortag" and state.is_delete):
+        state.session.info[_BULK] = True
+    # A tag DELETE ... WHERE comes with the evidence rows it belongs to, which are noted themselves.
+
+
+def _bulk_key(table: str, row: dict) -> tuple | None:
+    if table == "assessment":
+        if row.get("id") is not None:
+            return ("a", row["id"])
+        if row.get("candidate_id") is not None and row.get("member_id") is not None:
+            return ("am", (row["candidate_id"], row["member_id"]))
+    elif table == "itemevidence":
+        if row.get("assessment_id") is not None:
+            return ("a", row["assessment_id"])
+        if row.get("id") is not None:
+            return ("e", row["id"])
+    elif table == "indicatortag" and row.get("evidence_id") is not None:
+        return ("e", row["evidence_id"])
+    elif table in ("consensus", "outcome") and row.get("id") is not None:
+        return (table[0], row["id"])
+    return None
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _before_commit(session: OrmSession) -> None:
+    if session.info.get(_BUSY):
+        return
+    session.info[_BUSY] = True
+    try:
+        session.flush()  # commit would flush anyway; now after_flush has seen every change
+        if not (session.info.get(_PENDING) or session.info.get(_TOUCHED) or session.info.get(_BULK)):
+            return
+        _seal(session)  # type: ignore[arg-type]
+        session.flush()
+        _chain(session)  # type: ignore[arg-type]
+    finally:
+        session.info.pop(_BUSY, None)
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget(session: OrmSession, transaction) -> None:
+    if transaction.parent is None:  # the whole transaction ended: committed, rolled back or closed
+        for key in (_PENDING, _TOUCHED, _BULK):
+            session.info.pop(key, None)
+
+
+def _seal(session: Session) -> None:
+    pending: list[AuditEvent] = [e for e in session.info.get(_PENDING, []) if e.seq is None]
+    touched: set[tuple[str, int]] = session.info.pop(_TOUCHED, set())
+    evidence_ids = [i for kind, i in touched if kind == "e"]
+    pairs = {i for kind, i in touched if kind == "am"}
+    keys = {f"{kind}{i}" for kind, i in touched if kind in ("a", "c", "o")}
+    for chunk in _chunks(evidence_ids):
+        keys |= {f"a{a}" for a in session.exec(select(ItemEvidence.assessment_id).where(col(ItemEvidence.id).in_(chunk))).all()}
+    if pairs:
+        for chunk in _chunks(sorted({c for c, _ in pairs})):
+            keys |= {f"a{a}" for a, c, m in session.exec(
+                select(Assessment.id, Assessment.candidate_id, Assessment.member_id)
+                .where(col(Assessment.candidate_id).in_(chunk))
+            ).all() if (c, m) in pairs}
+    # Each campaign's seals go into the newest non-personal entry of this transaction.
+    carriers: dict[int | None, AuditEvent] = {}
+    for e in pending:
+        # Not an entry purge will blank: its salt must outlive the candidate's personal data.
+        if not is_personal(e.entity, e.action) and sa_inspect(e).persistent:
+            carriers[e.campaign_id] = e
+    seals: dict[int | None, dict[str, dict[str, str]]] = {}
+    salt_for = {cid: e.salt for cid, e in carriers.items()}
+    if keys:
+        for cid, key_list in _by_campaign(session, keys).items():
+            salt = salt_for.setdefault(cid, secrets.token_hex(16))
+            now, _ = current_material(session, keys=key_list)
+            for key in key_list:
+                if key in now:  # an assessment not (yet) submitted is not sealed
+                    seals.setdefault(cid, {})[key] = digests(now[key], salt)
+    if session.info.pop(_BULK, False):
+        for cid in {e.campaign_id for e in pending if e.campaign_id is not None}:
+            salt = salt_for.setdefault(cid, secrets.token_hex(16))
+            now, _ = current_material(session, campaign_id=cid)
+            old = latest_seals(session, cid)
+            for key, material in now.items():
+                if key not in old or digests(material, old[key][0].salt) != old[key][1]:
+                    seals.setdefault(cid, {})[key] = digests(material, salt)
+    for cid, things in seals.items():
+        carrier = carriers.get(cid)
+        if carrier is None:
+            carrier = record(session, action="seal", entity="sealed values", campaign_id=cid,
+                             reason="changed without an audit entry of its own")
+            carrier.salt = salt_for[cid]
+            carrier.value_digest = value_digest(carrier.salt, "", "")
+        carrier.seal = _canon(things)
+        session.add(carrier)
+
+
+def _by_campaign(session: Session, keys: set[str]) -> dict[int | None, list[str]]:
+    """Which campaign each thing belongs to (things deleted meanwhile are dropped)."""
+    out: dict[int | None, list[str]] = {}
+    for prefix, model in (("a", Assessment), ("c", Consensus), ("o", Outcome)):
+        ids = [int(k[1:]) for k in keys if k[0] == prefix]
+        for chunk in _chunks(ids):
+            for i, cid in session.exec(
+                select(model.id, Candidate.campaign_id).join(Candidate, col(Candidate.id) == model.candidate_id)
+                .where(col(model.id).in_(chunk))
+            ).all():
+                out.setdefault(cid, []).append(f"{prefix}{i}")
+    return out
+
+
+def _chain(session: Session) -> None:
+    pending: list[AuditEvent] = [e for e in session.info.get(_PENDING, []) if e.seq is None and sa_inspect(e).persistent]
+    heads: dict[int | None, tuple[int, str]] = {}
+    for e in pending:
+        cid = e.campaign_id
+        if cid not in heads:
+            heads[cid] = head(session, cid, lock=True)
+        seq, previous = heads[cid]
+        e.seq = seq + 1
+        e.chain_hash = chain_hash(previous, e)
+        heads[cid] = (e.seq, e.chain_hash)
+        session.add(e)
+
+
+def head(session: Session, campaign_id: int | None, lock: bool = False) -> tuple[int, str]:
+    """(sequence number, chain hash) of a campaign's newest chained entry; (0, "") for none.
+
+    With ``lock`` the campaign row is locked first (PostgreSQL: SELECT ... FOR UPDATE), so two
+    writers append one after the other; on SQLite the transaction already holds the write lock,
+    and the unique (campaign, seq) constraint refuses a fork on any database.
+    """
+    if lock and campaign_id is not None:
+        session.exec(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update()).first()
+    last = session.exec(
+        select(AuditEvent.seq, AuditEvent.chain_hash)
+        .where(AuditEvent.campaign_id == campaign_id, col(AuditEvent.seq).is_not(None))
+        .order_by(col(AuditEvent.seq).desc()).limit(1)
+    ).first()
+    return (last[0], last[1]) if last else (0, "")

@@ -4,7 +4,9 @@ A candidate row holds what the panel needs: a reference, a name and email,
 and the reasonable adjustments as *what the panel should do* (extra time,
 questions in advance, breaks) -- never the reason for them.
 
-Every write validates first and changes nothing when any value is bad.
+Every write validates first and changes nothing when any value is bad. Text
+from people and files is data: escape sequences and control characters are
+removed from every value on the way in (db.text).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlmodel import Session, col, select
 from db.audit import record
 from db.errors import NotFound, ValidationError
 from db.models import Campaign, Candidate
+from db.text import clean_block, clean_line
 
 COLUMNS = ("ref", "name", "email", "adjustments", "disability_confident", "slot")
 OPTIONAL_COLUMNS = ("extra_minutes",)
@@ -104,18 +107,18 @@ def clean_candidate(fields: dict[str, Any], *, partial: bool = False) -> tuple[d
         if name not in FIELDS:
             problems.append(f"unknown field {name!r} (known: {', '.join(FIELDS)})")
     if "ref" in fields or not partial:
-        ref = str(fields.get("ref") or "").strip()
+        ref = clean_line(str(fields.get("ref") or "")).strip()
         if not ref:
             problems.append("ref is missing")
         elif len(ref) > 80:
             problems.append(f"ref {ref[:20]!r}... is longer than 80 characters")
         out["ref"] = ref
-    for name in ("name", "adjustments"):
+    for name, clean in (("name", clean_line), ("adjustments", clean_block)):
         if name in fields or not partial:
             v = fields.get(name)
-            out[name] = "" if v is None else str(v).strip()
+            out[name] = "" if v is None else clean(str(v)).strip()
     if "email" in fields or not partial:
-        email = str(fields.get("email") or "").strip()
+        email = clean_line(str(fields.get("email") or "")).strip()
         if email and not EMAIL_RE.fullmatch(email):
             problems.append(f"email {email!r} is not an email address")
         out["email"] = email

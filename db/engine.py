@@ -84,6 +84,7 @@ def _prepare_sqlite_file(path: Path) -> None:
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA secure_delete=ON")  # deleted or overwritten text (purge) is zeroed, not left in free pages
     cur.execute("PRAGMA busy_timeout=5000")
     cur.execute("PRAGMA journal_mode=WAL")
     # FULL: a commit is on disk before it returns, so a power cut loses nothing saved.

@@ -35,17 +35,15 @@ def private_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     _sync_folder(folder)
 
 
-def write_private(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically, readable by its owner only."""
+def write_private(path: str | os.PathLike[str], data: str | bytes) -> Path:
+    """Write ``data`` (text as UTF-8, line endings as given) to ``path`` atomically, owner-only."""
+    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     with private_file(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(payload)
     return Path(path)
 
 
-def write_private_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    with private_file(path) as tmp:
-        tmp.write_bytes(data)
-    return Path(path)
+write_private_bytes = write_private
 
 
 def _sync_folder(folder: Path) -> None:

@@ -222,6 +222,9 @@ class Outcome(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
+    # Tamper evidence (see db/audit.py): one hash chain per campaign, numbered without gaps.
+    __table_args__ = (UniqueConstraint("campaign_id", "seq", name="uq_auditevent_campaign_seq"),)
+
     id: Optional[int] = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     actor: str = ""
@@ -232,6 +235,11 @@ class AuditEvent(SQLModel, table=True):
     old_value: str = Field(default="", sa_column=Column(Text, nullable=False))
     new_value: str = Field(default="", sa_column=Column(Text, nullable=False))
     reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    seq: Optional[int] = None  # None: written before the chain existed (schema 0001)
+    salt: str = Field(default="", max_length=32)
+    value_digest: str = Field(default="", max_length=64)
+    seal: str = Field(default="", sa_column=Column(Text, nullable=False))
+    chain_hash: str = Field(default="", max_length=64)
 
 
 class Setting(SQLModel, table=True):

@@ -14,9 +14,11 @@ What goes: the candidate's name, email and adjustments (and the extra minutes
 read from them), every panel member's evidence notes for the candidate, the
 outcome's feedback, and the old/new values of audit rows that copied those
 texts (``candidate.name|email|adjustments|extra_minutes``, ``evidence.notes``,
-``outcome.feedback``). What stays, for statistics: the ref, scores, STAR
-coverage, indicator tags, consensus scores and rationale, the outcome status,
-and the Disability Confident flag. Each purged candidate gets ``purged_at`` and
+``outcome.feedback``, and "feedback" entries on ``outcome``), with their salts
+(db.audit), so the chain still verifies and nothing can confirm a guessed name.
+What stays, for statistics: the ref, scores, STAR coverage, indicator tags,
+consensus scores and rationale, the outcome status, and the Disability
+Confident flag. Each purged candidate gets ``purged_at`` and
 an audit row (action "purge").
 """
 
@@ -24,17 +26,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Iterable
 
 from sqlmodel import Session, col, select
 
-from db.audit import record
+from db.audit import PERSONAL_ENTITIES, record
+from db.errors import ValidationError
 from db.models import Assessment, AuditEvent, Campaign, Candidate, ItemEvidence, Outcome, utcnow
 from db.rules import reserve_expiry
+from db.text import clean_line
 
 REASON_RETENTION = "retention ended"
 REASON_RESERVE = "reserve list expired"
 # Audit entities whose old/new values copy personal text.
-PERSONAL_CANDIDATE_AUDIT = ("candidate.name", "candidate.email", "candidate.adjustments", "candidate.extra_minutes")
+PERSONAL_CANDIDATE_AUDIT = tuple(e for e in PERSONAL_ENTITIES if e.startswith("candidate."))
 
 
 @dataclass(frozen=True)
@@ -65,14 +70,30 @@ def _reason(campaign: Campaign, outcome: Outcome | None, today: date) -> str | N
     return None
 
 
-def due_for_purge(session: Session, today: date) -> list[PurgeItem]:
-    """Candidates whose personal data should go, by campaign key and ref; changes nothing."""
+def due_for_purge(session: Session, today: date, warnings: list[str] | None = None) -> list[PurgeItem]:
+    """Candidates whose personal data should go, by campaign key and ref; changes nothing.
+
+    A campaign whose dates cannot be worked with (a decision date in the year
+    9999, a value written behind the app's back) is skipped with a line in
+    ``warnings``; the others are still judged.
+    """
+    items = []
+    for campaign_id, key in session.exec(select(Campaign.id, Campaign.key).order_by(Campaign.key)).all():
+        try:
+            items += _due_in(session, campaign_id, today)  # type: ignore[arg-type]
+        except (ValueError, OverflowError, TypeError, ArithmeticError) as exc:
+            if warnings is not None:
+                warnings.append(f"campaign {clean_line(key)} skipped: its dates cannot be used ({exc})")
+    return items
+
+
+def _due_in(session: Session, campaign_id: int, today: date) -> list[PurgeItem]:
     rows = session.exec(
         select(Candidate, Campaign, Outcome)
         .join(Campaign, col(Campaign.id) == Candidate.campaign_id)
         .join(Outcome, col(Outcome.candidate_id) == Candidate.id, isouter=True)
-        .where(col(Candidate.purged_at).is_(None))
-        .order_by(Campaign.key, Candidate.ref)
+        .where(Candidate.campaign_id == campaign_id, col(Candidate.purged_at).is_(None))
+        .order_by(Candidate.ref)
     ).all()
     items = []
     for candidate, campaign, outcome in rows:
@@ -90,13 +111,44 @@ def due_for_purge(session: Session, today: date) -> list[PurgeItem]:
     return items
 
 
-def purge(session: Session, today: date, dry_run: bool, actor: str = "") -> list[PurgeItem]:
+def refuse_purged(session: Session, candidate_ids: Iterable[int], what: str = "changed") -> None:
+    """Raise ValidationError (one line, naming the first) if any of these candidates was purged.
+
+    Writers of scores, notes and returns call this before writing, so a later
+    import cannot put personal data back onto a purged candidate.
+    """
+    ids = list(dict.fromkeys(candidate_ids))
+    for i in range(0, len(ids), 500):
+        purged = session.exec(
+            select(Candidate.ref).where(col(Candidate.id).in_(ids[i : i + 500]), col(Candidate.purged_at).is_not(None))
+            .order_by(Candidate.ref)
+        ).all()
+        if purged:
+            more = f" (and {len(purged) - 1} more)" if len(purged) > 1 else ""
+            raise ValidationError(
+                f"candidate {clean_line(purged[0])}{more} was purged under the retention policy and cannot be {what}"
+            )
+
+
+def checkpoint(session: Session) -> None:
+    """SQLite: copy the WAL into the database file and empty it, so purged text is not left in the -wal file."""
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def purge(
+    session: Session, today: date, dry_run: bool, actor: str = "", warnings: list[str] | None = None
+) -> list[PurgeItem]:
     """Remove the personal data of every candidate due for purging (see the module notes).
 
-    With ``dry_run`` nothing changes. Otherwise one transaction: all or nothing.
-    Returns what was (or would be) purged.
+    With ``dry_run`` nothing changes. Otherwise one transaction: all or nothing;
+    then (SQLite) the WAL is checkpointed so the old text is not left in it.
+    Returns what was (or would be) purged; campaigns skipped go to ``warnings``.
     """
-    items = due_for_purge(session, today)
+    items = due_for_purge(session, today, warnings)
     if dry_run or not items:
         return items
     now = utcnow()
@@ -107,6 +159,7 @@ def purge(session: Session, today: date, dry_run: bool, actor: str = "") -> list
     except Exception:
         session.rollback()
         raise
+    checkpoint(session)
     return items
 
 
@@ -150,9 +203,17 @@ def _purge_one(session: Session, item: PurgeItem, now, actor: str) -> None:
         audit_rows += session.exec(
             select(AuditEvent).where(AuditEvent.entity == "outcome.feedback", AuditEvent.entity_id == outcome.id)
         ).all()
+        # Saved feedback is audited as entity "outcome", action "feedback", with the text as old/new.
+        audit_rows += session.exec(
+            select(AuditEvent).where(
+                AuditEvent.entity == "outcome", AuditEvent.action == "feedback", AuditEvent.entity_id == outcome.id
+            )
+        ).all()
     for row in audit_rows:
+        # The salt goes too: with it, the kept value digest could confirm a guessed name.
         row.old_value = ""
         row.new_value = ""
+        row.salt = ""
         session.add(row)
 
     record(

@@ -325,3 +325,18 @@ def test_count_unchanged_after_failed_cli_import(capsys, db, tmp_path, session):
     with database.session() as s:
         assert s.exec(select(func.count()).select_from(Candidate)).one() == 2
     database.dispose()
+
+
+# --- text from files is data ------------------------------------------------------
+
+
+def test_escape_sequences_are_removed_on_the_way_in(session, campaign):
+    evil = "Alex\x1b]52;c;cm0gLXJmIH4=\x07 Morgan\x1b[2J\u202e"
+    text = HEADER + f'"R1\x07",{evil},"a\x1b[31m@example.org","Break\x9b31m\nhalf way",no,\n'
+    assert import_candidates_csv(session, campaign.id, text, "c.csv") == 1
+    c = session.exec(select(Candidate).where(Candidate.campaign_id == campaign.id)).one()
+    assert (c.ref, c.name, c.email, c.adjustments) == ("R1", "Alex Morgan", "a@example.org", "Break\nhalf way")
+    added = add_candidate(session, campaign.id, ref="R2\x1b[1m", name="Jo\tSmith\x00", email="j\x07o@example.org")
+    assert (added.ref, added.name, added.email) == ("R2", "Jo Smith", "jo@example.org")
+    update_candidate(session, added.id, name="Jo\x1b]0;title\x07 Bloggs")
+    assert added.name == "Jo Bloggs"

@@ -222,3 +222,66 @@ def test_cli_today_default_and_bad_date(capsys, db):
     code, out, err = run(capsys, db, "purge", "--today", "1 Feb 2025")
     assert code == 1 and out == ""
     assert err == "panel-tui: --today '1 Feb 2025' is not a date (YYYY-MM-DD)\n"
+
+
+# --- purge means gone ------------------------------------------------------------------
+
+
+def test_one_odd_campaign_is_skipped_not_fatal(capsys, db):
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.execute(text("update campaign set decision_date = '9999-12-31'"))
+    engine.dispose()
+    database_path = db
+    from db.engine import open_database
+
+    database = open_database(f"sqlite:///{database_path}")
+    with database.session() as s:
+        make_campaign(s, "Fine", "2024-01-31", 12, [("F", "not_appointed")])
+    database.dispose()
+    code, out, err = run(capsys, db, "purge", "--today", "2025-02-01")
+    assert code == 0
+    assert out.splitlines() == ["fine\tF\tretention ended 2025-01-31 (decision 2024-01-31 + 12 months)", "purged 1 candidate"]
+    assert err.startswith("panel-tui: warning: campaign old skipped: its dates cannot be used")
+    assert len(err.splitlines()) == 1
+
+
+def test_purged_names_are_not_left_in_the_file_bytes(capsys, db):
+    from db.engine import open_database
+
+    # A name that also went through the audit trail and a note amended after submission.
+    database = open_database(f"sqlite:///{db}")
+    with database.session() as s:
+        from db.candidates import update_candidate
+
+        b = s.exec(select(Candidate).where(Candidate.ref == "B")).one()
+        update_candidate(s, b.id, name="Bartholomew Quigley-Farnsworth", actor="hr")
+        from db.reports import save_feedback
+
+        save_feedback(s, b.id, "Dear Bartholomew Quigley-Farnsworth, thank you.", actor="sam")
+    database.dispose()
+    wal = db.with_name(db.name + "-wal")
+    assert b"Quigley-Farnsworth" in db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    assert run(capsys, db, "purge", "--today", "2025-02-01")[0] == 0
+    data = db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    assert b"Quigley-Farnsworth" not in data
+    assert b"Name of B" not in data and b"notes about B" not in data and b"feedback for B" not in data
+    assert b"Name of A" in data  # appointed: kept
+    # The purge left the audit trail verifiable: purged values are expected to be blank.
+    code, out, err = run(capsys, db, "audit", "verify", "old")
+    assert code == 0, err
+    assert "personal values purged" in out
+
+
+def test_purged_candidates_refuse_later_writes(session, campaigns):
+    from db.errors import ValidationError
+    from db.retention import refuse_purged
+
+    purge(session, date(2025, 2, 1), dry_run=False)
+    cand = {c.ref: c for c in session.exec(select(Candidate))}
+    refuse_purged(session, [cand["APPOINTED"].id])  # not purged: fine
+    with pytest.raises(ValidationError) as err:
+        refuse_purged(session, [cand["APPOINTED"].id, cand["NOTAPP"].id, cand["PENDING"].id], "given scores")
+    assert str(err.value) == "candidate NOTAPP (and 1 more) was purged under the retention policy and cannot be given scores"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-HEAD = "0001"
-KNOWN_REVISIONS = ("0001",)
+HEAD = "0002"
+KNOWN_REVISIONS = ("0001", "0002")
 SCRIPT_LOCATION = str(Path(__file__).parent)
 
 

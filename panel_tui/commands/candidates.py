@@ -41,12 +41,14 @@ def import_cmd(args: argparse.Namespace) -> int:
 def list_cmd(args: argparse.Namespace) -> int:
     from db.campaigns import get_campaign
     from db.candidates import format_slot, list_candidates
+    from db.text import clean_line
 
     def flat(text: str) -> str:
-        return " ".join(text.split())
+        # Stored text is data: escapes and controls never reach the terminal.
+        return " ".join(clean_line(text).split())
 
     with open_db(args).session() as session:
         campaign = get_campaign(session, args.campaign)
         for c in list_candidates(session, campaign.id):  # type: ignore[arg-type]
-            print(f"{c.ref}\t{flat(c.name)}\t{format_slot(c.slot)}\t{flat(c.adjustments)}")
+            print(f"{flat(c.ref)}\t{flat(c.name)}\t{format_slot(c.slot)}\t{flat(c.adjustments)}")
     return 0

@@ -40,10 +40,17 @@ def purge_cmd(args: argparse.Namespace) -> int:
             today = date.fromisoformat(args.today)
         except ValueError:
             raise ValidationError(f"--today {args.today!r} is not a date (YYYY-MM-DD)") from None
+    import sys
+
+    from db.text import clean_line
+
+    warnings: list[str] = []
     with open_db(args).session() as session:
-        items = purge(session, today, dry_run=args.dry_run, actor=_actor())
+        items = purge(session, today, dry_run=args.dry_run, actor=_actor(), warnings=warnings)
+    for warning in warnings:
+        print(f"panel-tui: warning: {clean_line(warning)}", file=sys.stderr)
     for item in items:
-        print(f"{item.campaign_key}\t{item.ref}\t{item.reason}")
+        print(f"{clean_line(item.campaign_key)}\t{clean_line(item.ref)}\t{clean_line(item.reason)}")
     n = len(items)
     noun = f"{n} candidate{'s' if n != 1 else ''}"
     print(f"would purge {noun} (dry run; nothing changed)" if args.dry_run else f"purged {noun}")

@@ -50,21 +50,49 @@ def export_cmd(args: argparse.Namespace) -> int:
         if args.format == "json":
             text = json.dumps(results_document(session, campaign_id), indent=2, ensure_ascii=False) + "\n"
         else:
-            text = results_csv(session, campaign_id)
+            text = _safe_csv(results_csv(session, campaign_id))
     _write(args.out, text)
     return 0
 
 
 def _write(path: Path | None, text: str) -> None:
+    """Standard output, or a private file (0600, whole or not at all): either way, stored text made harmless."""
     from db.errors import ValidationError
+    from db.files import write_private
+    from db.text import clean_block
 
+    text = clean_block(text)
     if path is None or str(path) == "-":
         sys.stdout.write(text)
         return
     try:
-        path.write_text(text, encoding="utf-8", newline="")
+        write_private(path, text)
     except OSError as exc:
         raise ValidationError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _safe_csv(text: str) -> str:
+    """Every cell and header a spreadsheet shows as text, never runs as a formula."""
+    import csv
+    import io
+
+    from db.text import spreadsheet_safe
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in csv.reader(io.StringIO(text, newline="")):
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+    return out.getvalue()
+
+
+MARKING = "OFFICIAL-SENSITIVE"
+
+
+def _marked(markdown: str) -> str:
+    # The generators do not mark records yet; mark here unless they already do.
+    if MARKING in markdown:
+        return markdown
+    return f"{markdown.rstrip()}\n\n**{MARKING}**\n"
 
 
 def merit_cmd(args: argparse.Namespace) -> int:
@@ -74,7 +102,7 @@ def merit_cmd(args: argparse.Namespace) -> int:
     with open_db(args).session() as session:
         campaign = get_campaign(session, args.campaign)
         if args.csv is not None:
-            _write(args.csv, merit_list_csv(session, campaign.id))  # type: ignore[arg-type]
+            _write(args.csv, _safe_csv(merit_list_csv(session, campaign.id)))  # type: ignore[arg-type]
         else:
             _write(None, merit_list_text(session, campaign.id))  # type: ignore[arg-type]
     return 0
@@ -89,10 +117,27 @@ def record_cmd(args: argparse.Namespace) -> int:
         campaign = get_campaign(session, args.campaign)
         candidate = candidate_by_ref(session, campaign.id, args.candidate)  # type: ignore[arg-type]
         if args.pdf is not None:
-            assessment_record_pdf(session, candidate.id, args.pdf)  # type: ignore[arg-type]
+            _write_pdf(args.pdf, lambda tmp: assessment_record_pdf(session, candidate.id, tmp))  # type: ignore[arg-type]
         else:
-            _write(args.md, assessment_record_markdown(session, candidate.id))  # type: ignore[arg-type]
+            _write(args.md, _marked(assessment_record_markdown(session, candidate.id)))  # type: ignore[arg-type]
     return 0
+
+
+def _write_pdf(path: Path, make) -> None:
+    """The PDF generator writes a file: make it in a private folder, then place it privately."""
+    import tempfile
+
+    from db.errors import ValidationError
+    from db.files import write_private
+
+    with tempfile.TemporaryDirectory() as folder:  # 0700
+        tmp = Path(folder) / "record.pdf"
+        make(tmp)
+        data = tmp.read_bytes()
+    try:
+        write_private(path, data)
+    except OSError as exc:
+        raise ValidationError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def feedback_cmd(args: argparse.Namespace) -> int:
