@@ -125,7 +125,7 @@ def pass_mark_value(scale: scales.Scale, mark: Any, name: str) -> float:
                 number(mark, "")
             except ValueError:
                 labels = ", ".join(str(p["label"]) for p in scale)
-                raise ValueError(f"score {mark.strip()!r} is not on the scale ({labels})") from None
+                raise ValueError(f"pass mark {mark.strip()!r} for {name!r} is not on the scale ({labels})") from None
         mark = label if label is not None else mark
     value = number(mark, f"pass mark for {name!r}")
     low, high = min(scales.values(scale)), max(scales.values(scale))
