@@ -96,27 +96,27 @@ class PanelStep(Step):
         if focus:
             self.call_after_refresh(name_input.focus)
 
-    def remove_row(self, row: Widget) -> None:
+    async def remove_row(self, row: Widget) -> None:
         n = str(row.id).rsplit("-", 1)[1]
         rows = list(self.query(".member-row"))
         index = rows.index(row) if row in rows else 0
-        self.query(f"#member-name-{n}-error").remove()
-        row.remove()
+        await self.query(f"#member-name-{n}-error").remove()
+        await row.remove()
         remaining = [r for r in rows if r is not row]
         if remaining:
             self.call_after_refresh(remaining[min(index, len(remaining) - 1)].query_one(Input).focus)
         else:
             self.call_after_refresh(self.query_one("#add-member", Button).focus)
-        self.call_after_refresh(self.produce)
+        self.produce()
 
     @on(Button.Pressed, "#add-member")
     def _add_pressed(self) -> None:
         self.add_row(focus=True)
 
     @on(Button.Pressed, "Button.member")
-    def _remove_pressed(self, event: Button.Pressed) -> None:
+    async def _remove_pressed(self, event: Button.Pressed) -> None:
         if event.button.parent is not None:
-            self.remove_row(event.button.parent)
+            await self.remove_row(event.button.parent)
 
     @on(Select.Changed, "Select.member")
     def _role_changed(self) -> None:
@@ -137,8 +137,8 @@ class PanelStep(Step):
             return isinstance(focused, (Select, Button)) and "member" in focused.classes
         return True
 
-    def action_remove(self) -> None:
+    async def action_remove(self) -> None:
         focused = self.screen.focused
         row = next((a for a in focused.ancestors if "member-row" in a.classes), None) if focused else None
         if row is not None:
-            self.remove_row(row)
+            await self.remove_row(row)

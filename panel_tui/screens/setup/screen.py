@@ -234,10 +234,10 @@ class SetupScreen(Screen[int | None]):
         yield ("Create the campaign", "Check every step and create the campaign", self.action_create)
         yield ("Cancel set-up", "Leave without creating a campaign", self.action_cancel)
 
-    def _remove_row(self) -> None:
+    async def _remove_row(self) -> None:
         current = self.steps[self.step]
         if current in (self.other, self.panel) and current.check_action("remove", ()):
-            current.action_remove()  # type: ignore[attr-defined]
+            await current.run_action("remove")
 
     # --- review and create ---------------------------------------------------------------------
 
