@@ -69,6 +69,7 @@ class Step(Widget):
         self.touched: set[str] = set()  # widget ids whose problems are shown as they are typed
         self.parts: list[Part] = []
         self.problems: list[Problem] = []
+        self._shown: dict[str, str] = {}  # widget id -> the error line now shown beside it
 
     # --- what subclasses provide ---------------------------------------------------------
 
@@ -104,6 +105,10 @@ class Step(Widget):
                 self.show_error(widget_id, by_widget.get(widget_id, "") if widget_id in self.touched else "")
 
     def show_error(self, widget_id: str, message: str) -> None:
+        # Called on every key: touch the screen only when the line changes (each update re-lays out).
+        if self._shown.get(widget_id) == message:
+            return
+        self._shown[widget_id] = message
         labels = self.query(f"#{widget_id}-error")
         if labels:
             label = labels.first(Label)

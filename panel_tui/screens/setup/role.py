@@ -62,9 +62,11 @@ class RoleStep(Step):
     def _show_warnings(self, dates: DatesPart | None) -> None:
         # Advice, not a refusal: the same words `campaign create` prints on stderr.
         warnings = dates.warnings(self.today) if dates is not None else []
+        text = "\n".join(f"⚠ {w}" for w in warnings)
         label = self.query_one("#decision-date-warning", Label)
-        label.update(Text("\n".join(f"⚠ {w}" for w in warnings)))
-        label.display = bool(warnings)
+        if str(label.render()) != text:
+            label.update(Text(text))
+            label.display = bool(warnings)
 
     @property
     def warnings(self) -> list[str]:

@@ -140,6 +140,7 @@ class ScoringStep(Step):
             error.display = False
             rows.append(error)
         await container.mount_all(rows)
+        self._shown = {k: v for k, v in self._shown.items() if not k.startswith("pass-item-")}  # new rows
         self.produce()
 
     # --- typing --------------------------------------------------------------------------------
