@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from db import scales
 from db.audit import record
 from db.errors import NotFound, ValidationError
 from db.frameworks import get_framework
@@ -143,7 +142,7 @@ def _create_campaign(session: Session, data: Any, actor: str) -> Campaign:
     elements = {e.name.lower(): e for e in session.exec(select(Element).where(Element.framework_id == fw.id)).all()}
     campaign = Campaign(
         key=key, title=spec.title, department=spec.department, reference=spec.reference, location=spec.location,
-        grade=spec.grade, level=level, level_reason=spec.level_reason if spec.level is not None else "",
+        grade=spec.grade, level=level, level_reason=spec.level_reason,
         framework_id=fw.id,  # type: ignore[arg-type]
         scale=spec.points, min_total=spec.min_total, divergence_threshold=spec.divergence_threshold,
         scoring_method=spec.scoring_method, decision_date=spec.decision_date,

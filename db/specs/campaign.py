@@ -10,7 +10,6 @@ key) is checked by ``db.campaigns.create_campaign``.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any, Self
 
 import pydantic
@@ -20,12 +19,12 @@ from db.specs.parts import (
     DEFAULT_FRAMEWORK, DatesPart, GradePart, ItemQuestions, ItemSpec, PanelPart, QuestionsPart, RolePart,
     ScoringPart, framework_line, item_list,
 )
-from db.specs.values import Part, decision_date_warnings
+from db.specs.values import Part
 
 # --- the whole campaign ------------------------------------------------------------------------
 
 
-class CampaignSpec(PanelPart, QuestionsPart, ScoringPart, DatesPart, GradePart, RolePart):  # fields in RolePart-first order
+class CampaignSpec(PanelPart, QuestionsPart, ScoringPart, DatesPart, GradePart, RolePart):  # fields in docs order: RolePart's first
     """A campaign file (docs/SETUP.md): every part, plus the items in interview order and candidates."""
 
     framework: str = DEFAULT_FRAMEWORK
@@ -99,10 +98,6 @@ class CampaignSpec(PanelPart, QuestionsPart, ScoringPart, DatesPart, GradePart, 
         """(questions, probes) for an item: its [questions."Name"] table, then its own fields."""
         q = next((q for k, q in self.questions.items() if k.lower() == item.name.lower()), ItemQuestions())
         return q.questions + item.questions, q.probes + item.probes
-
-    def warnings(self, today: date, slots: list[datetime] = ()) -> list[str]:  # type: ignore[assignment,override]
-        slots = list(slots) + [c["slot"] for c in self.candidates if c.get("slot")]
-        return decision_date_warnings(self.decision_date, today, slots)
 
 
 def read_spec(data: Any) -> CampaignSpec:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any, Self
 
 import pydantic
@@ -109,7 +110,7 @@ class DatesPart(Part):
     def _minutes(cls, v: Any) -> int:
         return whole(v, "interview_minutes", 1, 600)
 
-    def warnings(self, today: date, slots: list[datetime] = ()) -> list[str]:  # type: ignore[assignment]
+    def warnings(self, today: date, slots: Sequence[datetime] = ()) -> list[str]:
         """Advice that does not stop the campaign: a decision date already past or before interviews."""
         return decision_date_warnings(self.decision_date, today, slots)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar, NamedTuple, Self
 
@@ -20,6 +21,7 @@ from db.errors import ValidationError
 from db.text import clean_line
 
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 
 class Problem(NamedTuple):
     """One problem with a part: the TOML field it is about and the line to show."""
@@ -134,7 +136,7 @@ def pass_mark_value(scale: scales.Scale, mark: Any, name: str) -> float:
     return value
 
 
-def decision_date_warnings(decision: date | None, today: date, slots: list[datetime] = ()) -> list[str]:  # type: ignore[assignment]
+def decision_date_warnings(decision: date | None, today: date, slots: Sequence[datetime] = ()) -> list[str]:
     if decision is None:
         return []
     out = []
@@ -146,7 +148,7 @@ def decision_date_warnings(decision: date | None, today: date, slots: list[datet
     return out
 
 
-# --- the parts ------------------------------------------------------------------------------
+# --- the base of every part --------------------------------------------------------------
 
 
 class Part(BaseModel):
