@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rich.text import Text
@@ -41,6 +42,7 @@ class ScoringStep(Step):
         self.items: list[tuple[str, scales.Scale | None]] = []  # (name, its own scale) in interview order
         self.overrides: dict[str, str] = {}  # item name -> typed pass mark
         self.default_typed = False
+        self._rows_lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield from form_row("Scale", Select(SCALE_CHOICES, allow_blank=False, id="scale", compact=True))
@@ -121,6 +123,10 @@ class ScoringStep(Step):
 
     async def set_items(self, items: list[tuple[str, scales.Scale | None]]) -> None:
         """The items and their own scales (None: the campaign's); typed pass marks are kept by name."""
+        async with self._rows_lock:  # two callers must not rebuild the rows at once (duplicate ids)
+            await self._set_items(items)
+
+    async def _set_items(self, items: list[tuple[str, scales.Scale | None]]) -> None:
         if [n for n, _ in items] == [n for n, _ in self.items]:
             self.items = list(items)
             self.produce()

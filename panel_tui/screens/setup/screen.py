@@ -100,7 +100,7 @@ class SetupScreen(Screen[int | None]):
         self.query_one("#back", Button).disabled = self.step == 0
         self.query_one("#next", Button).label = "Create" if current is self.review else "Next →"
         self._status("")
-        self.run_worker(self._sync(), group="sync", exclusive=True)
+        self.run_worker(self._sync(), group="sync")  # not exclusive: a cancelled sync could leave rows half-built
         self.refresh_bindings()
         self.call_after_refresh(self._focus_first)
 
@@ -220,9 +220,6 @@ class SetupScreen(Screen[int | None]):
         if action == "back":
             return self.step > 0
         return True
-
-    def on_descendant_focus(self) -> None:
-        self.refresh_bindings()
 
     def palette_commands(self):
         yield ("Next step", "Check this step and go on (ctrl+right)", self.action_next)
