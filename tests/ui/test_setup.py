@@ -167,62 +167,34 @@ async def test_annex_d_end_to_end_by_keyboard(open_app, db_file, stored, monkeyp
     assert stored.questions(items[1].id) == ([], [])
 
 
-async def test_blank_campaign_checked_on_the_way(open_app, db_file, stored):
+async def test_steps_are_checked_on_the_way_and_escape_cancels(open_app, db_file, stored):
     app = open_app(db_file)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_setup(pilot)
         await pilot.press("enter")  # blank
         await step_is(pilot, "Role")
-        # The palette's step jump checks the steps on the way and stops at the first problem.
         palette = {c.title: c.callback for c in app.get_system_commands(screen)}
         assert {"Next step", "Previous step", "Create the campaign", "Remove the highlighted row"} <= set(palette)
+        # The palette's step jump checks the steps on the way and stops at the first problem.
         await palette["Set-up step 9: Review"]()
         await step_is(pilot, "Role")
         assert screen.role.shown_error("title") == "campaign needs a title"
         assert "campaign needs a title" in shown(screen, "#nav-status") and app.focused.id == "title"
         await pilot.press(*"TL")
-        await next_step(pilot)
-
+        await palette["Set-up step 9: Review"]()
         await step_is(pilot, "Grade")
+        assert shown(screen, "#nav-status") == "campaign needs a grade (or a level)"
         await pilot.press("enter", "down", "down", "down", "down", "enter", "tab", "space")  # HEO, at level 4
-        await next_step(pilot)  # no reason: refused beside the field
-        await step_is(pilot, "Grade")
+        await pilot.press("ctrl+right")
+        await step_is(pilot, "Grade")  # no reason: refused, the reason's field focused
         assert app.focused.id == "level-reason"
-        await pilot.press(*"Leads")
-        await next_step(pilot)
-
-        await step_is(pilot, "Framework")
-        await pilot.press("tab", "space")
-        await next_step(pilot)
-        for name in ("Other", "Questions", "Scoring", "Panel"):
-            await step_is(pilot, name)
-            await next_step(pilot)
-        await step_is(pilot, "Panel")  # nobody on the panel: refused
-        assert "add at least one panel member" in shown(screen, "#nav-status")
-        await pilot.press(*"Mo")
-        await next_step(pilot)
-        await step_is(pilot, "Review")
-        assert "overridden: Leads" in shown(screen, "#summary")
-        await next_step(pilot)  # Next on the review creates
-        await pilot.pause()
-
-    c = stored.campaign("TL")
-    assert c.grade == "HEO" and c.level == 4 and c.level_reason == "Leads"
-    assert [i.name for i in stored.items(c.id)] == ["Seeing the Big Picture"]
-    assert stored.panel(c.id) == [("Mo", "chair")]
-
-
-async def test_escape_asks_then_cancels(open_app, db_file, stored):
-    app = open_app(db_file)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_setup(pilot)
-        await pilot.press("enter", *"Never")
+        assert shown(screen, "#nav-status") == "level 4 overrides grade HEO (level 3): give a level_reason"
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
         assert not isinstance(app.screen, SetupScreen)
-    assert stored.campaign("Never") is None
+    assert stored.campaign("TL") is None
 
 
 # --- snapshots at 80x24 ------------------------------------------------------------

@@ -86,7 +86,7 @@ class SetupScreen(Screen[int | None]):
 
     # --- moving between steps ----------------------------------------------------------------
 
-    def _show_step(self) -> None:
+    def _show_step(self, *, focus_first: bool = True) -> None:
         current = self.steps[self.step]
         self.query_one(ContentSwitcher).current = current.id
         self.sub_title = f"Step {self.step + 1} of {len(self.steps)}: {current.TITLE}"
@@ -102,7 +102,8 @@ class SetupScreen(Screen[int | None]):
         self._status("")
         self.run_worker(self._sync(), group="sync")  # not exclusive: a cancelled sync could leave rows half-built
         self.refresh_bindings()
-        self.call_after_refresh(self._focus_first)
+        if focus_first:
+            self.call_after_refresh(self._focus_first)
 
     async def _sync(self) -> None:
         """Tell each step what the steps before it chose."""
@@ -135,8 +136,12 @@ class SetupScreen(Screen[int | None]):
     async def goto(self, step: int) -> None:
         """Go to a step; going forward checks each step on the way and stops at the first problem."""
         step = max(0, min(step, len(self.steps) - 1))
+        start = self.step
         while self.step < step:
             if not await self._leave_step():
+                if self.step != start:  # stopped on a later step: show it, then its problem
+                    self._show_step(focus_first=False)
+                    await self._leave_step()
                 return
             self.step += 1
         self.step = step
@@ -267,7 +272,7 @@ class SetupScreen(Screen[int | None]):
         for n, step in enumerate(self.steps[:-1]):
             if step.produce(show_all=True):
                 self.step = n
-                self._show_step()
+                self._show_step(focus_first=False)
                 await self._leave_step()
                 return
         if self.steps[self.step] is not self.review:
