@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from db import scales
 from db.audit import record
 from db.errors import NotFound, ValidationError
 from db.frameworks import get_framework
+from db.specs import CampaignSpec, read_spec
+from db.specs.values import decision_date_warnings
+from db.vocabulary import PanelRole
 from db.models import (
     Campaign,
     CampaignItem,
@@ -27,8 +29,7 @@ from db.models import (
     Setting,
 )
 
-PANEL_ROLES = ("chair", "member", "independent")
-OTHER_KINDS = ("strength", "experience", "technical", "ability", "presentation")
+PANEL_ROLES = PanelRole.values()
 
 
 @dataclass(frozen=True)
@@ -73,16 +74,7 @@ def role_templates(session: Session) -> list[RoleTemplate]:
     return list(session.exec(select(RoleTemplate).order_by(RoleTemplate.annex)).all())
 
 
-SPEC_FIELDS = (
-    "key", "title", "department", "reference", "location", "grade", "level", "level_reason", "framework",
-    "items", "lead", "scale", "pass_mark", "min_total", "decision_date", "divergence_threshold",
-    "scoring_method", "retention_months", "anonymised", "interview_minutes", "questions", "panel", "candidates",
-)
-ITEM_FIELDS = ("name", "kind", "description", "scale", "questions", "probes")
-PANEL_FIELDS = ("name", "role")
-
-
-def create_campaign(session: Session, spec: dict[str, Any], *, actor: str = "") -> Campaign:
+def create_campaign(session: Session, spec: dict[str, Any] | CampaignSpec, *, actor: str = "") -> Campaign:
     """Create a campaign from a spec (the documented TOML shape); all-or-nothing.
 
     Returns the new campaign; raises ValidationError naming the first problem
@@ -95,15 +87,33 @@ def create_campaign(session: Session, spec: dict[str, Any], *, actor: str = "") 
         raise
 
 
-def campaign_warnings(session: Session, campaign: Campaign) -> list[str]:
-    """Advice that does not stop a campaign: COPFS competencies used at a level COPFS does not use them."""
+def is_copfs(session: Session, grade: str, department: str = "") -> bool:
+    """A COPFS campaign: its grade is a COPFS band, or its department is the Crown Office.
+
+    COPFS's table of which competencies it uses at which level applies only to
+    COPFS campaigns; a Home Office panel on the same competencies is not told.
+    """
+    dept = department.lower()
+    if "copfs" in dept or "procurator fiscal" in dept:
+        return True
+    wanted = _norm_grade(grade)
+    return any(
+        _norm_grade(g) == wanted
+        for g in session.exec(select(GradeLevel.grade).where(GradeLevel.scheme == "copfs")).all()
+    ) if wanted else False
+
+
+def campaign_warnings(session: Session, campaign: Campaign, *, today: date | None = None) -> list[str]:
+    """Advice that does not stop a campaign: a decision date already past or before the interviews,
+    and (COPFS campaigns only) competencies used at a level COPFS does not use them."""
     from db.models import Framework
 
+    slots = session.exec(select(Candidate.slot).where(Candidate.campaign_id == campaign.id)).all()
+    out = decision_date_warnings(campaign.decision_date, today or date.today(), [s for s in slots if s is not None])
     fw = session.get(Framework, campaign.framework_id)
-    if fw is None or fw.key != "competencies-2012":
-        return []
-    out = []
-    for item in session.exec(select(CampaignItem).where(CampaignItem.campaign_id == campaign.id).order_by(CampaignItem.position)).all():
+    if fw is None or fw.key != "competencies-2012" or not is_copfs(session, campaign.grade, campaign.department):
+        return out
+    for item in campaign_items(session, campaign.id):  # type: ignore[arg-type]
         if item.element_id is not None:
             warning = copfs_warning(session, item.name, campaign.level)
             if warning:
@@ -111,208 +121,61 @@ def campaign_warnings(session: Session, campaign: Campaign) -> list[str]:
     return out
 
 
-def _unknown(d: dict[str, Any], known: tuple[str, ...], where: str) -> None:
-    for name in d:
-        if name not in known:
-            raise ValidationError(f"{where}: unknown field {name!r} (known: {', '.join(known)})")
-
-
-def _texts(v: Any, what: str) -> list[str]:
-    if v is None:
-        return []
-    if isinstance(v, str):
-        return [v.strip()] if v.strip() else []
-    if isinstance(v, list) and all(isinstance(t, str) for t in v):
-        return [t.strip() for t in v if t.strip()]
-    raise ValidationError(f"{what} must be a text or a list of texts")
-
-
-def _questions(q: Any, name: str) -> tuple[list[str], list[str]]:
-    """(questions, probes) from a text, a list of texts, or a table {questions, probes}."""
-    if isinstance(q, dict):
-        _unknown(q, ("questions", "probes"), f"questions for {name!r}")
-        return _texts(q.get("questions"), f"questions for {name!r}"), _texts(q.get("probes"), f"probes for {name!r}")
-    return _texts(q, f"questions for {name!r}"), []
-
-
-def _create_campaign(session: Session, spec: dict[str, Any], actor: str) -> Campaign:
-    if not isinstance(spec, dict):
-        raise ValidationError("a campaign spec must be a table of fields")
-    _unknown(spec, SPEC_FIELDS, "campaign")
-    title = str(spec.get("title") or "").strip()
-    if not title:
-        raise ValidationError("campaign needs a title")
-    fw = get_framework(session, str(spec.get("framework") or "success-profiles-behaviours"))
-    grade = str(spec.get("grade") or "").strip()
-    if "level" in spec:
-        level = _int(spec["level"], "level")
-        if not 1 <= level <= 6:
-            raise ValidationError(f"level {level} is not 1-6")
+def _create_campaign(session: Session, data: Any, actor: str) -> Campaign:
+    spec = read_spec(data)
+    fw = get_framework(session, spec.framework)
+    if spec.level is not None:
         try:
-            grade_level = level_for_grade(session, grade) if grade else None
+            grade_level = level_for_grade(session, spec.grade) if spec.grade else None
         except ValidationError:
             grade_level = None  # a department's own grade: the level given is the level used
-        if grade_level is not None and level != grade_level and not str(spec.get("level_reason") or "").strip():
-            raise ValidationError(f"level {level} overrides grade {grade} (level {grade_level}): give a level_reason")
-    elif grade:
-        level = level_for_grade(session, grade)
+        problem = spec.level_problem(grade_level)
+        if problem:
+            raise ValidationError(problem)
+        level = spec.level
     else:
-        raise ValidationError("campaign needs a grade (or a level)")
-    scale = scales.validate_scale(spec.get("scale", "csj-1-7"))
-    method = spec.get("scoring_method", "consensus")
-    if method not in ("consensus", "mean"):
-        raise ValidationError(f"scoring_method must be 'consensus' or 'mean', not {method!r}")
-    key = str(spec.get("key") or slug(title))
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", key) or len(key) > 80:
-        raise ValidationError(f"campaign key {key!r} must be lower-case letters, digits and hyphens (at most 80)")
+        level = level_for_grade(session, spec.grade)
+    key = spec.key or slug(spec.title)
     base, n = key, 2
     while session.exec(select(Campaign.id).where(Campaign.key == key)).first() is not None:
         key, n = f"{base}-{n}", n + 1
-    divergence = _float(spec.get("divergence_threshold", 2), "divergence_threshold")
-    if divergence <= 0:
-        raise ValidationError(f"divergence_threshold must be more than 0, not {divergence:g}")
-    retention = _int(spec.get("retention_months", 24), "retention_months")
-    if not 0 <= retention <= 1200:
-        raise ValidationError(f"retention_months {retention} is not 0-1200")
-    minutes = _int(spec.get("interview_minutes", 60), "interview_minutes")
-    if not 1 <= minutes <= 600:
-        raise ValidationError(f"interview_minutes {minutes} is not 1-600")
-    min_total = _opt_float(spec.get("min_total"), "min_total")
-    if min_total is not None and min_total < 0:
-        raise ValidationError(f"min_total must not be negative, not {min_total:g}")
-
-    items_spec = spec.get("items") or []
-    if not isinstance(items_spec, list) or not items_spec:
-        raise ValidationError("campaign needs at least one item to assess")
     elements = {e.name.lower(): e for e in session.exec(select(Element).where(Element.framework_id == fw.id)).all()}
-    lead = spec.get("lead")
-    if lead is not None and not isinstance(lead, str):
-        raise ValidationError("lead must be the name of one of the items")
-    pass_mark = spec.get("pass_mark", scales.DEFAULT_PASS_MARK.get(str(spec.get("scale", "csj-1-7")), scale[len(scale) // 2]["value"]))
-    if isinstance(pass_mark, dict):
-        pass_mark = {str(k).strip().lower(): v for k, v in pass_mark.items()}
-    elif isinstance(pass_mark, bool) or not isinstance(pass_mark, (int, float, str)):
-        raise ValidationError("pass_mark must be a number, a scale label, or a table of them by item name")
-    questions = spec.get("questions") or {}
-    if not isinstance(questions, dict):
-        raise ValidationError('questions must be tables by item name, e.g. [questions."Leadership"]')
-    questions = {str(k).strip().lower(): v for k, v in questions.items()}
     campaign = Campaign(
-        key=key,
-        title=title,
-        department=str(spec.get("department") or ""),
-        reference=str(spec.get("reference") or ""),
-        location=str(spec.get("location") or ""),
-        grade=grade,
-        level=level,
-        level_reason=str(spec.get("level_reason") or ""),
+        key=key, title=spec.title, department=spec.department, reference=spec.reference, location=spec.location,
+        grade=spec.grade, level=level, level_reason=spec.level_reason,
         framework_id=fw.id,  # type: ignore[arg-type]
-        scale=scale,
-        min_total=min_total,
-        divergence_threshold=divergence,
-        scoring_method=method,
-        decision_date=_date(spec.get("decision_date")),
-        retention_months=retention,
-        anonymised=_bool(spec.get("anonymised", False), "anonymised"),
-        interview_minutes=minutes,
+        scale=spec.points, min_total=spec.min_total, divergence_threshold=spec.divergence_threshold,
+        scoring_method=spec.scoring_method, decision_date=spec.decision_date,
+        retention_months=spec.retention_months, anonymised=spec.anonymised, interview_minutes=spec.interview_minutes,
     )
     session.add(campaign)
     session.flush()
-    names: set[str] = set()
-    for pos, raw in enumerate(items_spec):
-        if isinstance(raw, dict):
-            item = raw
-            _unknown(item, ITEM_FIELDS, f"item {pos + 1}")
-        elif isinstance(raw, str):
-            item = {"name": raw}
-        else:
-            raise ValidationError(f"item {pos + 1} must be a name or a table {{name, kind, description, scale}}")
-        name = str(item.get("name") or "").strip()
-        if not name:
-            raise ValidationError(f"item {pos + 1} has no name")
-        if name.lower() in names:
-            raise ValidationError(f"item {name!r} is listed twice")
-        names.add(name.lower())
-        kind = item.get("kind")
-        element = elements.get(name.lower())
-        if kind in (None, "behaviour", "competency"):
-            if element is None:
-                raise ValidationError(f"{name!r} is not an element of framework {fw.key}")
-            kind = "competency" if fw.kind == "competencies" else "behaviour"
-        elif kind not in OTHER_KINDS:
-            raise ValidationError(f"item {name!r}: kind {kind!r} is not one of behaviour, competency, {', '.join(OTHER_KINDS)}")
-        else:
-            element = None
-        own_scale = scales.validate_scale(item["scale"]) if "scale" in item else None
-        pm = pass_mark.get(name.lower(), pass_mark.get("default")) if isinstance(pass_mark, dict) else pass_mark
-        if pm is None:
-            raise ValidationError(f"no pass mark for item {name!r} (give it one, or a \"default\", in [pass_mark])")
-        if isinstance(pm, bool):
-            raise ValidationError(f"pass mark for {name!r} must be a number or a scale label, not {pm!r}")
-        pm = _float(pm if not isinstance(pm, str) else scales.parse_score(own_scale or scale, pm), f"pass mark for {name}")
-        if not min(scales.values(own_scale or scale)) <= pm <= max(scales.values(own_scale or scale)):
-            raise ValidationError(f"pass mark {pm:g} for {name!r} is outside the scale")
+    for pos, item in enumerate(spec.items):
+        element = elements.get(item.name.lower()) if item.from_framework else None
+        if item.from_framework and element is None:
+            raise ValidationError(f"{item.name!r} is not an element of framework {fw.key}")
+        kind = ("competency" if fw.kind == "competencies" else "behaviour") if item.from_framework else str(item.kind)
         ci = CampaignItem(
             campaign_id=campaign.id,  # type: ignore[arg-type]
             position=pos,
             kind=kind,
             element_id=element.id if element else None,
-            name=element.name if element else name,
-            description=str(item.get("description") or (element.definition if element else "")),
-            pass_mark=pm,
-            is_lead=bool(lead) and str(lead).strip().lower() == name.lower(),
-            scale=own_scale,
+            name=element.name if element else item.name,
+            description=item.description or (element.definition if element else ""),
+            pass_mark=spec.pass_mark_for(item.name, item.scale),
+            is_lead=bool(spec.lead) and str(spec.lead).lower() == item.name.lower(),
+            scale=item.scale,
         )
         session.add(ci)
         session.flush()
-        qs, probes = _questions(questions.get(name.lower(), item.get("questions")), name)
-        probes += _texts(item.get("probes"), f"probes for {name!r}")
-        for i, text in enumerate(qs):
+        questions, probes = spec.item_questions(item)
+        for i, text in enumerate(questions):
             session.add(Question(item_id=ci.id, position=i, kind="question", text=text))  # type: ignore[arg-type]
         for i, text in enumerate(probes):
             session.add(Question(item_id=ci.id, position=i, kind="probe", text=text))  # type: ignore[arg-type]
-    if lead and str(lead).strip().lower() not in names:
-        raise ValidationError(f"lead item {lead!r} is not one of the items")
-    if isinstance(pass_mark, dict):
-        for k in pass_mark:
-            if k != "default" and k not in names:
-                raise ValidationError(f"pass_mark for {k!r}, which is not one of the items")
-    for k in questions:
-        if k not in names:
-            raise ValidationError(f"questions for {k!r}, which is not one of the items")
-    panel = spec.get("panel") or []
-    if not isinstance(panel, list):
-        raise ValidationError("panel must be a list of [[panel]] tables with name and role")
-    members: set[str] = set()
-    for n, m in enumerate(panel, 1):
-        if not isinstance(m, dict):
-            raise ValidationError(f"panel member {n} must be a table with name and role")
-        _unknown(m, PANEL_FIELDS, f"panel member {n}")
-        name = str(m.get("name") or "").strip()
-        role = str(m.get("role") or "member").strip().lower()
-        if not name:
-            raise ValidationError(f"panel member {n} has no name")
-        if role not in PANEL_ROLES:
-            raise ValidationError(f"panel member {name!r}: role {role!r} is not one of {', '.join(PANEL_ROLES)}")
-        if name.lower() in members:
-            raise ValidationError(f"panel member {name!r} is listed twice")
-        members.add(name.lower())
-        session.add(PanelMember(campaign_id=campaign.id, name=name, role=role))  # type: ignore[arg-type]
-    from db.candidates import clean_candidate
-
-    candidates = spec.get("candidates") or []
-    if not isinstance(candidates, list):
-        raise ValidationError("candidates must be a list of [[candidates]] tables")
-    refs: set[str] = set()
-    for n, c in enumerate(candidates, 1):
-        if not isinstance(c, dict):
-            raise ValidationError(f"candidate {n} must be a table with ref, name, email, ...")
-        values, problems = clean_candidate(c)
-        if problems:
-            raise ValidationError(f"candidate {n}{' ' + repr(values['ref']) if values.get('ref') else ''}: {problems[0]}")
-        if values["ref"] in refs:
-            raise ValidationError(f"candidate ref {values['ref']!r} is listed twice")
-        refs.add(values["ref"])
+    for m in spec.panel:
+        session.add(PanelMember(campaign_id=campaign.id, name=m.name, role=str(m.role)))  # type: ignore[arg-type]
+    for values in spec.candidates:
         session.add(Candidate(campaign_id=campaign.id, **values))  # type: ignore[arg-type]
     record(session, action="create", entity="campaign", entity_id=campaign.id, campaign_id=campaign.id, actor=actor, new=key)
     session.commit()
@@ -357,10 +220,19 @@ def panel_members(session: Session, campaign_id: int) -> list[PanelMember]:
 
 
 def find_member(session: Session, campaign_id: int, name: str) -> PanelMember:
-    for m in panel_members(session, campaign_id):
-        if m.name.lower() == name.strip().lower():
-            return m
-    raise NotFound(f"no panel member {name!r} in this campaign")
+    """A panel member by name: the exact name (any case), or the one name it starts (e.g. a first name)."""
+    members = panel_members(session, campaign_id)
+    wanted = " ".join(name.split()).lower()
+    exact = [m for m in members if m.name.lower() == wanted]
+    if exact:
+        return exact[0]
+    matches = [m for m in members if wanted and m.name.lower().startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    names = ", ".join(m.name for m in (matches or members)) or "nobody yet"
+    if matches:
+        raise NotFound(f"{name!r} could be any of: {names}; give more of the name")
+    raise NotFound(f"no panel member {name!r} in this campaign (the panel: {names})")
 
 
 # --- who is using this laptop ----------------------------------------------
@@ -386,72 +258,6 @@ def set_current_member(session: Session, campaign_id: int, member_id: int) -> No
     setting.value = str(member_id)
     session.add(setting)
     session.commit()
-
-
-# --- value parsing -----------------------------------------------------------
-
-
-def _int(v: Any, what: str) -> int:
-    try:
-        if isinstance(v, bool) or (isinstance(v, float) and not v.is_integer()):
-            raise ValueError
-        return int(v)
-    except (TypeError, ValueError, OverflowError):
-        raise ValidationError(f"{what} must be a whole number, not {v!r}") from None
-
-
-def _float(v: Any, what: str) -> float:
-    try:
-        if isinstance(v, bool):
-            raise ValueError
-        f = float(v)
-        if f != f or f in (float("inf"), float("-inf")):
-            raise ValueError
-        return f
-    except (TypeError, ValueError):
-        raise ValidationError(f"{what} must be a number, not {v!r}") from None
-
-
-def _bool(v: Any, what: str) -> bool:
-    if isinstance(v, bool):
-        return v
-    text = str(v).strip().lower()
-    if text in ("yes", "true", "1"):
-        return True
-    if text in ("no", "false", "0", ""):
-        return False
-    raise ValidationError(f"{what} must be true or false, not {v!r}")
-
-
-def _opt_float(v: Any, what: str) -> float | None:
-    return None if v in (None, "") else _float(v, what)
-
-
-def _date(v: Any) -> date | None:
-    if v in (None, ""):
-        return None
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    try:
-        return date.fromisoformat(str(v))
-    except ValueError:
-        raise ValidationError(f"date {v!r} is not YYYY-MM-DD") from None
-
-
-def _datetime(v: Any) -> datetime | None:
-    if v in (None, ""):
-        return None
-    if isinstance(v, datetime):
-        dt = v
-    else:
-        try:
-            dt = datetime.fromisoformat(str(v))
-        except ValueError:
-            raise ValidationError(f"slot {v!r} is not YYYY-MM-DD HH:MM") from None
-    # Slots are typed in local time; store aware.
-    return dt.astimezone() if dt.tzinfo is None else dt
 
 
 def add_panel_member(session: Session, campaign_id: int, name: str, role: str = "member", *, actor: str = "") -> PanelMember:

@@ -111,11 +111,14 @@ def question_bank(session: Session, campaign: str | int) -> list[BankEntry]:
     return [BankEntry(name=i.name, questions=tuple(by_item[i.id][0]), probes=tuple(by_item[i.id][1])) for i in items]  # type: ignore[index]
 
 
-def copfs_warnings(session: Session, framework_key: str, names: list[str], level: int) -> dict[str, str]:
-    """COPFS advice by item name: only for the 2012 competencies (the framework COPFS uses)."""
-    from db.campaigns import copfs_warning
+def copfs_warnings(
+    session: Session, framework_key: str, names: list[str], level: int, *, grade: str = "", department: str = ""
+) -> dict[str, str]:
+    """COPFS advice by item name: only for a COPFS campaign (a COPFS band, or the Crown Office as
+    department) on the 2012 competencies (the framework COPFS uses)."""
+    from db.campaigns import copfs_warning, is_copfs
 
-    if framework_key != "competencies-2012":
+    if framework_key != "competencies-2012" or not is_copfs(session, grade, department):
         return {}
     out = {}
     for name in names:

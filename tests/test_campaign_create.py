@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from db.campaigns import campaign_items, campaign_warnings, create_campaign, get_campaign, panel_members
+from db.campaigns import campaign_items, campaign_warnings, create_campaign, find_member, get_campaign, panel_members
 from db.errors import NotFound, ValidationError
 from db.models import AuditEvent, Campaign, CampaignItem, Candidate, PanelMember, Question
 from panel_tui.cli import main
@@ -146,7 +146,7 @@ BAD_SPECS = [
     (spec(scale="1-10"), "unknown scale '1-10'"),
     (spec(scale=[{"value": 1}]), "at least two points"),
     (spec(pass_mark=9), "pass mark 9 for 'Seeing the Big Picture' is outside the scale"),
-    (spec(pass_mark="Z"), "score 'Z' is not on the scale"),
+    (spec(pass_mark="Z"), "pass mark 'Z' for 'Seeing the Big Picture' is not on the scale (1, 2, 3, 4, 5, 6, 7)"),
     (spec(pass_mark={"Seeing the Big Picture": 4}), "no pass mark for item 'Working Together'"),
     (spec(pass_mark={"default": 4, "Leadership": 5}), "pass_mark for 'leadership', which is not one of the items"),
     (spec(pass_mark=True), "pass_mark must be a number"),
@@ -156,7 +156,12 @@ BAD_SPECS = [
     (spec(retention_months=1.5), "retention_months must be a whole number"),
     (spec(interview_minutes=0), "interview_minutes 0 is not 1-600"),
     (spec(min_total="lots"), "min_total must be a number"),
-    (spec(decision_date="14/07/2025"), "date '14/07/2025' is not YYYY-MM-DD"),
+    (spec(min_total=float("inf")), "min_total must be a number, not inf"),
+    (spec(min_total="nan"), "min_total must be a number, not 'nan'"),
+    (spec(divergence_threshold=float("inf")), "divergence_threshold must be a number, not inf"),
+    (spec(pass_mark=float("nan")), "pass mark for 'Seeing the Big Picture' must be a number, not nan"),
+    (spec(scale=[{"value": 1}, {"value": float("inf")}]), "scale: value inf is not a number"),
+    (spec(decision_date="14/07/2025"), "decision_date '14/07/2025' is not a date as YYYY-MM-DD"),
     (spec(anonymised="maybe"), "anonymised must be true or false"),
     (spec(key="Policy Adviser"), "campaign key 'Policy Adviser' must be lower-case"),
     (spec(pass_mrk=4), "campaign: unknown field 'pass_mrk'"),
@@ -237,7 +242,9 @@ def write(tmp_path, text, name="c.toml"):
 
 def test_cli_create_list_show(capsys, db):
     code, out, err = run(capsys, db, "campaign", "create", str(EXAMPLE))
-    assert (code, out, err) == (0, "policy-adviser\n", "")
+    # The example's decision date has passed: a warning, and the campaign is still made.
+    assert (code, out) == (0, "policy-adviser\n")
+    assert err == "warning: decision_date 2025-07-14 is in the past: retention runs from it\n"
     code, out, _ = run(capsys, db, "campaign", "list")
     assert code == 0 and out == "policy-adviser\tPolicy Adviser\n"
     code, out, _ = run(capsys, db, "campaign", "show", "policy-adviser")
@@ -298,6 +305,56 @@ def test_cli_copfs_warning_still_creates(capsys, db, tmp_path):
     assert code == 0 and out == "case-preparer\n"
     assert err == "warning: COPFS does not use Seeing the Big Picture at level 2 (used at levels 5, 6)\n"
     assert run(capsys, db, "campaign", "list")[1] == "case-preparer\tCase Preparer\n"
+
+
+def test_copfs_warnings_only_for_copfs_campaigns(session):
+    # A Home Office panel on the 2012 competencies (Annex templates) is not told about COPFS's table.
+    home_office = create_campaign(session, spec(framework="competencies-2012", grade="HEO", department="Home Office",
+                                                items=["Seeing the Big Picture"]))
+    assert campaign_warnings(session, home_office, today=date(2020, 1, 1)) == []
+    # Named as COPFS by its department, at a Civil Service grade: told.
+    copfs = create_campaign(session, spec(framework="competencies-2012", grade="HEO", items=["Seeing the Big Picture"],
+                                          department="Crown Office and Procurator Fiscal Service"))
+    assert campaign_warnings(session, copfs, today=date(2020, 1, 1)) == [
+        "COPFS does not use Seeing the Big Picture at level 3 (used at levels 5, 6)"
+    ]
+
+
+def test_decision_date_warnings(session):
+    c = create_campaign(session, spec(decision_date="2026-03-01", candidates=[
+        {"ref": "A", "slot": "2026-02-20 09:30"}, {"ref": "B", "slot": "2026-03-04 10:00"}]))
+    assert campaign_warnings(session, c, today=date(2026, 1, 1)) == [
+        "decision_date 2026-03-01 is before the interviews (the last on 2026-03-04)"
+    ]
+    assert campaign_warnings(session, c, today=date(2026, 3, 2)) == [
+        "decision_date 2026-03-01 is in the past: retention runs from it",
+        "decision_date 2026-03-01 is before the interviews (the last on 2026-03-04)",
+    ]
+    later = create_campaign(session, spec(decision_date="2026-03-10"))
+    assert campaign_warnings(session, later, today=date(2026, 1, 1)) == []
+
+
+def test_cli_warns_on_a_past_decision_date(capsys, db, tmp_path):
+    f = write(tmp_path, 'title = "Analyst"\ngrade = "HEO"\nitems = ["Working Together"]\ndecision_date = 2020-01-31\n')
+    code, out, err = run(capsys, db, "campaign", "create", str(f))
+    assert (code, out) == (0, "analyst\n")
+    assert err == "warning: decision_date 2020-01-31 is in the past: retention runs from it\n"
+
+
+def test_find_member_by_any_case_or_a_unique_start(session):
+    c = create_campaign(session, spec(panel=[{"name": "Morag Campbell", "role": "chair"}, {"name": "Tom Ashworth"},
+                                             {"name": "Tomasz Nowak"}]))
+    assert find_member(session, c.id, "morag campbell").name == "Morag Campbell"
+    assert find_member(session, c.id, "Morag").name == "Morag Campbell"
+    assert find_member(session, c.id, "tomasz").name == "Tomasz Nowak"
+    with pytest.raises(NotFound) as exc:
+        find_member(session, c.id, "Tom")
+    assert str(exc.value) == "'Tom' could be any of: Tom Ashworth, Tomasz Nowak; give more of the name"
+    with pytest.raises(NotFound) as exc:
+        find_member(session, c.id, "Hannah")
+    assert str(exc.value) == (
+        "no panel member 'Hannah' in this campaign (the panel: Morag Campbell, Tom Ashworth, Tomasz Nowak)"
+    )
 
 
 def test_cli_two_creates_get_two_keys(capsys, db):

@@ -51,13 +51,17 @@ def test_question_bank_of_demo(session, demo):
     assert h.question_bank(session, demo.id) == bank
 
 
-def test_copfs_warnings_only_for_competencies(session):
+def test_copfs_warnings_only_for_copfs_campaigns(session):
     names = ["Delivering Value for Money", "Leading and Communicating"]
-    warnings = h.copfs_warnings(session, "competencies-2012", names, 4)
+    warnings = h.copfs_warnings(session, "competencies-2012", names, 4, grade="Band F")
     assert list(warnings) == ["Delivering Value for Money"]
     assert "level 4" in warnings["Delivering Value for Money"]
-    assert h.copfs_warnings(session, "competencies-2012", names, 5) == {}
-    assert h.copfs_warnings(session, "success-profiles-behaviours", ["Seeing the Big Picture"], 1) == {}
+    assert h.copfs_warnings(session, "competencies-2012", names, 5, grade="band g") == {}
+    assert h.copfs_warnings(session, "success-profiles-behaviours", ["Seeing the Big Picture"], 1, grade="Band B") == {}
+    # A Home Office template (Civil Service grade) on the same competencies: not COPFS, no advice.
+    assert h.copfs_warnings(session, "competencies-2012", ["Seeing the Big Picture"], 3, grade="HEO") == {}
+    assert h.copfs_warnings(session, "competencies-2012", ["Seeing the Big Picture"], 3, grade="HEO",
+                            department="COPFS") != {}
 
 
 def test_parse_scale_lines():
