@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from db import scales
 from db.audit import record
 from db.campaigns import current_member, get_campaign
+from db.retention import refuse_purged
 from db.errors import ValidationError
 from db.models import Assessment, Campaign, CampaignItem, Candidate, ItemEvidence, PanelMember, utcnow
 from db.specs.paper import COLUMNS, MAX_BYTES, MAX_ROWS, check_row
@@ -93,6 +94,8 @@ def import_paper_scores(
                 )
     if errors:
         raise ValidationError(_bad_rows(source, sorted(errors)))
+    # A purged candidate's record stays gone: no score may be written back onto it.
+    refuse_purged(session, (r.candidate.id for r in rows), "given scores")  # type: ignore[misc]
 
     # Write: one transaction.
     now = utcnow()

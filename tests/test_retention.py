@@ -285,3 +285,30 @@ def test_purged_candidates_refuse_later_writes(session, campaigns):
     with pytest.raises(ValidationError) as err:
         refuse_purged(session, [cand["APPOINTED"].id, cand["NOTAPP"].id, cand["PENDING"].id], "given scores")
     assert str(err.value) == "candidate NOTAPP (and 1 more) was purged under the retention policy and cannot be given scores"
+
+
+def test_a_paper_score_sheet_cannot_write_onto_a_purged_candidate(session, campaigns):
+    from db.errors import ValidationError
+    from db.paper_scores import import_paper_scores
+
+    old = campaigns[0]
+    purge(session, date(2025, 2, 1), dry_run=False)
+    before = snapshot(session)
+    sheet = ("candidate_ref,item,member,score,evidence\n"
+             "NOTAPP,Working Together,Sam,6,restored notes\nAPPOINTED,Working Together,Sam,6,\n")
+    with pytest.raises(ValidationError, match="candidate NOTAPP was purged under the retention policy and cannot be given scores"):
+        import_paper_scores(session, old.key, sheet)
+    assert snapshot(session) == before
+
+
+def test_a_late_return_cannot_write_notes_onto_a_purged_candidate(session, campaigns):
+    from db.errors import ValidationError
+    from db.exchange import export_return, import_return
+
+    old = campaigns[0]
+    text, _ = export_return(session, old.key, "Sam")  # the laptop's copy, made before the purge
+    purge(session, date(2025, 2, 1), dry_run=False)
+    before = snapshot(session)
+    with pytest.raises(ValidationError, match="was purged under the retention policy and cannot be given a return"):
+        import_return(session, text, source="late.json")
+    assert snapshot(session) == before

@@ -23,6 +23,7 @@ from db.campaigns import find_member, get_campaign
 from db.errors import Conflict, ImportRefused, ValidationError
 from db.exchange.common import ReturnImport, bulk_insert, chunks, laptop_user
 from db.exchange.envelope import FORMAT_RETURN, iso, seal, unseal
+from db.retention import refuse_purged
 from db.models import (
     Assessment,
     Campaign,
@@ -213,6 +214,8 @@ def merge_return(
         raise ImportRefused(f"{source}: {content.member!r} is not on the panel for campaign {key}")
     actor = actor or laptop_user(session, campaign.id)  # type: ignore[arg-type]
     assessments = _resolve(session, campaign, content, source)
+    # A purged candidate's record stays gone: a late return may not write notes back onto it.
+    refuse_purged(session, (a.candidate_id for a in assessments), "given a return")
     mine = (Assessment.member_id == member.id, Candidate.campaign_id == campaign.id)
 
     # What this database already holds from this member, in three queries.
