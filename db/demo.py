@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from db.campaigns import create_campaign, set_current_member
+from db.engine import single_transaction
 from db.interview import EvidenceState, indicators, save_evidence, submit
 from db.models import Campaign, CampaignItem, Candidate, PanelMember, RoleTemplate
 
@@ -75,6 +77,17 @@ def ensure_demo(session: Session, today: date | None = None) -> Campaign:
     existing = session.exec(select(Campaign).where(Campaign.key == DEMO_KEY)).first()
     if existing is not None:
         return existing
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        return _create_demo(session, today)
+    # One transaction for the whole demo (~40 evidence saves, each committing): one fsync instead
+    # of forty on the first start, and never a half-made demo that the check above would accept.
+    with single_transaction(bind) as writer:
+        campaign = _create_demo(writer, today)
+    return campaign
+
+
+def _create_demo(session: Session, today: date | None) -> Campaign:
     role = session.exec(select(RoleTemplate).where(RoleTemplate.annex == "D")).one()
     today = today or date.today()
     first_slot = datetime.combine(today, time(9, 30))

@@ -8,10 +8,24 @@ on PostgreSQL.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, create_engine, event, inspect, select
+from sqlalchemy import (
+    Column,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    select,
+)
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
@@ -120,7 +134,48 @@ class Database:
         self.engine.dispose()
 
 
-_VERSION_TABLE = Table("alembic_version", MetaData(), Column("version_num", String(32)))
+@contextmanager
+def single_transaction(engine: Engine) -> Iterator[Session]:
+    """A session for bulk writes: its commits become savepoints inside one real transaction,
+    committed (one fsync) when the block ends, or rolled back entirely if it raises."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # pysqlite opens a transaction only before DML, so the session's first SAVEPOINT would be
+            # outermost and its RELEASE a real commit; an explicit BEGIN keeps every savepoint nested.
+            conn.exec_driver_sql("BEGIN")
+        session = Session(conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        try:
+            yield session
+            session.close()
+            conn.commit()
+        except BaseException:
+            session.close()
+            conn.rollback()
+            raise
+
+
+# Alembic's own version table, same name, type and constraint as Alembic creates it.
+_VERSION_TABLE = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+
+
+def _create_schema(engine: Engine) -> None:
+    """A new, empty database: create the head schema from the models and record HEAD, in one
+    transaction. Same tables as running every migration (tests/test_engine.py checks it), without
+    importing Alembic (and with it every SQL dialect) at first start."""
+    import db.models  # noqa: F401  (registers the tables on the metadata)
+    from sqlmodel import SQLModel
+
+    from db.migrations import HEAD
+
+    with engine.begin() as conn:
+        SQLModel.metadata.create_all(conn)
+        _VERSION_TABLE.create(conn)
+        conn.execute(insert(_VERSION_TABLE).values(version_num=HEAD))
 
 
 def _schema_state(engine: Engine) -> tuple[set[str], str | None]:
@@ -157,7 +212,7 @@ def open_database(url: str | None = None, *, load_frameworks: bool = True) -> Da
         if tables:
             engine.dispose()
             raise DatabaseFileError(f"{where} is not a panel-tui database (it has other tables)")
-        upgrade(engine)
+        _create_schema(engine)
     elif revision not in KNOWN_REVISIONS:
         engine.dispose()
         raise DatabaseFileError(
