@@ -236,16 +236,15 @@ class Tmux:
 
 
 def cpu_seconds(pid: int | None) -> float:
-    """CPU time used so far by every thread of pid (ns resolution, from /proc/PID/task/*/schedstat)."""
+    """CPU time (user + system) used so far by pid, all its threads including finished ones
+    (/proc/PID/stat, clock ticks of 10 ms)."""
     if pid is None:
         return float("nan")
-    total = 0
-    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
-        try:
-            total += int(stat.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
-    return total / 1e9
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- profile ----------------------------------------------------------------------

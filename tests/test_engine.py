@@ -213,15 +213,76 @@ def test_a_demo_that_fails_half_way_leaves_nothing(database, monkeypatch):
     import db.demo
     from db.models import Assessment, Campaign
 
-    def broken_submit(*args):
+    def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(db.demo, "submit", broken_submit)
+    monkeypatch.setattr(db.demo, "set_current_member", broken)  # the last step
     with database.session() as s, pytest.raises(RuntimeError, match="disk full"):
         db.demo.ensure_demo(s)
     with database.session() as s:
         assert s.exec(select(Campaign)).all() == []
         assert s.exec(select(Assessment)).all() == []
+
+
+def _through_the_services(session, campaign, items, members, candidates) -> None:
+    """The demo's panel work typed in as a panellist would: one save_evidence per item, then submit."""
+    from db.demo import NOTES, PANEL, SCORES
+    from db.interview import EvidenceState, indicators, save_evidence, submit
+
+    for (ref, member_name), scores in SCORES.items():
+        cand, member = candidates[ref], members[member_name]
+        offset = [name for name, _ in PANEL].index(member_name)
+        for n, (item, score) in enumerate(zip(items, scores)):
+            if score is None:
+                continue
+            effective = [i for i in indicators(session, item.element_id, campaign.level) if i.kind == "effective"]
+            tags = {effective[0].id: "seen"} if effective else {}
+            notes = NOTES[(n + offset) % len(NOTES)]
+            save_evidence(session, cand.id, member.id, item.id,
+                          EvidenceState(notes=notes, star="STAR" if score >= 4 else "SA", score=score, tags=tags))
+        if all(s is not None for s in scores):
+            submit(session, cand.id, member.id)
+
+
+def _panel_work(session) -> tuple[list, list, list]:
+    from db.models import Assessment, AuditEvent, CampaignItem, Candidate, IndicatorTag, ItemEvidence, PanelMember
+
+    who = (
+        select(Candidate.ref, PanelMember.name, CampaignItem.name)
+        .join(Assessment, Assessment.candidate_id == Candidate.id)
+        .join(PanelMember, PanelMember.id == Assessment.member_id)
+        .join(ItemEvidence, ItemEvidence.assessment_id == Assessment.id)
+        .join(CampaignItem, CampaignItem.id == ItemEvidence.item_id)
+    )
+    evidence = session.exec(who.add_columns(
+        ItemEvidence.notes, ItemEvidence.star, ItemEvidence.score, Assessment.submitted_at.is_not(None)
+    )).all()
+    tags = session.exec(who.join(IndicatorTag, IndicatorTag.evidence_id == ItemEvidence.id).add_columns(
+        IndicatorTag.indicator_id, IndicatorTag.tag
+    )).all()
+    audit = session.exec(select(AuditEvent.action, AuditEvent.entity, AuditEvent.actor, AuditEvent.old_value,
+                                AuditEvent.new_value)).all()
+    return sorted(evidence), sorted(tags), sorted(audit)
+
+
+def test_the_demo_stores_what_the_services_would(tmp_path, monkeypatch):
+    import db.demo
+
+    fast = open_database(sqlite_url(tmp_path / "fast.db"))
+    reference = open_database(sqlite_url(tmp_path / "reference.db"))
+    try:
+        with fast.session() as s:
+            db.demo.ensure_demo(s)
+        monkeypatch.setattr(db.demo, "_write_assessments", _through_the_services)
+        with reference.session() as s:
+            db.demo.ensure_demo(s)
+        with fast.session() as f, reference.session() as r:
+            got, want = _panel_work(f), _panel_work(r)
+        assert len(got[0]) == 38 and len(got[1]) == 38 and got[2]
+        assert got == want
+    finally:
+        fast.dispose()
+        reference.dispose()
 
 
 def test_bundled_frameworks_load_in_one_transaction(database):
