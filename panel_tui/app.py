@@ -148,6 +148,8 @@ class PanelApp(App[None]):
         """Back to the campaigns list (built now if the app opened on a campaign)."""
         from panel_tui.screens.campaigns import CampaignsScreen
 
+        if self.database is None:  # still loading (e.g. from the palette): the first screen is on its way
+            return
         if len(self.screen_stack) > 2:
             self.pop_screen()
         else:
@@ -156,6 +158,8 @@ class PanelApp(App[None]):
     def action_frameworks(self) -> None:
         from panel_tui.screens.frameworks import FrameworksScreen
 
+        if self.database is None:  # still loading
+            return
         if not isinstance(self.screen, FrameworksScreen):
             self.push_screen(FrameworksScreen(self.database))
 

@@ -139,3 +139,20 @@ def test_the_first_frame_needs_no_database_layer():
     proc = _run(["-c", code])
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+async def test_help_opened_while_loading_stays_until_closed(demo_db_file, held_open):
+    app = make_app(db_path=str(demo_db_file), open_campaign=DEMO_KEY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")  # app keys act at once, even while loading
+        await pilot.pause()
+        help_screen = app.screen
+        assert not isinstance(help_screen, LoadingScreen)
+        held_open.set()
+        await _until(pilot, lambda: app.database is not None)
+        await pilot.pause()
+        assert app.screen is help_screen  # the data does not jump over what the panellist opened
+        await pilot.press("escape")
+        await _until(pilot, lambda: isinstance(app.screen, CampaignScreen))
+        assert app.screen.query_one("#candidates").row_count == 6
