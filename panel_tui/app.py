@@ -55,12 +55,15 @@ class PanelApp(App[None]):
 
     def on_mount(self) -> None:
         if self.database is None:
-            # First paint header, footer and "loading"; then load the database layer in a thread,
-            # so the import of SQLAlchemy and the models does not hold back that paint.
-            self.call_after_refresh(self.run_worker, self._load, thread=True, group="startup")
-            return
+            return  # the loading screen is the default screen; on_ready starts the load
         self._first_campaign, self._first_screen_due = self._start_campaign(self.database), True
         self.show_loaded()
+
+    def on_ready(self) -> None:
+        # Ready = the first frame (header, footer, "loading") is on the terminal. Only now load the
+        # database layer in a thread: started earlier, its imports would share the GIL with that paint.
+        if self.database is None:
+            self.run_worker(self._load, thread=True, group="startup")
 
     def _start_campaign(self, database: Database) -> int | None:
         """The campaign to open on (the demo's, made if needed, or open_campaign), or None for the list."""
