@@ -173,7 +173,7 @@ def _create_schema(engine: Engine) -> None:
     from db.migrations import HEAD
 
     with engine.begin() as conn:
-        SQLModel.metadata.create_all(conn)
+        SQLModel.metadata.create_all(conn, checkfirst=False)  # the file was checked: no tables
         _VERSION_TABLE.create(conn)
         conn.execute(insert(_VERSION_TABLE).values(version_num=HEAD))
 
