@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -131,27 +132,6 @@ FLOOR_APP = textwrap.dedent(
             FloorApp(sys.argv[1]).run()
     '''
 ).replace("FLOOR_MARKER", FLOOR_MARKER)
-
-
-# --- statistics -------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Linear-interpolated percentile, q in [0, 100]."""
-    xs = sorted(values)
-    if len(xs) == 1:
-        return xs[0]
-    pos = (len(xs) - 1) * q / 100
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
-
-
-def summary(values: list[float]) -> str:
-    return (
-        f"median {statistics.median(values) * 1000:7.1f} ms   p90 {percentile(values, 90) * 1000:7.1f} ms   "
-        f"min {min(values) * 1000:7.1f}   max {max(values) * 1000:7.1f}   (n={len(values)})"
-    )
 
 
 # --- tmux -------------------------------------------------------------------------
@@ -269,7 +249,7 @@ def import_profile(env: dict[str, str]) -> None:
             m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
             if m:
                 rows.append((int(m.group(2)), len(m.group(3)), m.group(4)))
-        skip = {r[2] for r in rows} if not pre else set()
+        skip: set[str] = set()
         if pre:  # what the pre-imports already loaded is not this path's cost
             pre_proc = subprocess.run(
                 [python_path(), "-X", "importtime", "-c", pre], capture_output=True, text=True, env=env, cwd=ROOT
@@ -296,14 +276,38 @@ def extract(rev: str, dest: Path) -> Path:
     return dest
 
 
-def run_cli(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
+def run_cli(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child: user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def med(values: list[float]) -> float:
     return statistics.median(values) * 1000
+
+
+def tui_summary(runs: int, subjects: list[str], roots: list[str], wall: dict, cpu: dict) -> None:
+    first = {k: [t[0] for t in v] for k, v in wall.items()}
+    data = {k: [t[-1] for t in v] for k, v in wall.items()}
+    bare, floor = med(first["bare"]), med(data["floor"])
+    print(f"\nMedians of {runs} interleaved rounds, ms (ratio to the floor):")
+    print(f"  {'':14s} {'first frame':>18s} {'data visible':>18s} {'cpu at data':>12s}")
+    for name in subjects:
+        f = "" if name == "floor" else f"{med(first[name]):7.0f} (x{med(first[name]) / bare:.2f})"
+        d = "" if name == "bare" else f"{med(data[name]):7.0f} (x{med(data[name]) / floor:.2f})"
+        print(f"  {name:14s} {f:>18s} {d:>18s} {med(cpu[name]):9.0f} ms")
+    print("  first frame: ratio to bare Textual (target <= 1.5); data: ratio to the floor "
+          "(target <= 1.0; first run <= 1.3)")
+    for name in roots:
+        ok_first = med(first[name]) / bare <= 1.5
+        ok_data = med(data[name]) / floor <= 1.0
+        ok_new = med(data[f"{name}-first"]) / floor <= 1.3
+        print(f"  {name}: first frame {'MET' if ok_first else 'MISSED'}, data {'MET' if ok_data else 'MISSED'}, "
+              f"first run {'MET' if ok_new else 'MISSED'}")
 
 
 def main() -> int:
@@ -316,6 +320,7 @@ def main() -> int:
         help="keep the calling environment as is (e.g. PYTHONDONTWRITEBYTECODE=1: repo modules compiled at every start)",
     )
     parser.add_argument("--profile", action="store_true", help="also print the import-time offenders of both start-up paths")
+    parser.add_argument("--cli-only", action="store_true", help="only the CLI comparison (no terminal runs)")
     args = parser.parse_args()
 
     python = python_path()
@@ -351,6 +356,8 @@ def main() -> int:
             subjects[name] = (cmd, env, root, (FIRST_MARKER, MARKER))
             subjects[f"{name}-first"] = (cmd, {"PYTHONPATH": str(root)}, root, (FIRST_MARKER, MARKER))
 
+        if args.cli_only:  # the warm-up launches still create the demo database the CLI reads
+            subjects = {k: v for k, v in subjects.items() if k in roots}
         print(f"terminal {WIDTH}x{HEIGHT} in tmux, poll every {args.poll_ms:g} ms, python {python}")
         print(f"byte-code cache: {'as in the calling environment' if args.no_pyc_cache else 'on (temp PYTHONPYCACHEPREFIX)'}")
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -363,7 +370,7 @@ def main() -> int:
 
         wall: dict[str, list[list[float]]] = {k: [] for k in subjects}
         cpu: dict[str, list[float]] = {k: [] for k in subjects}
-        for n in range(args.runs):
+        for n in range(0 if args.cli_only else args.runs):
             order = list(subjects) if n % 2 == 0 else list(reversed(subjects))
             line = []
             for name in order:
@@ -383,7 +390,7 @@ def main() -> int:
             cli_cmds[f"{name} campaign list"] = (
                 [python, "-m", "panel_tui", "campaign", "list"], root, {**cli_env, "PYTHONPATH": str(root)},
             )
-        cli: dict[str, list[float]] = {k: [] for k in cli_cmds}
+        cli: dict[str, list[tuple[float, float]]] = {k: [] for k in cli_cmds}
         for cmd, cwd, env in cli_cmds.values():
             run_cli(cmd, env, cwd)
         for n in range(max(args.runs, 7)):
@@ -392,27 +399,14 @@ def main() -> int:
                 cli[name].append(run_cli(cmd, env, cwd))
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
-        first = {k: [t[0] for t in v] for k, v in wall.items()}
-        data = {k: [t[-1] for t in v] for k, v in wall.items()}
-        bare, floor = med(first["bare"]), med(data["floor"])
-        print(f"\nMedians of {args.runs} interleaved rounds, ms (ratio to the floor):")
-        print(f"  {'':14s} {'first frame':>18s} {'data visible':>18s} {'cpu at data':>12s}")
-        for name in subjects:
-            f = "" if name == "floor" else f"{med(first[name]):7.0f} (x{med(first[name]) / bare:.2f})"
-            d = "" if name == "bare" else f"{med(data[name]):7.0f} (x{med(data[name]) / floor:.2f})"
-            print(f"  {name:14s} {f:>18s} {d:>18s} {med(cpu[name]):9.0f} ms")
-        print("  first frame: ratio to bare Textual (target <= 1.5); data: ratio to the floor "
-              "(target <= 1.0; first run <= 1.3)")
-        for name in roots:
-            ok_first = med(first[name]) / bare <= 1.5
-            ok_data = med(data[name]) / floor <= 1.0
-            ok_new = med(data[f"{name}-first"]) / floor <= 1.3
-            print(f"  {name}: first frame {'MET' if ok_first else 'MISSED'}, data {'MET' if ok_data else 'MISSED'}, "
-                  f"first run {'MET' if ok_new else 'MISSED'}")
-        base = med(cli["import sqlmodel"])
+        if not args.cli_only:
+            tui_summary(args.runs, list(subjects), list(roots), wall, cpu)
+        base = med([w for w, _ in cli["import sqlmodel"]])
+        base_cpu = med([c for _, c in cli["import sqlmodel"]])
         print("\nCLI, no terminal (target: campaign list <= import sqlmodel + 100 ms):")
         for name, values in cli.items():
-            print(f"  {name:24s} median {med(values):6.0f} ms  (+{med(values) - base:.0f} ms)")
+            wall_ms, cpu_ms = med([w for w, _ in values]), med([c for _, c in values])
+            print(f"  {name:24s} median {wall_ms:6.0f} ms (+{wall_ms - base:.0f})   cpu {cpu_ms:6.0f} ms (+{cpu_ms - base_cpu:.0f})")
         if args.profile:
             import_profile({**server_env, "PYTHONPATH": str(ROOT)})
     finally:
