@@ -146,6 +146,7 @@ def single_transaction(engine: Engine) -> Iterator[Session]:
         session = Session(conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
         try:
             yield session
+            session.commit()  # what the block did after its last commit, if anything
             session.close()
             conn.commit()
         except BaseException:
@@ -163,19 +164,24 @@ _VERSION_TABLE = Table(
 )
 
 
-def _create_schema(engine: Engine) -> None:
-    """A new, empty database: create the head schema from the models and record HEAD, in one
-    transaction. Same tables as running every migration (tests/test_engine.py checks it), without
-    importing Alembic (and with it every SQL dialect) at first start."""
+def _create_schema(engine: Engine, *, load_frameworks: bool) -> None:
+    """A new, empty database: the head schema from the models, HEAD recorded, and the bundled
+    frameworks, in one transaction (one fsync). Same tables as running every migration
+    (tests/test_engine.py checks it), without importing Alembic (and with it every SQL dialect)."""
     import db.models  # noqa: F401  (registers the tables on the metadata)
     from sqlmodel import SQLModel
 
     from db.migrations import HEAD
 
-    with engine.begin() as conn:
+    with single_transaction(engine) as session:
+        conn = session.connection()
         SQLModel.metadata.create_all(conn, checkfirst=False)  # the file was checked: no tables
         _VERSION_TABLE.create(conn)
         conn.execute(insert(_VERSION_TABLE).values(version_num=HEAD))
+        if load_frameworks:
+            from db.frameworks import ensure_bundled
+
+            ensure_bundled(session)
 
 
 def _schema_state(engine: Engine) -> tuple[set[str], str | None]:
@@ -212,8 +218,9 @@ def open_database(url: str | None = None, *, load_frameworks: bool = True) -> Da
         if tables:
             engine.dispose()
             raise DatabaseFileError(f"{where} is not a panel-tui database (it has other tables)")
-        _create_schema(engine)
-    elif revision not in KNOWN_REVISIONS:
+        _create_schema(engine, load_frameworks=load_frameworks)
+        return Database(engine=engine, url=url)
+    if revision not in KNOWN_REVISIONS:
         engine.dispose()
         raise DatabaseFileError(
             f"{where} was written by a newer version of panel-tui (schema {revision}); upgrade panel-tui to open it"
