@@ -9,10 +9,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 from sqlmodel import Session, func, select
 
 import db.engine
 from db.demo import DEMO_KEY
+from db.engine import sqlite_url
 from db.models import Campaign, Candidate, ItemEvidence
 from panel_tui.app import make_app
 from panel_tui.screens.campaign import CampaignScreen
@@ -84,7 +86,7 @@ async def test_first_ever_start_creates_the_demo_from_the_worker(tmp_path):
         await _until(pilot, lambda: isinstance(app.screen, CampaignScreen))
         await pilot.pause()
         assert app.screen.query_one("#candidates").row_count == 6
-    reader = db.engine.create_engine(db.engine.sqlite_url(path))
+    reader = create_engine(sqlite_url(path))
     try:
         with Session(reader) as s:
             campaign = s.exec(select(Campaign).where(Campaign.key == DEMO_KEY)).one()
