@@ -1,31 +1,30 @@
-"""Benchmark: time to first screen of `panel-tui demo` in a real terminal, against a floor.
+"""Benchmark: start-up of `panel-tui demo` in a real terminal, and of a CLI command, against floors.
 
-Each run starts a detached tmux session of fixed size (100x30) on a private tmux
-socket, running the command, and polls `tmux capture-pane -p` every ~5 ms until
-the marker text appears; the figure is the time from launch to that capture.
+Each TUI run starts a detached tmux session of fixed size (160x48) on a private tmux socket,
+running the command, and polls `tmux capture-pane -p` every ~5 ms; the figures are the times
+from launch to the first capture showing each marker:
 
-* app   : `.venv/bin/python -m panel_tui demo` with PANEL_TUI_DB set to a temp
-          file that already holds the demo campaign ("open existing demo").
-* floor : a bare Textual app (Header, DataTable, Footer) written by this script
-          to a temp file; in on_mount, before its first paint, it opens a small
-          SQLite file through SQLModel, selects 50 rows into the DataTable and
-          sets the title the poller waits for.
+* first frame : the app's footer ("Quit"): header, footer and the loading state are drawn
+* data        : "HR Business Partner", the demo campaign's candidate list
 
-Both use the same interpreter, the same poller and the same terminal; runs are
-interleaved (app, floor, app, floor, ...; the order inside each pair alternates).
-The first-run figure (no database yet: schema, bundled frameworks and demo data
-are created) is measured separately, each time on a fresh file.
+Subjects, interleaved round by round (the order alternates), same interpreter and terminal:
 
-    .venv/bin/python bench/bench_startup.py [--runs 15] [--first-runs 2] [--profile] [--what-if 6]
+* bare   : a bare Textual app (Header, Static, Footer); its first frame is the first-frame floor.
+* floor  : a bare Textual app whose 50 rows come through SQLModel from a SQLite file, selected in
+           on_mount before its first paint; its first frame is the data floor.
+* app    : `python -m panel_tui demo` on a database that already holds the demo.
+* first  : the same on a file that does not exist yet (schema, bundled frameworks, demo created).
+* before / before-first : the same two for another revision (--before REV, default HEAD~0 = none),
+           extracted with `git archive` into the temp folder.
+* CLI (plain subprocess, no terminal): `panel-tui campaign list` against `python -c "import sqlmodel"`.
 
-Besides wall time, the CPU time the process had used when the marker appeared is
-read from /proc (all threads) and reported: it is far less sensitive to other load
-on the machine than the wall clock.
+Besides wall time, the CPU time the process had used when the data appeared is read from /proc
+(all threads): it is far less sensitive to other load on the machine than the wall clock.
 
---profile (automatic when the ratio is over 1.2) prints the import-time offenders of
-the app's start-up path (python -X importtime) and a phase breakdown (wall and CPU).
---what-if N times start-up changes patched in at launch (without editing the app),
-to show what each would save.
+    python bench/bench_startup.py [--runs 9] [--before REV] [--profile]
+
+--profile prints the import-time offenders of the UI thread's path to the first frame and of the
+worker's path to the data (python -X importtime).
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -47,8 +47,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 MARKER = "HR Business Partner"
+FIRST_MARKER = "Quit"
 FLOOR_MARKER = "Floor Benchmark Ready"
-WIDTH, HEIGHT = 100, 30
+BARE_MARKER = "Bare Textual Ready"
+WIDTH, HEIGHT = 160, 48
+
+BARE_APP = textwrap.dedent(
+    '''
+    """First-frame floor for bench_startup: a bare Textual app, nothing else."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Footer, Header, Static
+
+
+    class BareApp(App):
+        TITLE = "BARE_MARKER"
+
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield Static("Loading")
+            yield Footer()
+
+
+    if __name__ == "__main__":
+        BareApp().run()
+    '''
+).replace("BARE_MARKER", BARE_MARKER)
 
 FLOOR_APP = textwrap.dedent(
     '''
@@ -111,27 +134,6 @@ FLOOR_APP = textwrap.dedent(
 ).replace("FLOOR_MARKER", FLOOR_MARKER)
 
 
-# --- statistics -------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Linear-interpolated percentile, q in [0, 100]."""
-    xs = sorted(values)
-    if len(xs) == 1:
-        return xs[0]
-    pos = (len(xs) - 1) * q / 100
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
-
-
-def summary(values: list[float]) -> str:
-    return (
-        f"median {statistics.median(values) * 1000:7.1f} ms   p90 {percentile(values, 90) * 1000:7.1f} ms   "
-        f"min {min(values) * 1000:7.1f}   max {max(values) * 1000:7.1f}   (n={len(values)})"
-    )
-
-
 # --- tmux -------------------------------------------------------------------------
 
 
@@ -158,31 +160,32 @@ class Tmux:
         out = self.run("display-message", "-p", "-t", target, "#{pane_pid}", check=False).stdout.strip()
         return int(out) if out.isdigit() else None
 
-    def time_to_marker(
-        self, command: str, marker: str, env: dict[str, str], *, timeout: float = 30.0, poll: float = 0.005
-    ) -> float:
-        """Launch command in a new session; seconds until marker is on screen. Kills the session afterwards."""
-        return self.measure(command, marker, env, timeout=timeout, poll=poll)[0]
-
     def measure(
-        self, command: str, marker: str, env: dict[str, str], *, timeout: float = 30.0, poll: float = 0.005
-    ) -> tuple[float, float]:
-        """(wall seconds until marker is on screen, CPU seconds the process had used by then)."""
+        self, command: str, markers: tuple[str, ...], env: dict[str, str], cwd: Path, *,
+        timeout: float = 30.0, poll: float = 0.005,
+    ) -> tuple[list[float], float]:
+        """Launch command in a new session: (seconds until each marker was first on screen, in order of
+        markers; a later marker on screen counts for the earlier ones too), CPU seconds used when the
+        last one appeared. Kills the session afterwards."""
         self.counter += 1
         name = f"run{self.counter}"
         env_args = [a for k, v in env.items() for a in ("-e", f"{k}={v}")]
-        args = [*self.base, "new-session", "-d", "-s", name, "-x", str(WIDTH), "-y", str(HEIGHT), "-c", str(ROOT),
+        args = [*self.base, "new-session", "-d", "-s", name, "-x", str(WIDTH), "-y", str(HEIGHT), "-c", str(cwd),
                 *env_args, f"exec {command}"]
+        seen: list[float] = []
         t0 = time.perf_counter()
         subprocess.run(args, check=True, env=self.env)
         try:
             while True:
                 screen = self.capture(name)
                 elapsed = time.perf_counter() - t0
-                if marker in screen:
-                    return elapsed, cpu_seconds(self.pane_pid(name))
+                shown = [i for i, m in enumerate(markers) if m in screen]
+                if shown:
+                    seen.extend([elapsed] * (max(shown) + 1 - len(seen)))
+                if len(seen) == len(markers):
+                    return seen, cpu_seconds(self.pane_pid(name))
                 if elapsed > timeout:
-                    raise RuntimeError(f"marker {marker!r} not seen after {timeout:.0f} s; screen was:\n{screen}")
+                    raise RuntimeError(f"marker {markers[-1]!r} not seen after {timeout:.0f} s; screen was:\n{screen}")
                 time.sleep(poll)
         finally:
             self.kill(name)
@@ -213,238 +216,199 @@ class Tmux:
 
 
 def cpu_seconds(pid: int | None) -> float:
-    """CPU time used so far by every thread of pid (ns resolution, from /proc/PID/task/*/schedstat)."""
+    """CPU time (user + system) used so far by pid, all its threads including finished ones
+    (/proc/PID/stat, clock ticks of 10 ms)."""
     if pid is None:
         return float("nan")
-    total = 0
-    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
-        try:
-            total += int(stat.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
-    return total / 1e9
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- profile ----------------------------------------------------------------------
 
-PHASES = textwrap.dedent(
-    '''
-    import sys, time
-    t = [("start", time.perf_counter(), time.process_time())]
-    def mark(name): t.append((name, time.perf_counter(), time.process_time()))
-    from panel_tui import cli
-    parser = cli.build_parser(); args = parser.parse_args(["demo"]); mark("import cli + build_parser")
-    from db.engine import open_database, resolve_url; mark("import db.engine (sqlalchemy, sqlmodel)")
-    import db.models; mark("import db.models (18 SQLModel tables)")
-    database = open_database(resolve_url(args.db_url, args.db)); mark("open_database (existing file)")
-    from panel_tui.app import make_app; mark("import panel_tui.app (textual)")
-    app = make_app(database, demo=True)
-    original = app._display
-    def display(screen, renderable):
-        original(screen, renderable)
-        if renderable is not None and not hasattr(app, "_first"):
-            app._first = True
-            mark(f"App start -> first frame of {type(screen).__name__} (headless)")
-    app._display = display
-    import asyncio
-    async def first_screen():
-        async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause()
-    asyncio.run(first_screen())
-    print(f"  {'wall':>7s}  {'cpu':>7s}")
-    for (a, ta, ca), (b, tb, cb) in zip(t, t[1:]):
-        print(f"  {(tb - ta) * 1000:7.1f}  {(cb - ca) * 1000:7.1f} ms  {b}")
-    '''
-)
-
-IMPORT_PATH = (
-    "import sys; from panel_tui import cli; cli.build_parser(); "
-    "import db.engine, db.migrations, db.frameworks, db.demo, db.campaigns, db.interview; "
-    "import panel_tui.app, panel_tui.screens.campaigns, panel_tui.screens.campaign; "
-    "import textual.widgets; from textual.widgets import Header, Footer, DataTable, OptionList, Label, Static; "
-    "import textual.drivers.linux_driver"
+UI_PATH = "from panel_tui import cli; cli.command_in(['demo']); import panel_tui.app, panel_tui.screens.loading; import textual.drivers.linux_driver"
+WORKER_PATH = (
+    "import db.engine, db.migrations, db.models, db.frameworks, db.demo, db.campaigns, db.interview; "
+    "import panel_tui.screens.campaign"
 )
 
 
-def profile(env: dict[str, str]) -> None:
-    full_env = {**os.environ, **env}
-    if not full_env.get("PYTHONPYCACHEPREFIX"):
-        full_env.pop("PYTHONPYCACHEPREFIX", None)
-    else:
-        full_env.pop("PYTHONDONTWRITEBYTECODE", None)
-    print("\nImport chain of the start-up path (python -X importtime), top cumulative:")
-    proc = subprocess.run(
-        [str(VENV_PYTHON), "-X", "importtime", "-c", IMPORT_PATH], capture_output=True, text=True, env=full_env, cwd=ROOT
-    )
-    rows = []
-    for line in proc.stderr.splitlines():
-        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
-        if m:
-            rows.append((int(m.group(2)), len(m.group(3)), m.group(4), int(m.group(1))))
-    total = sum(c for c, indent, _, _ in rows if indent == 1)
-    print(f"  total of top-level imports: {total / 1000:.1f} ms")
-    top_level = sorted((r for r in rows if r[1] == 1), reverse=True)[:12]
-    for cum, _, name, _ in top_level:
-        print(f"  {cum / 1000:7.1f} ms  {name}")
-    print("  heaviest packages at any depth (cumulative, root packages of interest):")
-    seen = set()
-    for cum, indent, name, self_us in sorted(rows, reverse=True):
-        root = name.split(".")[0]
-        if root in seen or cum < 8000:
-            continue
-        seen.add(root)
-        print(f"  {cum / 1000:7.1f} ms  {name}")
-    print("\nPhase breakdown of one start-up (existing demo DB; headless driver for the app part; interpreter start excluded):")
-    proc = subprocess.run([str(VENV_PYTHON), "-c", PHASES], capture_output=True, text=True, env=full_env, cwd=ROOT)
-    print(proc.stdout or proc.stderr)
+def import_profile(env: dict[str, str]) -> None:
+    for title, code, pre in (
+        ("UI thread, before the first frame", UI_PATH, ""),
+        ("worker thread, before the data (textual already loaded)", WORKER_PATH, "import textual.app, textual.widgets; "),
+    ):
+        proc = subprocess.run(
+            [python_path(), "-X", "importtime", "-c", pre + code], capture_output=True, text=True, env=env, cwd=ROOT
+        )
+        rows = []
+        for line in proc.stderr.splitlines():
+            m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
+            if m:
+                rows.append((int(m.group(2)), len(m.group(3)), m.group(4)))
+        skip: set[str] = set()
+        if pre:  # what the pre-imports already loaded is not this path's cost
+            pre_proc = subprocess.run(
+                [python_path(), "-X", "importtime", "-c", pre], capture_output=True, text=True, env=env, cwd=ROOT
+            )
+            skip = {m.group(1) for m in re.finditer(r"\| +\d+ \| *(\S+)", pre_proc.stderr)}
+        top = sorted((r for r in rows if r[1] == 1 and r[2] not in skip), reverse=True)[:10]
+        print(f"\nImports, {title} (python -X importtime, top-level, cumulative):")
+        print(f"  total {sum(r[0] for r in rows if r[1] == 1 and r[2] not in skip) / 1000:.1f} ms")
+        for cum, _, name in top:
+            print(f"  {cum / 1000:7.1f} ms  {name}")
 
 
-# --- what-if variants (patched at launch; the app's code is not changed) ----------------------
-
-WHAT_IF_LAUNCHER = textwrap.dedent(
-    '''
-    """Launch `panel-tui demo` with start-up changes patched in, to measure what they would save."""
-    import sys
-
-    variant = sys.argv[1]
-    if "defer" in variant:
-        # Pydantic builds each table model's validator/serializer on first use instead of at import.
-        from sqlmodel import SQLModel
-
-        SQLModel.model_config["defer_build"] = True
-    if "no-list" in variant:
-        # Do not compose/mount the campaigns list underneath the campaign screen at start-up.
-        from panel_tui import app as app_module
-
-        def on_mount(self):
-            from db.demo import ensure_demo
-            from panel_tui.screens.campaign import CampaignScreen
-
-            with self.database.session() as session:
-                campaign_id = ensure_demo(session).id
-            self.push_screen(CampaignScreen(self.database, campaign_id))
-
-        app_module.PanelApp.on_mount = on_mount
-    from panel_tui.cli import main
-
-    sys.exit(main(["demo"]))
-    '''
-)
-WHAT_IFS = ("no-list", "defer", "no-list+defer")
-
-
-def what_if(tmux: Tmux, tmp: Path, python: str, app_cmd: str, floor_cmd: str, app_env, base_env, runs: int, poll) -> None:
-    launcher = tmp / "what_if.py"
-    launcher.write_text(WHAT_IF_LAUNCHER)
-    cmds = {"app": (app_cmd, MARKER, app_env)}
-    for v in WHAT_IFS:
-        cmds[v] = (f"{shlex.quote(python)} {shlex.quote(str(launcher))} {v}", MARKER, app_env)
-    cmds["floor"] = (floor_cmd, FLOOR_MARKER, base_env)
-    wall: dict[str, list[float]] = {k: [] for k in cmds}
-    cpu: dict[str, list[float]] = {k: [] for k in cmds}
-    for k, (c, m, e) in cmds.items():
-        tmux.measure(c, m, e, poll=poll)
-    for n in range(runs):
-        for k in list(cmds) if n % 2 == 0 else list(reversed(cmds)):
-            c, m, e = cmds[k]
-            w, u = tmux.measure(c, m, e, poll=poll)
-            wall[k].append(w)
-            cpu[k].append(u)
-    fw, fc = statistics.median(wall["floor"]), statistics.median(cpu["floor"])
-    print(f"\nWhat-if (patched at launch, {runs} interleaved runs each): medians, and ratio to the floor")
-    print("  no-list: do not mount the campaigns list under the campaign screen; defer: SQLModel defer_build=True")
-    for k in cmds:
-        w, c = statistics.median(wall[k]), statistics.median(cpu[k])
-        print(f"  {k:14s} wall {w * 1000:6.0f} ms (x{w / fw:.2f})   cpu {c * 1000:6.0f} ms (x{c / fc:.2f})")
+def python_path() -> str:
+    return str(VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
 
 
 # --- main -------------------------------------------------------------------------
 
 
+def extract(rev: str, dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
+def run_cli(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child: user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def med(values: list[float]) -> float:
+    return statistics.median(values) * 1000
+
+
+def tui_summary(runs: int, subjects: list[str], roots: list[str], wall: dict, cpu: dict) -> None:
+    first = {k: [t[0] for t in v] for k, v in wall.items()}
+    data = {k: [t[-1] for t in v] for k, v in wall.items()}
+    bare, floor = med(first["bare"]), med(data["floor"])
+    print(f"\nMedians of {runs} interleaved rounds, ms (ratio to the floor):")
+    print(f"  {'':14s} {'first frame':>18s} {'data visible':>18s} {'cpu at data':>12s}")
+    for name in subjects:
+        f = "" if name == "floor" else f"{med(first[name]):7.0f} (x{med(first[name]) / bare:.2f})"
+        d = "" if name == "bare" else f"{med(data[name]):7.0f} (x{med(data[name]) / floor:.2f})"
+        print(f"  {name:14s} {f:>18s} {d:>18s} {med(cpu[name]):9.0f} ms")
+    print("  first frame: ratio to bare Textual (target <= 1.5); data: ratio to the floor "
+          "(target <= 1.0; first run <= 1.3)")
+    for name in roots:
+        ok_first = med(first[name]) / bare <= 1.5
+        ok_data = med(data[name]) / floor <= 1.0
+        ok_new = med(data[f"{name}-first"]) / floor <= 1.3
+        print(f"  {name}: first frame {'MET' if ok_first else 'MISSED'}, data {'MET' if ok_data else 'MISSED'}, "
+              f"first run {'MET' if ok_new else 'MISSED'}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=15, help="measured runs of each (default 15)")
-    parser.add_argument("--first-runs", type=int, default=2, help="first-run (fresh DB) launches (default 2)")
+    parser.add_argument("--runs", type=int, default=9, help="interleaved rounds (default 9)")
+    parser.add_argument("--before", metavar="REV", help="also measure this git revision (e.g. main), extracted to a temp folder")
     parser.add_argument("--poll-ms", type=float, default=5.0)
     parser.add_argument(
         "--no-pyc-cache", action="store_true",
         help="keep the calling environment as is (e.g. PYTHONDONTWRITEBYTECODE=1: repo modules compiled at every start)",
     )
-    parser.add_argument("--profile", action="store_true", help="also print import-time offenders and a phase breakdown")
-    parser.add_argument(
-        "--what-if", type=int, default=0, metavar="RUNS",
-        help="also time start-up variants patched at launch (see WHAT_IFS), RUNS interleaved runs each",
-    )
+    parser.add_argument("--profile", action="store_true", help="also print the import-time offenders of both start-up paths")
+    parser.add_argument("--cli-only", action="store_true", help="only the CLI comparison (no terminal runs)")
     args = parser.parse_args()
 
-    python = str(VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
+    python = python_path()
     tmp = Path(tempfile.mkdtemp(prefix="panel-bench-startup-"))
     server_env = dict(os.environ)
     if not args.no_pyc_cache:
-        # Byte-code caching as an installed app has it, for both app and floor. The cache lives in
+        # Byte-code caching as an installed app has it, for every subject. The cache lives in
         # the temp folder (PYTHONPYCACHEPREFIX), so nothing is written into the repository.
         server_env.pop("PYTHONDONTWRITEBYTECODE", None)
         server_env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
     tmux = Tmux(server_env)
-    base_env = {"PYTHONPATH": str(ROOT)}
     poll = args.poll_ms / 1000
     try:
-        floor_py = tmp / "floor_app.py"
-        floor_py.write_text(FLOOR_APP)
+        (tmp / "floor_app.py").write_text(FLOOR_APP)
+        (tmp / "bare_app.py").write_text(BARE_APP)
         floor_db = tmp / "floor.db"
-        subprocess.run([python, str(floor_py), "--setup", str(floor_db)], check=True)
-        app_cmd = f"{shlex.quote(python)} -m panel_tui demo"
-        floor_cmd = f"{shlex.quote(python)} {shlex.quote(str(floor_py))} {shlex.quote(str(floor_db))}"
+        subprocess.run([python, str(tmp / "floor_app.py"), "--setup", str(floor_db)], check=True)
+        roots = {"app": ROOT}
+        if args.before:
+            roots["before"] = extract(args.before, tmp / "before")
+        # subject -> (command, env, cwd, markers); "-first" subjects get a new database file each run
+        subjects: dict[str, tuple[str, dict[str, str], Path, tuple[str, ...]]] = {
+            "bare": (f"{shlex.quote(python)} {shlex.quote(str(tmp / 'bare_app.py'))}", {}, tmp, (BARE_MARKER,)),
+            "floor": (
+                f"{shlex.quote(python)} {shlex.quote(str(tmp / 'floor_app.py'))} {shlex.quote(str(floor_db))}",
+                {}, tmp, (FLOOR_MARKER,),
+            ),
+        }
+        for name, root in roots.items():
+            demo_db = tmp / f"{name}-demo.db"
+            cmd = f"{shlex.quote(python)} -m panel_tui demo"
+            env = {"PYTHONPATH": str(root), "PANEL_TUI_DB": str(demo_db)}
+            subjects[name] = (cmd, env, root, (FIRST_MARKER, MARKER))
+            subjects[f"{name}-first"] = (cmd, {"PYTHONPATH": str(root)}, root, (FIRST_MARKER, MARKER))
 
+        if args.cli_only:  # the warm-up launches still create the demo database the CLI reads
+            subjects = {k: v for k, v in subjects.items() if k in roots}
         print(f"terminal {WIDTH}x{HEIGHT} in tmux, poll every {args.poll_ms:g} ms, python {python}")
         print(f"byte-code cache: {'as in the calling environment' if args.no_pyc_cache else 'on (temp PYTHONPYCACHEPREFIX)'}")
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        # Warm-up, not recorded: page cache and byte-code cache, including the first-run-only modules.
-        tmux.time_to_marker(app_cmd, MARKER, {**base_env, "PANEL_TUI_DB": str(tmp / "warmup.db")}, timeout=120, poll=poll)
-        tmux.time_to_marker(floor_cmd, FLOOR_MARKER, base_env, poll=poll)
+        # Warm-up, not recorded: page cache and byte-code cache (the first launch of each app also
+        # creates its demo database, so every later "app" run opens an existing one).
+        for name, (cmd, env, cwd, markers) in subjects.items():
+            if name.endswith("-first"):
+                env = {**env, "PANEL_TUI_DB": str(tmp / f"warm-{name}.db")}
+            tmux.measure(cmd, markers, env, cwd, timeout=120, poll=poll)
 
-        # First run(s): no database file yet (schema, bundled frameworks, demo data are created).
-        first = []
-        for n in range(args.first_runs):
-            db = tmp / f"first{n}.db"
-            first.append(tmux.time_to_marker(app_cmd, MARKER, {**base_env, "PANEL_TUI_DB": str(db)}, timeout=120, poll=poll))
-            print(f"  first run {n + 1}: {first[-1] * 1000:.0f} ms")
-        app_env = {**base_env, "PANEL_TUI_DB": str(tmp / "warmup.db")}
-        tmux.time_to_marker(app_cmd, MARKER, app_env, poll=poll)
+        wall: dict[str, list[list[float]]] = {k: [] for k in subjects}
+        cpu: dict[str, list[float]] = {k: [] for k in subjects}
+        for n in range(0 if args.cli_only else args.runs):
+            order = list(subjects) if n % 2 == 0 else list(reversed(subjects))
+            line = []
+            for name in order:
+                cmd, env, cwd, markers = subjects[name]
+                if name.endswith("-first"):
+                    env = {**env, "PANEL_TUI_DB": str(tmp / f"{name}-{n}.db")}
+                times, used = tmux.measure(cmd, markers, env, cwd, timeout=120, poll=poll)
+                wall[name].append(times)
+                cpu[name].append(used)
+                line.append(f"{name} {'/'.join(f'{t * 1000:.0f}' for t in times)}")
+            print(f"  round {n + 1}: " + "  ".join(line))
 
-        app_t: list[float] = []
-        floor_t: list[float] = []
-        cpu: dict[str, list[float]] = {"app": [], "floor": []}
-        for n in range(args.runs):
-            order = [("app", app_cmd, MARKER, app_env), ("floor", floor_cmd, FLOOR_MARKER, base_env)]
-            if n % 2:
-                order.reverse()
-            for kind, cmd, marker, env in order:
-                elapsed, used = tmux.measure(cmd, marker, env, poll=poll)
-                (app_t if kind == "app" else floor_t).append(elapsed)
-                cpu[kind].append(used)
-            print(
-                f"  run {n + 1:2d}: app {app_t[-1] * 1000:6.0f} ms (cpu {cpu['app'][-1] * 1000:4.0f})"
-                f"   floor {floor_t[-1] * 1000:6.0f} ms (cpu {cpu['floor'][-1] * 1000:4.0f})"
+        # CLI: a command that does not open the TUI, against importing sqlmodel alone.
+        cli_env = {**server_env, "PANEL_TUI_DB": str(tmp / "app-demo.db")}
+        cli_cmds = {"import sqlmodel": ([python, "-c", "import sqlmodel"], ROOT, cli_env)}
+        for name, root in roots.items():
+            cli_cmds[f"{name} campaign list"] = (
+                [python, "-m", "panel_tui", "campaign", "list"], root, {**cli_env, "PYTHONPATH": str(root)},
             )
+        cli: dict[str, list[tuple[float, float]]] = {k: [] for k in cli_cmds}
+        for cmd, cwd, env in cli_cmds.values():
+            run_cli(cmd, env, cwd)
+        for n in range(max(args.runs, 7)):
+            for name in (list(cli_cmds) if n % 2 == 0 else list(reversed(cli_cmds))):
+                cmd, cwd, env = cli_cmds[name]
+                cli[name].append(run_cli(cmd, env, cwd))
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
-        ratio = statistics.median(app_t) / statistics.median(floor_t)
-        print("\nTime to first screen (launch -> marker visible in capture-pane):")
-        if first:
-            print(f"  first run (fresh DB) {summary(first)}")
-        print(f"  app (existing demo)  {summary(app_t)}")
-        print(f"  floor                {summary(floor_t)}")
-        print(f"  ratio app/floor (medians) {ratio:.2f}   (target <= 1.20: {'MET' if ratio <= 1.2 else 'MISSED'})")
-        print(f"  ratio app/floor (p90)     {percentile(app_t, 90) / percentile(floor_t, 90):.2f}")
-        print("CPU time used by the process up to that moment (all threads; insensitive to other load):")
-        print(f"  app   median {statistics.median(cpu['app']) * 1000:6.1f} ms   p90 {percentile(cpu['app'], 90) * 1000:6.1f} ms")
-        print(f"  floor median {statistics.median(cpu['floor']) * 1000:6.1f} ms   p90 {percentile(cpu['floor'], 90) * 1000:6.1f} ms")
-        print(f"  ratio app/floor (medians) {statistics.median(cpu['app']) / statistics.median(cpu['floor']):.2f}")
-        if args.profile or ratio > 1.2:
-            profile({**app_env, "PYTHONPYCACHEPREFIX": server_env.get("PYTHONPYCACHEPREFIX", "")})
-        if args.what_if:
-            what_if(tmux, tmp, python, app_cmd, floor_cmd, app_env, base_env, args.what_if, poll)
+        if not args.cli_only:
+            tui_summary(args.runs, list(subjects), list(roots), wall, cpu)
+        base = med([w for w, _ in cli["import sqlmodel"]])
+        base_cpu = med([c for _, c in cli["import sqlmodel"]])
+        print("\nCLI, no terminal (target: campaign list <= import sqlmodel + 100 ms):")
+        for name, values in cli.items():
+            wall_ms, cpu_ms = med([w for w, _ in values]), med([c for _, c in values])
+            print(f"  {name:24s} median {wall_ms:6.0f} ms (+{wall_ms - base:.0f})   cpu {cpu_ms:6.0f} ms (+{cpu_ms - base_cpu:.0f})")
+        if args.profile:
+            import_profile({**server_env, "PYTHONPATH": str(ROOT)})
     finally:
         tmux.close()
         shutil.rmtree(tmp, ignore_errors=True)

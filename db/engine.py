@@ -8,10 +8,24 @@ on PostgreSQL.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, create_engine, event, inspect, select
+from sqlalchemy import (
+    Column,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    select,
+)
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
@@ -121,7 +135,54 @@ class Database:
         self.engine.dispose()
 
 
-_VERSION_TABLE = Table("alembic_version", MetaData(), Column("version_num", String(32)))
+@contextmanager
+def single_transaction(engine: Engine) -> Iterator[Session]:
+    """A session for bulk writes: its commits become savepoints inside one real transaction,
+    committed (one fsync) when the block ends, or rolled back entirely if it raises."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # pysqlite opens a transaction only before DML, so the session's first SAVEPOINT would be
+            # outermost and its RELEASE a real commit; an explicit BEGIN keeps every savepoint nested.
+            conn.exec_driver_sql("BEGIN")
+        session = Session(conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        try:
+            yield session
+            session.commit()  # what the block did after its last commit, if anything
+            session.close()
+            conn.commit()
+        except BaseException:
+            session.close()
+            conn.rollback()
+            raise
+
+
+# Alembic's own version table, same name, type and constraint as Alembic creates it.
+_VERSION_TABLE = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+
+
+def _create_schema(engine: Engine, *, load_frameworks: bool) -> None:
+    """A new, empty database: the head schema from the models, HEAD recorded, and the bundled
+    frameworks, in one transaction (one fsync). Same tables as running every migration
+    (tests/test_engine.py checks it), without importing Alembic (and with it every SQL dialect)."""
+    import db.models  # noqa: F401  (registers the tables on the metadata)
+    from sqlmodel import SQLModel
+
+    from db.migrations import HEAD
+
+    with single_transaction(engine) as session:
+        conn = session.connection()
+        SQLModel.metadata.create_all(conn, checkfirst=False)  # the file was checked: no tables
+        _VERSION_TABLE.create(conn)
+        conn.execute(insert(_VERSION_TABLE).values(version_num=HEAD))
+        if load_frameworks:
+            from db.frameworks import ensure_bundled
+
+            ensure_bundled(session)
 
 
 def _schema_state(engine: Engine) -> tuple[set[str], str | None]:
@@ -158,8 +219,9 @@ def open_database(url: str | None = None, *, load_frameworks: bool = True) -> Da
         if tables:
             engine.dispose()
             raise DatabaseFileError(f"{where} is not a panel-tui database (it has other tables)")
-        upgrade(engine)
-    elif revision not in KNOWN_REVISIONS:
+        _create_schema(engine, load_frameworks=load_frameworks)
+        return Database(engine=engine, url=url)
+    if revision not in KNOWN_REVISIONS:
         engine.dispose()
         raise DatabaseFileError(
             f"{where} was written by a newer version of panel-tui (schema {revision}); upgrade panel-tui to open it"

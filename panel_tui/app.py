@@ -1,14 +1,20 @@
-"""The App: screens, global bindings, command palette, theme."""
+"""The App: screens, global bindings, command palette, theme.
+
+Start-up from the CLI is lazy: the app paints a loading screen first, and SQLAlchemy, the
+models and the database file are loaded in a thread worker (see PanelApp.on_mount).
+"""
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from db.engine import Database
+if TYPE_CHECKING:
+    from db.engine import Database
 
 
 class PanelApp(App[None]):
@@ -25,36 +31,133 @@ class PanelApp(App[None]):
     # The keymap applied from the user's keymap.toml (binding id -> keys); the help screen shows it.
     user_keymap: dict[str, str] = {}
 
-    def __init__(self, database: Database, *, demo: bool = False, open_campaign: str | None = None) -> None:
+    def __init__(
+        self,
+        database: Database | None = None,
+        *,
+        db_url: str | None = None,
+        db_path: str | None = None,
+        demo: bool = False,
+        open_campaign: str | None = None,
+    ) -> None:
         super().__init__()
         self.database = database
+        # Without a database: where to open one (resolved in the worker, as the CLI would).
+        self.db_url, self.db_path = db_url, db_path
         self.demo = demo
         self.open_campaign = open_campaign
+        self.startup_error: str | None = None
+        """One line for stderr when the database could not be opened (the CLI prints it after exit)."""
+        self._first_campaign: int | None = None
+        self._first_screen_due = False  # loaded, first screen not shown yet
+
+    def get_default_screen(self) -> Screen:
+        if self.database is not None:
+            return super().get_default_screen()
+        from panel_tui.screens.loading import LoadingScreen
+
+        return LoadingScreen()
 
     def on_mount(self) -> None:
-        from panel_tui.screens.campaigns import CampaignsScreen  # noqa: F401 (cheap; used below)
+        if self.database is None:
+            return  # the loading screen is the default screen; on_ready starts the load
+        self._first_campaign, self._first_screen_due = self._start_campaign(self.database), True
+        self.show_loaded()
 
+    def on_ready(self) -> None:
+        # Ready = the first frame (header, footer, "loading") is on the terminal. Only now load the
+        # database layer in a thread: started earlier, its imports would share the GIL with that paint.
+        if self.database is None:
+            self.run_worker(self._load, thread=True, group="startup")
+
+    def _start_campaign(self, database: Database) -> int | None:
+        """The campaign to open on (the demo's, made if needed, or open_campaign), or None for the list."""
         key = self.open_campaign
         if self.demo:
             from db.demo import ensure_demo
 
-            with self.database.session() as session:
-                key = ensure_demo(session).key
+            with database.session() as session:
+                return ensure_demo(session).id
         if key:
-            # Open straight on the campaign; the campaigns list is built only when it is wanted.
             from db.campaigns import get_campaign
+
+            with database.session() as session:
+                return get_campaign(session, key).id
+        return None
+
+    def _load(self) -> None:
+        """Thread worker: open the database and find the first campaign, off the UI thread."""
+        from db.engine import open_database, resolve_url
+        from db.errors import PanelError
+
+        try:
+            database = open_database(resolve_url(self.db_url, self.db_path))
+        except PanelError as exc:
+            self._from_thread(self._failed, str(exc))
+            return
+        try:
+            campaign_id = self._start_campaign(database)
+        except PanelError as exc:
+            database.dispose()
+            self._from_thread(self._failed, str(exc))
+            return
+        # The first screen's module (and what it imports) is loaded here too, not on the UI thread.
+        if campaign_id is None:
+            import panel_tui.screens.campaigns  # noqa: F401
+        else:
+            import panel_tui.screens.campaign  # noqa: F401
+        if not self._from_thread(self._loaded, database, campaign_id):
+            database.dispose()
+
+    def _from_thread(self, callback, *args) -> bool:
+        try:
+            self.call_from_thread(callback, *args)
+        except RuntimeError:  # the app was closed while loading
+            return False
+        return True
+
+    def _failed(self, message: str) -> None:
+        self.startup_error = message
+        self.exit(return_code=1)
+
+    def _loaded(self, database: Database, campaign_id: int | None) -> None:
+        self.database = database
+        self._first_campaign, self._first_screen_due = campaign_id, True
+        self.show_loaded()
+
+    def show_loaded(self) -> None:
+        """Show the first real screen once loaded, if the loading screen is on top (else when it is again),
+        and replay the keys typed while loading on it."""
+        if not self._first_screen_due or self.screen.id not in ("loading", "_default"):
+            return
+        self._first_screen_due = False
+        campaign_id = self._first_campaign
+        keys = getattr(self.screen, "take_keys", list)()
+        if campaign_id is not None:
+            # Open straight on the campaign; the campaigns list is built only when it is wanted.
             from panel_tui.screens.campaign import CampaignScreen
 
-            with self.database.session() as session:
-                campaign_id = get_campaign(session, key).id
-            self.push_screen(CampaignScreen(self.database, campaign_id))
+            screen: Screen = CampaignScreen(self.database, campaign_id)
         else:
-            self.push_screen(CampaignsScreen(self.database))
+            from panel_tui.screens.campaigns import CampaignsScreen
+
+            screen = CampaignsScreen(self.database)
+        self.push_screen(screen)
+        if keys:
+            screen.call_after_refresh(self._replay_keys, keys)
+
+    def _replay_keys(self, keys: list[events.Key]) -> None:
+        # One at a time, each after the screen has caught up with the previous one (a key may open a screen).
+        self.post_message(keys[0])
+        if keys[1:]:
+            self.call_after_refresh(self._replay_keys, keys[1:])
 
     def action_campaigns(self) -> None:
         """Back to the campaigns list (built now if the app opened on a campaign)."""
         from panel_tui.screens.campaigns import CampaignsScreen
 
+        if self.database is None:  # still loading (e.g. from the palette): the first screen is on its way
+            return
         if len(self.screen_stack) > 2:
             self.pop_screen()
         else:
@@ -63,6 +166,8 @@ class PanelApp(App[None]):
     def action_frameworks(self) -> None:
         from panel_tui.screens.frameworks import FrameworksScreen
 
+        if self.database is None:  # still loading
+            return
         if not isinstance(self.screen, FrameworksScreen):
             self.push_screen(FrameworksScreen(self.database))
 
@@ -103,6 +208,19 @@ class PanelApp(App[None]):
                 yield SystemCommand(title, help_text, callback)
 
 
-def make_app(database: Database, *, demo: bool = False, open_campaign: str | None = None) -> PanelApp:
-    """Build the app from its dependencies; tests use the same factory."""
-    return PanelApp(database, demo=demo, open_campaign=open_campaign)
+def make_app(
+    database: Database | None = None,
+    *,
+    db_url: str | None = None,
+    db_path: str | None = None,
+    demo: bool = False,
+    open_campaign: str | None = None,
+) -> PanelApp:
+    """Build the app from its dependencies; the CLI and tests use the same factory.
+
+    With an opened ``database`` the first screen is built at mount. Without one (the CLI), the app
+    paints a loading screen and opens the database given by ``db_url`` / ``db_path`` (else the
+    environment, else the default file) in a thread worker; a file it cannot open ends the app
+    with ``startup_error`` set and return code 1.
+    """
+    return PanelApp(database, db_url=db_url, db_path=db_path, demo=demo, open_campaign=open_campaign)

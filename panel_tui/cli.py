@@ -10,10 +10,28 @@ import importlib
 import sys
 
 from panel_tui import __version__
-from panel_tui.commands import COMMAND_MODULES, fail
+from panel_tui.commands import COMMAND_MODULES, COMMANDS, fail
+
+# Options of the top-level parser that take a value (to find the command without parsing).
+_VALUE_OPTIONS = ("--db", "--db-url")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_in(argv: list[str]) -> str | None:
+    """The command word in argv (None: no command, i.e. the TUI), found without importing anything."""
+    tokens = iter(argv)
+    for token in tokens:
+        if token in _VALUE_OPTIONS:
+            next(tokens, None)
+        elif token == "--":
+            return next(tokens, None)
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
+def build_parser(command: str | None = "") -> argparse.ArgumentParser:
+    """The parser; with ``command`` given, only that command's module is imported and registered
+    ("demo" or None: none, the TUI needs none); otherwise (help, a typo) every module is."""
     parser = argparse.ArgumentParser(
         prog="panel-tui",
         description="Run UK Civil Service interview panels in the terminal: evidence, scores, consensus, merit lists.",
@@ -26,38 +44,48 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     demo = sub.add_parser("demo", help="open the built-in demo campaign (HR Business Partner, Grade 7)")
     demo.set_defaults(handler=None, demo=True)
-    for name in COMMAND_MODULES:
+    if command in COMMANDS:
+        modules: tuple[str, ...] = (COMMANDS[command],)
+    elif command in ("demo", None):
+        modules = ()
+    else:
+        modules = COMMAND_MODULES
+    for name in modules:
         module = importlib.import_module(f"panel_tui.commands.{name}")
         module.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    from db.errors import PanelError
-
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = command_in(argv)
+    if command is None and any(a in ("-h", "--help") for a in argv):
+        command = ""  # help lists every command
+    args = build_parser(command).parse_args(argv)
+    handler = getattr(args, "handler", None)
     try:
-        handler = getattr(args, "handler", None)
-        if handler is not None:
+        if handler is None:
+            return run_tui(args, demo=getattr(args, "demo", False))
+        from db.errors import PanelError
+
+        try:
             return handler(args)
-        return run_tui(args, demo=getattr(args, "demo", False))
-    except PanelError as exc:
-        return fail(str(exc))
+        except PanelError as exc:
+            return fail(str(exc))
     except KeyboardInterrupt:
         return 130
 
 
 def run_tui(args: argparse.Namespace, *, demo: bool) -> int:
-    from db.engine import open_database, resolve_url
-
+    """The TUI: Textual paints first; the database is opened in a worker (see panel_tui.app).
+    A file that cannot be opened ends the app, and its one line is printed here, after the
+    terminal is restored."""
     from panel_tui.app import make_app
 
-    # Open (and check) the database before the screen takes over, so a bad
-    # file is reported as one plain line on stderr.
-    database = open_database(resolve_url(args.db_url, args.db))
-    app = make_app(database, demo=demo)
+    app = make_app(db_url=args.db_url, db_path=args.db, demo=demo)
     app.run()
+    if app.startup_error is not None:
+        return fail(app.startup_error)
     return app.return_code or 0
 
 

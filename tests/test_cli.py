@@ -82,3 +82,30 @@ def test_wrong_database_file_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err == f"panel-tui: {path} is not a panel-tui database (not an SQLite file)\n"
     assert path.read_bytes() == b"PK\x03\x04 not sqlite"
+
+
+def test_the_command_table_names_what_each_module_registers():
+    """The CLI imports only the module of the command given: its table must match the modules."""
+    import argparse
+    import importlib
+
+    from panel_tui.cli import build_parser, command_in
+    from panel_tui.commands import COMMAND_MODULES, COMMANDS
+
+    for module_name in COMMAND_MODULES:
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(f"panel_tui.commands.{module_name}").register(sub)
+        assert {c for c, m in COMMANDS.items() if m == module_name} == set(sub.choices), module_name
+    assert command_in(["--db", "x.db", "--db-url=sqlite://", "campaign", "list"]) == "campaign"
+    assert command_in(["--db", "demo"]) is None
+    only_exchange = build_parser("pack")  # registers pack and return, nothing else
+    assert only_exchange.parse_args(["return", "import", "a.json"]).handler.__module__ == "panel_tui.commands.exchange"
+    with pytest.raises(SystemExit):
+        only_exchange.parse_args(["campaign", "list"])
+
+
+def test_an_unknown_command_lists_every_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["campain", "list"])
+    err = capsys.readouterr().err
+    assert "invalid choice: 'campain'" in err and "'campaign'" in err and "'purge'" in err

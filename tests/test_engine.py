@@ -10,7 +10,9 @@ import sys
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import select
 
+import db.engine as db_engine
 from db.engine import open_database, resolve_url, sqlite_url
 from db.errors import DatabaseFileError
 from db.migrations import HEAD, KNOWN_REVISIONS
@@ -153,3 +155,162 @@ def test_db_package_never_imports_textual():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _schema(path) -> dict[str, set[str]]:
+    """Each table's DDL as a set of lines (SQLite keeps it verbatim; clause order may differ)."""
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("select name, sql from sqlite_master where sql is not null").fetchall()
+    return {name: {line.strip().rstrip(",") for line in sql.splitlines()} for name, sql in rows}
+
+
+@sqlite_only
+def test_a_new_database_gets_exactly_the_migrated_schema(tmp_path):
+    """A new file is made from the models (no Alembic); running the migrations gives the same tables."""
+    from db.migrations import upgrade
+
+    created = tmp_path / "created.db"
+    open_database(sqlite_url(created), load_frameworks=False).dispose()
+    migrated = tmp_path / "migrated.db"
+    engine = db_engine.make_engine(sqlite_url(migrated))
+    upgrade(engine)
+    engine.dispose()
+    assert _schema(created) == _schema(migrated)
+    with sqlite3.connect(created) as conn:
+        assert conn.execute("select version_num from alembic_version").fetchall() == [(HEAD,)]
+
+
+@sqlite_only
+def test_first_start_on_sqlite_imports_neither_alembic_nor_other_dialects(tmp_path):
+    code = (
+        "import sys; from pathlib import Path; from db.engine import open_database, sqlite_url\n"
+        f"db = open_database(sqlite_url(Path({str(tmp_path / 'new.db')!r})))\n"
+        "from db.demo import ensure_demo\n"
+        "with db.session() as s: ensure_demo(s)\n"
+        "print(sorted(m for m in sys.modules if m == 'alembic' or m.startswith('sqlalchemy.dialects.postgresql')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_demo_is_written_in_one_transaction(database):
+    from sqlalchemy import event
+
+    from db.campaigns import list_campaigns
+    from db.demo import ensure_demo
+
+    commits = []
+    event.listen(database.engine, "commit", lambda conn: commits.append(conn))
+    with database.session() as s:
+        campaign = ensure_demo(s)
+    assert len(commits) == 1
+    with database.session() as s:
+        assert [c.key for c in list_campaigns(s)] == [campaign.key]
+
+
+def test_a_demo_that_fails_half_way_leaves_nothing(database, monkeypatch):
+    import db.demo
+    from db.models import Assessment, Campaign
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(db.demo, "set_current_member", broken)  # the last step
+    with database.session() as s, pytest.raises(RuntimeError, match="disk full"):
+        db.demo.ensure_demo(s)
+    with database.session() as s:
+        assert s.exec(select(Campaign)).all() == []
+        assert s.exec(select(Assessment)).all() == []
+
+
+def _through_the_services(session, campaign, items, members, candidates) -> None:
+    """The demo's panel work typed in as a panellist would: one save_evidence per item, then submit."""
+    from db.demo import NOTES, PANEL, SCORES
+    from db.interview import EvidenceState, indicators, save_evidence, submit
+
+    for (ref, member_name), scores in SCORES.items():
+        cand, member = candidates[ref], members[member_name]
+        offset = [name for name, _ in PANEL].index(member_name)
+        for n, (item, score) in enumerate(zip(items, scores)):
+            if score is None:
+                continue
+            effective = [i for i in indicators(session, item.element_id, campaign.level) if i.kind == "effective"]
+            tags = {effective[0].id: "seen"} if effective else {}
+            notes = NOTES[(n + offset) % len(NOTES)]
+            save_evidence(session, cand.id, member.id, item.id,
+                          EvidenceState(notes=notes, star="STAR" if score >= 4 else "SA", score=score, tags=tags))
+        if all(s is not None for s in scores):
+            submit(session, cand.id, member.id)
+
+
+def _panel_work(session) -> tuple[list, list, list]:
+    from db.models import Assessment, AuditEvent, CampaignItem, Candidate, IndicatorTag, ItemEvidence, PanelMember
+
+    who = (
+        select(Candidate.ref, PanelMember.name, CampaignItem.name)
+        .join(Assessment, Assessment.candidate_id == Candidate.id)
+        .join(PanelMember, PanelMember.id == Assessment.member_id)
+        .join(ItemEvidence, ItemEvidence.assessment_id == Assessment.id)
+        .join(CampaignItem, CampaignItem.id == ItemEvidence.item_id)
+    )
+    evidence = session.exec(who.add_columns(
+        ItemEvidence.notes, ItemEvidence.star, ItemEvidence.score, Assessment.submitted_at.is_not(None)
+    )).all()
+    tags = session.exec(who.join(IndicatorTag, IndicatorTag.evidence_id == ItemEvidence.id).add_columns(
+        IndicatorTag.indicator_id, IndicatorTag.tag
+    )).all()
+    audit = session.exec(select(AuditEvent.action, AuditEvent.entity, AuditEvent.actor, AuditEvent.old_value,
+                                AuditEvent.new_value)).all()
+    return sorted(evidence), sorted(tags), sorted(audit)
+
+
+def test_the_demo_stores_what_the_services_would(tmp_path, monkeypatch):
+    import db.demo
+
+    fast = open_database(sqlite_url(tmp_path / "fast.db"))
+    reference = open_database(sqlite_url(tmp_path / "reference.db"))
+    try:
+        with fast.session() as s:
+            db.demo.ensure_demo(s)
+        monkeypatch.setattr(db.demo, "_write_assessments", _through_the_services)
+        with reference.session() as s:
+            db.demo.ensure_demo(s)
+        with fast.session() as f, reference.session() as r:
+            got, want = _panel_work(f), _panel_work(r)
+        assert len(got[0]) == 38 and len(got[1]) == 38 and got[2]
+        assert got == want
+    finally:
+        fast.dispose()
+        reference.dispose()
+
+
+def test_bundled_frameworks_load_in_one_transaction(database):
+    """Loading the bundled data commits once, and gives the rows the bundled files hold."""
+    from sqlalchemy import event, func
+
+    from db.frameworks import ensure_bundled, read_data
+    from db.models import Element, Framework, Indicator
+
+    engine = database.engine
+    commits = []
+    with database.session() as s:
+        s.exec(text("delete from indicator"))
+        s.exec(text("delete from element"))
+        s.exec(text("delete from framework"))
+        s.commit()
+    event.listen(engine, "commit", lambda conn: commits.append(conn))
+    with database.session() as s:
+        ensure_bundled(s)
+    assert len(commits) == 1
+    with database.session() as s:
+        for key in ("competencies-2012", "success-profiles-behaviours"):
+            data = read_data(f"{key}.json")
+            fw = s.exec(select(Framework).where(Framework.key == key)).one()
+            names = s.exec(select(Element.name).where(Element.framework_id == fw.id).order_by(Element.position)).all()
+            assert names == [e["name"] for e in data["elements"]]
+            stored = s.exec(
+                select(func.count()).select_from(Indicator).join(Element).where(Element.framework_id == fw.id)
+            ).one()
+            expected = sum(len(items) for e in data["elements"] for body in e["levels"].values() for items in body.values())
+            assert stored == expected

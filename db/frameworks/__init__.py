@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, delete, select
 
 from db.errors import NotFound, ValidationError
@@ -33,36 +33,66 @@ def read_data(name: str) -> Any:
 
 
 def ensure_bundled(session: Session) -> None:
-    """Load the bundled frameworks and reference tables if this database lacks them."""
+    """Load the bundled frameworks and reference tables if this database lacks them (one transaction)."""
     have = set(session.exec(select(Framework.key).where(col(Framework.key).in_(BUNDLED_KEYS))).all())
     missing = [key for key in BUNDLED_KEYS if key not in have]
     if not missing:
         return
-    for key in missing:
-        _store_framework(session, read_data(f"{key}.json"), bundled=True)
-    if session.exec(select(func.count()).select_from(GradeLevel)).one() == 0:
-        _store_reference(session, read_data("reference.json"))
-    session.commit()
+    try:
+        for key in missing:
+            _bulk_store_bundled(session, read_data(f"{key}.json"))
+        if session.exec(select(func.count()).select_from(GradeLevel)).one() == 0:
+            _store_reference(session, read_data("reference.json"))
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+def _bulk_store_bundled(session: Session, data: dict[str, Any]) -> None:
+    """A bundled framework in three bulk INSERTs (executemany), not one ORM flush per element:
+    this runs on the first start, before the panellist sees anything."""
+    framework_id = session.scalars(
+        insert(Framework).returning(Framework.id),
+        [{"key": data["key"], "name": data["name"], "kind": data["kind"], "bundled": True,
+          "level_names": {str(k): v for k, v in (data.get("levels") or {}).items()}}],
+    ).one()
+    element_ids = session.scalars(
+        insert(Element).returning(Element.id, sort_by_parameter_order=True),
+        [{"framework_id": framework_id, "position": pos, "name": el["name"], "cluster": el.get("cluster"),
+          "definition": el.get("definition") or ""} for pos, el in enumerate(data["elements"])],
+    ).all()
+    session.execute(
+        insert(Indicator),
+        [
+            {"element_id": element_id, "level": int(lv), "kind": STORED_KIND[list_name], "position": i,
+             "text": text.strip()}
+            for element_id, el in zip(element_ids, data["elements"])
+            for lv, body in el["levels"].items()
+            for list_name, items in body.items()
+            for i, text in enumerate(items)
+        ],
+    )
 
 
 def _store_reference(session: Session, ref: dict[str, Any]) -> None:
-    for scheme, rows in ref["grade_levels"].items():
-        session.add_all(GradeLevel(scheme=scheme, grade=r["grade"], level=r["level"]) for r in rows)
-    for name, levels in ref["copfs_competency_levels"].items():
-        session.add_all(ElementLevelUse(scheme="copfs", element_name=name, level=lv) for lv in levels)
-    for role in ref["role_templates"]:
-        session.add(
-            RoleTemplate(
-                annex=role["annex"],
-                title=role["title"],
-                grade=role["grade"],
-                level=role["level"],
-                location=role.get("location") or "",
-                summary=role.get("summary") or "",
-                items=list(role["competencies"]),
-                lead=role.get("lead"),
-            )
-        )
+    session.execute(
+        insert(GradeLevel),
+        [{"scheme": scheme, "grade": r["grade"], "level": r["level"]} for scheme, rows in ref["grade_levels"].items() for r in rows],
+    )
+    session.execute(
+        insert(ElementLevelUse),
+        [{"scheme": "copfs", "element_name": name, "level": lv} for name, levels in ref["copfs_competency_levels"].items() for lv in levels],
+    )
+    session.execute(
+        insert(RoleTemplate),
+        [
+            {"annex": role["annex"], "title": role["title"], "grade": role["grade"], "level": role["level"],
+             "location": role.get("location") or "", "summary": role.get("summary") or "",
+             "items": list(role["competencies"]), "lead": role.get("lead")}
+            for role in ref["role_templates"]
+        ],
+    )
 
 
 def validate_framework(data: Any) -> None:

@@ -1,5 +1,8 @@
-"""Scriptable commands. Each module has ``register(subparsers)``; handlers import services lazily
-so that `panel-tui` (the TUI) does not pay for them at start-up."""
+"""Scriptable commands. Each module has ``register(subparsers)``; handlers import services lazily.
+
+The CLI imports only the module of the command given (COMMANDS), so `panel-tui` (the TUI) and
+each command pay for nothing else at start-up; `--help` or an unknown command imports them all.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,18 @@ import sys
 from typing import Callable
 
 COMMAND_MODULES = ("frameworks", "campaign", "candidates", "exchange", "scores", "results", "purge", "audit")
+# Top-level command -> the module that registers it (tests/test_cli.py checks it against the modules).
+COMMANDS = {
+    "frameworks": "frameworks",
+    "campaign": "campaign",
+    "candidates": "candidates",
+    "pack": "exchange",
+    "return": "exchange",
+    "scores": "scores",
+    "results": "results",
+    "purge": "purge",
+    "audit": "audit",
+}
 
 
 def fail(message: str) -> int:
