@@ -236,10 +236,11 @@ class AuditEvent(SQLModel, table=True):
     new_value: str = Field(default="", sa_column=Column(Text, nullable=False))
     reason: str = Field(default="", sa_column=Column(Text, nullable=False))
     seq: Optional[int] = None  # None: written before the chain existed (schema 0001)
-    salt: str = Field(default="", max_length=32)
-    value_digest: str = Field(default="", max_length=64)
-    seal: str = Field(default="", sa_column=Column(Text, nullable=False))
-    chain_hash: str = Field(default="", max_length=64)
+    # server_default '': rows written before the chain (migration 0002) are "pre-chain", not NULL.
+    salt: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
+    value_digest: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    seal: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    chain_hash: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
 class Setting(SQLModel, table=True):
