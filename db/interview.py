@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from db import scales
@@ -366,6 +367,182 @@ def submit(session: Session, candidate_id: int, member_id: int) -> datetime:
     )
     session.commit()
     return now
+
+
+def resubmit(session: Session, candidate_id: int, member_id: int, reason: str) -> datetime:
+    """Close an amendment: the submitted assessment is submitted again, audited with the amend reason."""
+    if not reason.strip():
+        raise ValidationError("resubmitting an amended assessment needs the amend reason")
+    view = load_interview(session, candidate_id, member_id)
+    if view.submitted_at is None:
+        raise ValidationError("this assessment is not submitted yet: submit it instead")
+    missing = [i.name for i in view.items if view.evidence.get(i.id, EvidenceState()).score is None]
+    if missing:
+        raise ValidationError(f"cannot resubmit: no score yet for {', '.join(missing)}")
+    assessment = _assessment(session, candidate_id, member_id)
+    assert assessment is not None
+    now = utcnow()
+    assessment.submitted_at = now
+    assessment.updated_at = now
+    session.add(assessment)
+    record(
+        session, action="resubmit", entity="assessment", entity_id=assessment.id, campaign_id=view.campaign_id,
+        actor=view.member_name, reason=reason.strip(),
+    )
+    session.commit()
+    return now
+
+
+# --- autosave: the interview screen's hot path ---------------------------------------
+
+
+@dataclass
+class AutosaveTarget:
+    """One member's assessment of one candidate, checked once; autosave() then only writes.
+
+    The ownership check (candidate, member and items in one campaign) and the ids are
+    resolved when the screen opens, not on every save. Ids learnt while saving are cached
+    only after their transaction commits.
+    """
+
+    candidate_id: int
+    member_id: int
+    campaign_id: int
+    member_name: str
+    scales: dict[int, list]  # item id -> its scale: only these items may be saved
+    assessment_id: int | None = None
+    evidence_ids: dict[int, int] = field(default_factory=dict)  # item id -> evidence id
+    saved_tags: dict[int, dict[int, str]] = field(default_factory=dict)  # item id -> tags as last committed
+
+
+def autosave_target(session: Session, candidate_id: int, member_id: int) -> AutosaveTarget:
+    candidate = session.get(Candidate, candidate_id)
+    member = session.get(PanelMember, member_id)
+    if candidate is None:
+        raise NotFound(f"no candidate with id {candidate_id}")
+    if member is None or member.campaign_id != candidate.campaign_id:
+        raise NotFound("that panel member is not on this candidate's panel")
+    campaign = session.get(Campaign, candidate.campaign_id)
+    assert campaign is not None
+    items = session.exec(
+        select(CampaignItem.id, CampaignItem.scale).where(CampaignItem.campaign_id == campaign.id)
+    ).all()
+    target = AutosaveTarget(
+        candidate_id=candidate_id,
+        member_id=member_id,
+        campaign_id=campaign.id,  # type: ignore[arg-type]
+        member_name=member.name,
+        scales={i: s or campaign.scale for i, s in items},  # type: ignore[misc]
+    )
+    assessment = _assessment(session, candidate_id, member_id)
+    if assessment is not None:
+        target.assessment_id = assessment.id
+        for ev_id, item_id in session.exec(
+            select(ItemEvidence.id, ItemEvidence.item_id).where(ItemEvidence.assessment_id == assessment.id)
+        ).all():
+            target.evidence_ids[item_id] = ev_id  # type: ignore[assignment]
+        for item_id, tags in _evidence(session, assessment.id).items():
+            target.saved_tags[item_id] = dict(tags.tags)
+    return target
+
+
+def _upsert(session: Session, table):
+    """INSERT ... ON CONFLICT for the two dialects panel-tui runs on (same API in both)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        return None
+    return insert(table)
+
+
+def autosave(session: Session, target: AutosaveTarget, item_id: int, state: EvidenceState) -> datetime:
+    """Save one item's notes, STAR, score and tags for an assessment not submitted: one short transaction.
+
+    The same rules as save_evidence (which also handles amending a submitted
+    assessment, with its audit); a few core statements instead of ORM loads.
+    Raises ValidationError if the assessment has been submitted meanwhile.
+    """
+    if item_id not in target.scales:
+        raise NotFound("that item is not assessed in this candidate's campaign")
+    score = None if state.score is None else scales.check_score(target.scales[item_id], state.score)
+    if any(c not in STAR for c in state.star):
+        raise ValidationError(f"STAR coverage {state.star!r} may only use the letters S, T, A, R")
+    if any(t not in TAGS for t in state.tags.values()):
+        raise ValidationError("indicator tags must be 'seen' or 'contrary'")
+    evidence_insert = _upsert(session, ItemEvidence)
+    if evidence_insert is None:  # another database: the general path
+        return save_evidence(session, target.candidate_id, target.member_id, item_id, state)
+    now = utcnow()
+    star = "".join(c for c in STAR if c in state.star)
+    assessment_id = target.assessment_id
+    try:
+        if assessment_id is None:
+            assessment_insert = _upsert(session, Assessment)
+            session.execute(
+                assessment_insert.values(  # type: ignore[union-attr]
+                    candidate_id=target.candidate_id, member_id=target.member_id, updated_at=now
+                ).on_conflict_do_nothing(index_elements=["candidate_id", "member_id"])
+            )
+            assessment_id = session.exec(
+                select(Assessment.id).where(
+                    Assessment.candidate_id == target.candidate_id, Assessment.member_id == target.member_id
+                )
+            ).one()
+        # The guard and the bump in one statement: no row means submitted (or deleted) meanwhile.
+        bumped = session.execute(
+            update(Assessment)
+            .where(col(Assessment.id) == assessment_id, col(Assessment.submitted_at).is_(None))
+            .values(updated_at=now)
+        )
+        if bumped.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            if session.get(Assessment, assessment_id) is None:
+                raise NotFound("this assessment no longer exists (deleted or purged)")
+            raise ValidationError("this assessment is submitted: amending it needs a reason")
+        values = {"notes": state.notes, "star": star, "score": score, "updated_at": now}
+        statement = evidence_insert.values(assessment_id=assessment_id, item_id=item_id, **values)
+        statement = statement.on_conflict_do_update(index_elements=["assessment_id", "item_id"], set_=values)
+        evidence_id = target.evidence_ids.get(item_id)
+        if evidence_id is None:
+            evidence_id = session.execute(statement.returning(ItemEvidence.id)).scalar_one()  # type: ignore[attr-defined]
+        else:
+            session.execute(statement)
+        old_tags = target.saved_tags.get(item_id)
+        if old_tags != state.tags:
+            _write_tags(session, evidence_id, old_tags, state.tags)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    target.assessment_id = assessment_id
+    target.evidence_ids[item_id] = evidence_id
+    target.saved_tags[item_id] = dict(state.tags)
+    return now
+
+
+def _write_tags(session: Session, evidence_id: int, old: dict[int, str] | None, new: dict[int, str]) -> None:
+    """Only the tags that changed; with no record of the old ones, every tag is made to match."""
+    if old is None:
+        stale = delete(IndicatorTag).where(col(IndicatorTag.evidence_id) == evidence_id)
+        if new:
+            stale = stale.where(col(IndicatorTag.indicator_id).not_in(list(new)))
+        session.execute(stale)
+        changed = new
+    else:
+        gone = [i for i in old if i not in new]
+        if gone:
+            session.execute(
+                delete(IndicatorTag).where(
+                    col(IndicatorTag.evidence_id) == evidence_id, col(IndicatorTag.indicator_id).in_(gone)
+                )
+            )
+        changed = {i: t for i, t in new.items() if old.get(i) != t}
+    for indicator_id, tag in changed.items():
+        statement = _upsert(session, IndicatorTag).values(evidence_id=evidence_id, indicator_id=indicator_id, tag=tag)  # type: ignore[union-attr]
+        session.execute(statement.on_conflict_do_update(index_elements=["evidence_id", "indicator_id"], set_={"tag": tag}))
 
 
 def submitted_candidate_ids(session: Session, campaign_id: int, member_id: int) -> set[int]:
