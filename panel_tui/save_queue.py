@@ -212,6 +212,9 @@ class SaveQueue:
                     if session is not None:
                         session.close()
                         session = None
+                    if "readonly" in one_line(exc) and self.database.url != "sqlite://":
+                        # SQLite keeps a connection read-only once it opened so: reconnect to retry.
+                        self.database.engine.dispose()
                     with self._cond:
                         self._writing = None
                         if is_transient(exc):
