@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import Session, col, select
 
 from db import scales
@@ -446,23 +446,61 @@ def autosave_target(session: Session, candidate_id: int, member_id: int) -> Auto
     return target
 
 
-def _upsert(session: Session, table):
-    """INSERT ... ON CONFLICT for the two dialects panel-tui runs on (same API in both)."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
+def _insert_for(dialect: str):
+    """INSERT ... ON CONFLICT for the two dialects panel-tui runs on (the same API in both)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
-    elif name == "sqlite":
+    elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:
         return None
-    return insert(table)
+    return insert
+
+
+_AUTOSAVE_STATEMENTS: dict[str, dict] = {}
+
+
+def _autosave_statements(dialect: str) -> dict | None:
+    """Core statements built once per dialect, run with parameters: no ORM work per save."""
+    if dialect in _AUTOSAVE_STATEMENTS:
+        return _AUTOSAVE_STATEMENTS[dialect]
+    insert = _insert_for(dialect)
+    if insert is None:
+        return None
+    a, e, t = Assessment.__table__, ItemEvidence.__table__, IndicatorTag.__table__  # type: ignore[attr-defined]
+    now = bindparam("p_now", type_=a.c.updated_at.type)
+    evidence = insert(e).values(
+        assessment_id=bindparam("p_assessment"), item_id=bindparam("p_item"), notes=bindparam("p_notes"),
+        star=bindparam("p_star"), score=bindparam("p_score", type_=e.c.score.type),
+        updated_at=bindparam("p_now", type_=e.c.updated_at.type),
+    )
+    evidence = evidence.on_conflict_do_update(
+        index_elements=["assessment_id", "item_id"],
+        set_={c: evidence.excluded[c] for c in ("notes", "star", "score", "updated_at")},
+    )
+    tag = insert(t).values(evidence_id=bindparam("p_evidence"), indicator_id=bindparam("p_indicator"), tag=bindparam("p_tag"))
+    statements = {
+        "new_assessment": insert(a)
+        .values(candidate_id=bindparam("p_candidate"), member_id=bindparam("p_member"), updated_at=now)
+        .on_conflict_do_nothing(index_elements=["candidate_id", "member_id"]),
+        "assessment_id": select(a.c.id).where(a.c.candidate_id == bindparam("p_candidate"), a.c.member_id == bindparam("p_member")),
+        # The guard and the bump in one statement: no row means submitted (or deleted) meanwhile.
+        "bump": update(a).where(a.c.id == bindparam("p_assessment"), a.c.submitted_at.is_(None)).values(updated_at=now),
+        "evidence": evidence,
+        "evidence_returning": evidence.returning(e.c.id),
+        "tag": tag.on_conflict_do_update(index_elements=["evidence_id", "indicator_id"], set_={"tag": tag.excluded.tag}),
+        "untag": delete(t).where(t.c.evidence_id == bindparam("p_evidence"), t.c.indicator_id.in_(bindparam("p_gone", expanding=True))),
+        "untag_all": delete(t).where(t.c.evidence_id == bindparam("p_evidence")),
+    }
+    _AUTOSAVE_STATEMENTS[dialect] = statements
+    return statements
 
 
 def autosave(session: Session, target: AutosaveTarget, item_id: int, state: EvidenceState) -> datetime:
     """Save one item's notes, STAR, score and tags for an assessment not submitted: one short transaction.
 
     The same rules as save_evidence (which also handles amending a submitted
-    assessment, with its audit); a few core statements instead of ORM loads.
+    assessment, with its audit); prepared core statements instead of ORM loads.
     Raises ValidationError if the assessment has been submitted meanwhile.
     """
     if item_id not in target.scales:
@@ -472,47 +510,35 @@ def autosave(session: Session, target: AutosaveTarget, item_id: int, state: Evid
         raise ValidationError(f"STAR coverage {state.star!r} may only use the letters S, T, A, R")
     if any(t not in TAGS for t in state.tags.values()):
         raise ValidationError("indicator tags must be 'seen' or 'contrary'")
-    evidence_insert = _upsert(session, ItemEvidence)
-    if evidence_insert is None:  # another database: the general path
+    connection = session.connection()
+    sql = _autosave_statements(connection.dialect.name)
+    if sql is None:  # another database: the general path
         return save_evidence(session, target.candidate_id, target.member_id, item_id, state)
     now = utcnow()
-    star = "".join(c for c in STAR if c in state.star)
-    assessment_id = target.assessment_id
+    who = {"p_candidate": target.candidate_id, "p_member": target.member_id}
     try:
+        assessment_id = target.assessment_id
         if assessment_id is None:
-            assessment_insert = _upsert(session, Assessment)
-            session.execute(
-                assessment_insert.values(  # type: ignore[union-attr]
-                    candidate_id=target.candidate_id, member_id=target.member_id, updated_at=now
-                ).on_conflict_do_nothing(index_elements=["candidate_id", "member_id"])
+            connection.execute(sql["new_assessment"], {**who, "p_now": now})
+            assessment_id = connection.execute(sql["assessment_id"], who).scalar_one()
+        if connection.execute(sql["bump"], {"p_assessment": assessment_id, "p_now": now}).rowcount != 1:
+            raise (
+                NotFound("this assessment no longer exists (deleted or purged)")
+                if connection.execute(select(Assessment.id).where(Assessment.id == assessment_id)).first() is None
+                else ValidationError("this assessment is submitted: amending it needs a reason")
             )
-            assessment_id = session.exec(
-                select(Assessment.id).where(
-                    Assessment.candidate_id == target.candidate_id, Assessment.member_id == target.member_id
-                )
-            ).one()
-        # The guard and the bump in one statement: no row means submitted (or deleted) meanwhile.
-        bumped = session.execute(
-            update(Assessment)
-            .where(col(Assessment.id) == assessment_id, col(Assessment.submitted_at).is_(None))
-            .values(updated_at=now)
-        )
-        if bumped.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()
-            if session.get(Assessment, assessment_id) is None:
-                raise NotFound("this assessment no longer exists (deleted or purged)")
-            raise ValidationError("this assessment is submitted: amending it needs a reason")
-        values = {"notes": state.notes, "star": star, "score": score, "updated_at": now}
-        statement = evidence_insert.values(assessment_id=assessment_id, item_id=item_id, **values)
-        statement = statement.on_conflict_do_update(index_elements=["assessment_id", "item_id"], set_=values)
+        values = {
+            "p_assessment": assessment_id, "p_item": item_id, "p_notes": state.notes,
+            "p_star": "".join(c for c in STAR if c in state.star), "p_score": score, "p_now": now,
+        }
         evidence_id = target.evidence_ids.get(item_id)
         if evidence_id is None:
-            evidence_id = session.execute(statement.returning(ItemEvidence.id)).scalar_one()  # type: ignore[attr-defined]
+            evidence_id = connection.execute(sql["evidence_returning"], values).scalar_one()
         else:
-            session.execute(statement)
+            connection.execute(sql["evidence"], values)
         old_tags = target.saved_tags.get(item_id)
         if old_tags != state.tags:
-            _write_tags(session, evidence_id, old_tags, state.tags)
+            _write_tags(connection, sql, evidence_id, old_tags, state.tags)
         session.commit()
     except BaseException:
         session.rollback()
@@ -523,26 +549,20 @@ def autosave(session: Session, target: AutosaveTarget, item_id: int, state: Evid
     return now
 
 
-def _write_tags(session: Session, evidence_id: int, old: dict[int, str] | None, new: dict[int, str]) -> None:
+def _write_tags(connection, sql: dict, evidence_id: int, old: dict[int, str] | None, new: dict[int, str]) -> None:
     """Only the tags that changed; with no record of the old ones, every tag is made to match."""
     if old is None:
-        stale = delete(IndicatorTag).where(col(IndicatorTag.evidence_id) == evidence_id)
-        if new:
-            stale = stale.where(col(IndicatorTag.indicator_id).not_in(list(new)))
-        session.execute(stale)
+        connection.execute(sql["untag_all"], {"p_evidence": evidence_id})
         changed = new
     else:
         gone = [i for i in old if i not in new]
         if gone:
-            session.execute(
-                delete(IndicatorTag).where(
-                    col(IndicatorTag.evidence_id) == evidence_id, col(IndicatorTag.indicator_id).in_(gone)
-                )
-            )
+            connection.execute(sql["untag"], {"p_evidence": evidence_id, "p_gone": gone})
         changed = {i: t for i, t in new.items() if old.get(i) != t}
-    for indicator_id, tag in changed.items():
-        statement = _upsert(session, IndicatorTag).values(evidence_id=evidence_id, indicator_id=indicator_id, tag=tag)  # type: ignore[union-attr]
-        session.execute(statement.on_conflict_do_update(index_elements=["evidence_id", "indicator_id"], set_={"tag": tag}))
+    if changed:
+        connection.execute(
+            sql["tag"], [{"p_evidence": evidence_id, "p_indicator": i, "p_tag": tag} for i, tag in changed.items()]
+        )
 
 
 def submitted_candidate_ids(session: Session, campaign_id: int, member_id: int) -> set[int]:

@@ -66,7 +66,7 @@ class InterviewScreen(Screen[None]):
         Binding("a", "star('A')", show=False, priority=True),
         Binding("r", "star('R')", show=False, priority=True),
         Binding("q", "close", "Candidates", priority=True, tooltip="Back to the candidate list (everything is saved)"),
-        Binding("ctrl+n,ctrl+down", "next_item", "Next item", key_display="^n", priority=True),
+        Binding("ctrl+n,ctrl+down", "next_item", "Next", key_display="^n", priority=True),
         Binding("ctrl+b,ctrl+up", "previous_item", "Prev item", key_display="^b", show=False, priority=True),
         Binding("i", "focus_indicators", "Indicators", show=False, priority=True, tooltip="Move to the indicators to tag them"),
         Binding("m", "amend", "Amend", show=False, priority=True),
@@ -124,7 +124,7 @@ class InterviewScreen(Screen[None]):
                 yield StarBar(id="star")
                 yield ScorePicker(id="score")
         yield Label("Notes, tags and scores are saved as you type", id="save-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.title = self.view.campaign_title

@@ -17,7 +17,8 @@ from textual.message import Message
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-TAG_MARK = {"seen": ("✔ ", "bold green"), "contrary": ("✘ ", "bold red")}
+# Distinct signs (not only colours): + seen, - contrary, as the keys that set them.
+TAG_MARK = {"seen": ("+ ", "bold green"), "contrary": ("− ", "bold red")}
 COLUMN_TITLES = {"effective": "Effective", "ineffective": "Ineffective", "example": "Example behaviours"}
 
 
