@@ -155,6 +155,11 @@ class SaveQueue:
                 saved_at=self._saved_at,
             )
 
+    def discard_failed(self) -> None:
+        """The panellist chose to leave without the changes that were refused."""
+        with self._cond:
+            self._failed.clear()
+
     def retry_now(self) -> None:
         with self._cond:
             self._retry_at = 0.0

@@ -1,12 +1,15 @@
 """Faults while a panellist types: the screen keeps taking keys, shows that it waits, and loses nothing.
 
 Each test drives the real app with Pilot; keys are posted as the driver posts them and timed
-until the editor holds them (the screen would be frozen if anything on the UI thread waited).
+until the editor holds them. A UI thread that waited on the save would hold a key for the
+whole fault (2 s, or the 5 s busy timeout); the limits below are far under that and still
+pass on a loaded machine: the median key within 100 ms, none over a second.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 import time
@@ -23,15 +26,15 @@ from panel_tui.save_queue import SaveQueue
 from panel_tui.screens.interview import InterviewScreen
 from tests.ui.test_interview import CP, LC, open_third_candidate
 
-KEY_LIMIT = 0.1  # seconds from key to editor
+KEY_MEDIAN, KEY_MAX = 0.1, 1.0  # seconds from key to editor
 
-# Another program takes the database's write lock for up to 8 s (or until told on stdin).
+# Another program takes the database's write lock until told on stdin (at most 30 s).
 HOLDER = """
 import select, sqlite3, sys
 con = sqlite3.connect(sys.argv[1], isolation_level=None)
 con.execute("BEGIN EXCLUSIVE")
 print("locked", flush=True)
-select.select([sys.stdin], [], [], 8.0)
+select.select([sys.stdin], [], [], 30.0)
 con.execute("COMMIT")
 """
 
@@ -63,6 +66,12 @@ async def wait_until(pilot, predicate, timeout: float) -> None:
         await pilot.pause(0.05)
 
 
+def assert_responsive(keys: list[float]) -> None:
+    keys = sorted(keys)
+    median = keys[len(keys) // 2]
+    assert median < KEY_MEDIAN and keys[-1] < KEY_MAX, f"keys: median {median * 1000:.0f} ms, slowest {keys[-1] * 1000:.0f} ms"
+
+
 def join_writers() -> None:
     SaveQueue.close_all()
     for queue in list(SaveQueue._registry.values()):
@@ -74,14 +83,14 @@ async def test_another_program_holding_the_write_lock(make_demo_app, reader, dem
     async with app.run_test(size=(120, 40)) as pilot:
         await open_third_candidate(pilot)
         keys = await type_timed(app, "Before lock.")
-        await wait_until(pilot, lambda: "Saved" in status(app), 3)
+        await wait_until(pilot, lambda: "Saved" in status(app), 6)
         holder = subprocess.Popen(
             [sys.executable, "-c", HOLDER, str(demo_db_file)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
         try:
             assert holder.stdout.readline().strip() == "locked"
             keys += await type_timed(app, " During lock.")
-            await wait_until(pilot, lambda: "WAITING TO SAVE" in status(app), 3)
+            await wait_until(pilot, lambda: "WAITING TO SAVE" in status(app), 6)
             assert "-waiting" in app.screen.query_one("#save-status").classes
             # Change item, type there, leave the candidate: all while the lock is held.
             await pilot.press("escape", "ctrl+n", "e")
@@ -89,8 +98,8 @@ async def test_another_program_holding_the_write_lock(make_demo_app, reader, dem
             keys += await type_timed(app, "Second item.")
             started = monotonic()
             await pilot.press("escape", "q")
-            await wait_until(pilot, lambda: not isinstance(app.screen, InterviewScreen), 2)
-            assert monotonic() - started < 1.5
+            await wait_until(pilot, lambda: not isinstance(app.screen, InterviewScreen), 3)
+            assert monotonic() - started < 3  # not held for the lock (5 s busy timeout, 8 s+ lock)
             # Back in: the text still waiting to be saved is what is shown.
             await pilot.press("enter")
             await pilot.pause()
@@ -98,16 +107,17 @@ async def test_another_program_holding_the_write_lock(make_demo_app, reader, dem
             assert app.screen.query_one("#evidence", TextArea).text == "Before lock. During lock."
             # Quit: it waits, visibly, and the screen still answers keys.
             await pilot.press("ctrl+q")
-            await wait_until(pilot, lambda: "QUITTING" in status(app), 1)
+            await wait_until(pilot, lambda: "QUITTING" in status(app), 6)
             timer = app.screen.query_one("#timer")
             started = monotonic()
             await pilot.press("ctrl+t")
-            assert timer.running and monotonic() - started < 0.5
+            assert timer.running and monotonic() - started < 1
             assert app.return_code is None  # not gone while the lock is held
-            assert max(keys) < KEY_LIMIT, f"slowest key {max(keys) * 1000:.0f} ms"
+            assert_responsive(keys)
         finally:
-            holder.stdin.write("release\n")
-            holder.stdin.flush()
+            with contextlib.suppress(BrokenPipeError):
+                holder.stdin.write("release\n")
+                holder.stdin.flush()
             holder.wait(10)
         await wait_until(pilot, lambda: app.return_code is not None, 15)  # saved, then quits
     saved = reader.evidence("HRBP-003", "Sam Whitfield")
@@ -131,11 +141,11 @@ async def test_a_save_that_takes_two_seconds(make_demo_app, reader, monkeypatch)
         keys = await type_timed(app, "Typed while")
         await pilot.pause(0.8)  # the first save is under way and stuck
         keys += await type_timed(app, " the save was stuck")
-        await wait_until(pilot, lambda: "WAITING TO SAVE" in status(app), 3)
+        await wait_until(pilot, lambda: "WAITING TO SAVE" in status(app), 6)
         slow["on"] = False
-        await wait_until(pilot, lambda: "Saved" in status(app), 5)
+        await wait_until(pilot, lambda: "Saved" in status(app), 10)
         await pilot.pause(1.2)
-        assert max(keys) < KEY_LIMIT, f"slowest key {max(keys) * 1000:.0f} ms"
+        assert_responsive(keys)
     join_writers()
     assert reader.evidence("HRBP-003", "Sam Whitfield")[LC].notes == "Typed while the save was stuck"
 
@@ -155,12 +165,12 @@ async def test_disk_full_and_io_errors_are_retried_visibly(make_demo_app, reader
     async with app.run_test(size=(120, 40)) as pilot:
         await open_third_candidate(pilot)
         keys = await type_timed(app, "Kept while the disk fails")
-        await wait_until(pilot, lambda: "WAITING TO SAVE" in status(app) and message in status(app), 3)
+        await wait_until(pilot, lambda: "WAITING TO SAVE" in status(app) and message in status(app), 6)
         keys += await type_timed(app, " and more")
         assert reader.evidence("HRBP-003", "Sam Whitfield") == {}
         broken["on"] = False
-        await wait_until(pilot, lambda: "Saved" in status(app), 5)
-        assert max(keys) < KEY_LIMIT, f"slowest key {max(keys) * 1000:.0f} ms"
+        await wait_until(pilot, lambda: "Saved" in status(app), 10)
+        assert_responsive(keys)
     assert reader.evidence("HRBP-003", "Sam Whitfield")[LC].notes == "Kept while the disk fails and more"
 
 
@@ -178,11 +188,11 @@ async def test_a_read_only_database(make_demo_app, reader):
         engine.dispose()
         await open_third_candidate(pilot)
         keys = await type_timed(app, "Typed on a read-only file")
-        await wait_until(pilot, lambda: "readonly" in status(app), 3)
+        await wait_until(pilot, lambda: "readonly" in status(app), 6)
         assert "WAITING TO SAVE" in status(app)
         event.remove(engine, "connect", read_only)  # made writable again
-        await wait_until(pilot, lambda: "Saved" in status(app), 5)
-        assert max(keys) < KEY_LIMIT, f"slowest key {max(keys) * 1000:.0f} ms"
+        await wait_until(pilot, lambda: "Saved" in status(app), 10)
+        assert_responsive(keys)
     assert reader.evidence("HRBP-003", "Sam Whitfield")[LC].notes == "Typed on a read-only file"
 
 
@@ -200,7 +210,7 @@ async def test_a_permanent_error_is_shown_once_with_the_text_kept(make_demo_app,
     async with app.run_test(size=(120, 40)) as pilot:
         await open_third_candidate(pilot)
         await type_timed(app, "Refused text")
-        await wait_until(pilot, lambda: "NOT SAVED" in status(app), 3)
+        await wait_until(pilot, lambda: "NOT SAVED" in status(app), 6)
         assert "press m to amend" in status(app)
         await pilot.pause(3)  # not retried
         assert len(calls) == 1
@@ -213,3 +223,11 @@ async def test_a_permanent_error_is_shown_once_with_the_text_kept(make_demo_app,
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, InterviewScreen)
+        # The way forward: amend with a reason, and the kept text is saved (audited path).
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*"Submitted on the other laptop", "enter")
+        await pilot.pause(1.0)
+        assert "NOT SAVED" not in status(app)
+    join_writers()
+    assert reader.evidence("HRBP-003", "Sam Whitfield")[LC].notes == "Refused text"
