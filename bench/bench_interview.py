@@ -21,7 +21,7 @@
 
 (b) Autosave commit on a real SQLite file (open_database on a temp path, demo campaign
     from db.demo.ensure_demo), notes growing by ~15 characters per save, interleaved:
-    * db.interview.autosave as the screen's save queue calls it (one session kept by
+    * db.autosave.autosave as the screen's save queue calls it (one connection held by
       the writer thread, the ownership check resolved once per interview);
     * db.interview.save_evidence, one new session per save (the screen's path before);
     * the raw-SQL floor: the same writes as autosave (bump the assessment, upsert the
@@ -207,7 +207,7 @@ async def typing_round(
 
     saves: list[tuple[float, float]] = []
     if kind == "app":
-        from db import interview as service
+        from db import autosave as service
         from panel_tui.app import make_app
         from panel_tui.screens.interview import InterviewScreen
 
@@ -383,6 +383,7 @@ def run_saves(tmp: Path, n: int, profile: bool) -> dict[str, list[float]]:
     """Autosave as the screen's save queue does it, the old per-save path, and raw SQL floors."""
     from sqlmodel import Session
 
+    from db import autosave as fast
     from db import interview as service
     from db.interview import EvidenceState
 
@@ -395,7 +396,7 @@ def run_saves(tmp: Path, n: int, profile: bool) -> dict[str, list[float]]:
     # evidence, commit) with sqlite3 directly, on the app's own schema and settings.
     with raw_db.session() as session:
         service.save_evidence(session, raw_candidate, raw_member, item_id, EvidenceState(notes="x"))
-        raw_assessment = service.autosave_target(session, raw_candidate, raw_member).assessment_id
+        raw_assessment = fast.autosave_target(session, raw_candidate, raw_member).assessment_id
     raw_db.dispose()
     same = sqlite3.connect(tmp / "saves-raw.db", isolation_level=None)
     for pragma in ("foreign_keys=ON", "busy_timeout=5000", "journal_mode=WAL", "synchronous=FULL"):
@@ -418,13 +419,13 @@ def run_saves(tmp: Path, n: int, profile: bool) -> dict[str, list[float]]:
         orig_commit(self)
         marks["c1"] = time.perf_counter()
 
-    # The queue's writer: one session kept open, the ownership check resolved once.
-    queue_session = database.session()
-    target = service.autosave_target(queue_session, candidate_id, member_id)
+    # The queue's writer: one connection held, the ownership check resolved once.
+    queue_session = Session(bind=database.engine.connect(), expire_on_commit=False)
+    target = fast.autosave_target(queue_session, candidate_id, member_id)
     queue_session.commit()
 
     def queue_save(notes: str) -> None:
-        service.autosave(queue_session, target, item_id, EvidenceState(notes=notes))
+        fast.autosave(queue_session, target, item_id, EvidenceState(notes=notes))
 
     def old_save(notes: str) -> None:
         with old_db.session() as session:
@@ -509,6 +510,7 @@ def run_saves(tmp: Path, n: int, profile: bool) -> dict[str, list[float]]:
             if ln.strip() and not ln.startswith(("   Ordered", "   List")):
                 print("    " + ln)
     queue_session.close()
+    queue_session.bind.close()
     same.close()
     for con in raws.values():
         con.close()

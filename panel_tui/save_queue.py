@@ -30,9 +30,12 @@ from time import monotonic
 from typing import Callable
 
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
+from db import autosave as fast
 from db import interview as service
-from db.interview import AutosaveTarget, EvidenceState
+from db.autosave import AutosaveTarget
+from db.interview import EvidenceState
 
 RETRY_FIRST, RETRY_MAX = 0.25, 2.0
 GIVE_UP_SECONDS = 30.0
@@ -211,11 +214,12 @@ class SaveQueue:
                     self._writing_since = monotonic()
                 try:
                     if session is None:
-                        session = self.database.session()
+                        # One connection held by the writer: no pool checkout and reset per save.
+                        session = Session(bind=self.database.engine.connect(), expire_on_commit=False)
                     saved_at = self._write(session, item_id, state, reason)
                 except Exception as exc:  # noqa: BLE001 - every failure is reported; none is lost silently
                     if session is not None:
-                        session.close()
+                        _close(session)
                         session = None
                     if "readonly" in one_line(exc) and self.database.url != "sqlite://":
                         # SQLite keeps a connection read-only once it opened so: reconnect to retry.
@@ -241,7 +245,7 @@ class SaveQueue:
                 self._notify()
         finally:
             if session is not None:
-                session.close()
+                _close(session)
             self._unregister()
 
     def _write(self, session, item_id: int, state: EvidenceState, reason: str) -> datetime:
@@ -250,9 +254,9 @@ class SaveQueue:
             self._target = None  # the audited path writes rows the cached target does not know of
             return service.save_evidence(session, self.candidate_id, self.member_id, item_id, state, amend_reason=reason)
         if self._target is None:
-            self._target = service.autosave_target(session, self.candidate_id, self.member_id)
+            self._target = fast.autosave_target(session, self.candidate_id, self.member_id)
             session.commit()  # end the read transaction before the writes
-        return service.autosave(session, self._target, item_id, state)
+        return fast.autosave(session, self._target, item_id, state)
 
     def _unregister(self) -> None:
         self.accepting = False
@@ -268,6 +272,12 @@ class SaveQueue:
                 listener(self.status())
             except Exception:  # noqa: BLE001 - a closing screen must not stop the writer
                 pass
+
+
+def _close(session: Session) -> None:
+    connection = session.bind
+    session.close()
+    connection.close()  # type: ignore[union-attr]
 
 
 def install_exit_signals(app) -> None:

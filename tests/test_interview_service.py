@@ -8,10 +8,9 @@ from sqlmodel import select
 from db.campaigns import find_member, get_campaign
 from db.errors import ValidationError
 from db.errors import NotFound
+from db.autosave import autosave, autosave_target
 from db.interview import (
     EvidenceState,
-    autosave,
-    autosave_target,
     resubmit,
     candidate_rows,
     load_interview,

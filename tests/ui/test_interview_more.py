@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import OperationalError
 from textual.widgets import TextArea
 
-from db import interview as service
+from db import autosave as service
 from db.campaigns import create_campaign, set_current_member
 from db.engine import open_database, sqlite_url
 from panel_tui.app import make_app
