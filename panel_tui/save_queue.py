@@ -74,7 +74,8 @@ class SaveQueue:
             if queue is not None and queue.database is database:
                 with queue._cond:  # lock order: registry, then queue
                     if queue.accepting:
-                        queue._closing_at = None  # opened again while still writing: keep going
+                        queue._released = False  # opened again while still writing: keep going
+                        queue._closing_at = None
                     else:
                         queue = None
             else:
@@ -109,7 +110,8 @@ class SaveQueue:
         self._saved_at: datetime | None = None
         self._seq = 0
         self._retry_at = 0.0
-        self._closing_at: float | None = None
+        self._released = False  # no screen uses it: stop once everything is written
+        self._closing_at: float | None = None  # the program is ending: give up after GIVE_UP_SECONDS
         self._target: AutosaveTarget | None = None
         self._thread = threading.Thread(target=self._run, name=f"save-{candidate_id}-{member_id}", daemon=False)
         self._thread.start()
@@ -175,7 +177,9 @@ class SaveQueue:
             last = self._users <= 0
         if last:
             self.listener = None
-            self.close()
+            with self._cond:
+                self._released = True
+                self._cond.notify()
 
     def close(self) -> None:
         with self._cond:
@@ -200,7 +204,8 @@ class SaveQueue:
                         if self._closing_at is None and not threading.main_thread().is_alive():
                             self._closing_at = now  # the program is ending without closing us
                         closing = self._closing_at is not None
-                        if closing and (not self._pending or now - self._closing_at > GIVE_UP_SECONDS):  # type: ignore[operator]
+                        giving_up = closing and now - self._closing_at > GIVE_UP_SECONDS  # type: ignore[operator]
+                        if (closing or self._released) and not self._pending or giving_up:
                             self.accepting = False
                             break
                         if self._pending and now >= self._retry_at:

@@ -145,8 +145,12 @@ class InterviewSaving:
     # --- leaving and quitting -----------------------------------------------------------
 
     def action_close(self) -> None:
-        if not self._busy:
-            self.run_worker(self._leave(), group="leave", exclusive=True)
+        if self._busy in ("leaving", "quitting"):
+            return
+        if self._busy == "submitting":  # still waiting to save: leaving wins, nothing is submitted
+            self.workers.cancel_group(self, "submit")
+            self._busy = ""
+        self.run_worker(self._leave(), group="leave", exclusive=True)
 
     async def _leave(self) -> None:
         self._busy = "leaving"
