@@ -22,9 +22,8 @@ from textual import events
 from textual.widgets import TextArea
 
 from db import autosave as service
-from panel_tui.save_queue import SaveQueue
 from panel_tui.screens.interview import InterviewScreen
-from tests.ui.test_interview import CP, LC, open_third_candidate
+from tests.ui.test_interview import CP, LC, open_third_candidate, settle_saves
 
 KEY_MEDIAN, KEY_MAX = 0.1, 1.0  # seconds from key to editor
 
@@ -72,12 +71,6 @@ def assert_responsive(keys: list[float]) -> None:
     assert median < KEY_MEDIAN and keys[-1] < KEY_MAX, f"keys: median {median * 1000:.0f} ms, slowest {keys[-1] * 1000:.0f} ms"
 
 
-def join_writers() -> None:
-    SaveQueue.close_all()
-    for queue in list(SaveQueue._registry.values()):
-        queue.join(10)
-
-
 async def test_another_program_holding_the_write_lock(make_demo_app, reader, demo_db_file):
     app = make_demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -120,6 +113,7 @@ async def test_another_program_holding_the_write_lock(make_demo_app, reader, dem
                 holder.stdin.flush()
             holder.wait(10)
         await wait_until(pilot, lambda: app.return_code is not None, 15)  # saved, then quits
+    settle_saves()  # the writer thread finishes what the app queued as it closed
     saved = reader.evidence("HRBP-003", "Sam Whitfield")
     assert saved[LC].notes == "Before lock. During lock."
     assert saved[CP].notes == "Second item."
@@ -146,7 +140,7 @@ async def test_a_save_that_takes_two_seconds(make_demo_app, reader, monkeypatch)
         await wait_until(pilot, lambda: "Saved" in status(app), 10)
         await pilot.pause(1.2)
         assert_responsive(keys)
-    join_writers()
+    settle_saves()
     assert reader.evidence("HRBP-003", "Sam Whitfield")[LC].notes == "Typed while the save was stuck"
 
 
@@ -229,5 +223,5 @@ async def test_a_permanent_error_is_shown_once_with_the_text_kept(make_demo_app,
         await pilot.press(*"Submitted on the other laptop", "enter")
         await pilot.pause(1.0)
         assert "NOT SAVED" not in status(app)
-    join_writers()
+    settle_saves()
     assert reader.evidence("HRBP-003", "Sam Whitfield")[LC].notes == "Refused text"

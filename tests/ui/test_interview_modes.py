@@ -14,7 +14,7 @@ from textual.widgets._footer import FooterKey
 from db.models import AuditEvent
 from panel_tui.screens.interview import InterviewScreen
 from panel_tui.widgets.item_list import ItemList
-from tests.ui.test_interview import LC, open_third_candidate
+from tests.ui.test_interview import LC, open_third_candidate, settle_saves
 
 
 def mode(app) -> str:
@@ -52,6 +52,7 @@ async def test_keys_straight_after_escape_are_commands_not_notes(make_demo_app, 
         assert screen.evidence[screen.current.id].star == "SA"
         assert screen.evidence[screen.current.id].score == 5
         assert "COMMANDS" in mode(app)
+    settle_saves()  # the writer thread finishes what the app queued as it closed
     saved = reader.evidence("HRBP-003", "Sam Whitfield")[LC]
     assert (saved.notes, saved.star, saved.score) == ("Clear answer", "SA", 5)
 
@@ -68,6 +69,7 @@ async def test_keys_straight_after_e_are_notes_not_commands(make_demo_app, reade
         assert screen.query_one("#evidence", TextArea).text == "saqu5"
         assert screen.evidence[screen.current.id].star == ""
         assert screen.evidence[screen.current.id].score is None
+    settle_saves()  # the writer thread finishes what the app queued as it closed
     assert reader.evidence("HRBP-003", "Sam Whitfield")[LC].notes == "saqu5"
 
 
@@ -78,6 +80,7 @@ async def test_keys_straight_after_next_item_go_to_the_next_item(make_demo_app, 
         await pilot.press(*"first")
         burst(app, "ctrl+n", "x", "y")
         await pilot.pause(1.2)
+    settle_saves()  # the writer thread finishes what the app queued as it closed
     saved = reader.evidence("HRBP-003", "Sam Whitfield")
     assert saved[LC].notes == "first"
     assert saved["Collaborating and Partnering"].notes == "xy"
@@ -106,6 +109,7 @@ async def test_after_amending_resubmit_is_explicit(make_demo_app, reader):
         assert "Submitted" in status() and "read-only" in status()
         await pilot.press("7")  # read-only again
         await pilot.pause(0.5)
+    settle_saves()  # the writer thread finishes what the app queued as it closed
     assert reader.evidence("HRBP-001", "Sam Whitfield")[LC].score == 6
     with Session(reader.engine) as s:
         events_ = s.exec(select(AuditEvent).where(AuditEvent.action == "resubmit")).all()

@@ -10,7 +10,7 @@ from db.campaigns import create_campaign, set_current_member
 from db.engine import open_database, sqlite_url
 from panel_tui.app import make_app
 from panel_tui.screens.interview import InterviewScreen
-from tests.ui.test_interview import LC, open_third_candidate
+from tests.ui.test_interview import LC, open_third_candidate, settle_saves
 
 
 async def test_a_failed_save_is_shown_at_once_and_retried(make_demo_app, reader, monkeypatch):
@@ -36,6 +36,7 @@ async def test_a_failed_save_is_shown_at_once_and_retried(make_demo_app, reader,
         disk["full"] = False
         await pilot.pause(2.8)
         assert "Saved" in str(app.screen.query_one("#save-status").render())
+    settle_saves()  # the writer thread finishes what the app queued as it closed
     assert reader.evidence("HRBP-003", "Sam Whitfield")[LC].notes == "Evidence typed while the disk was full"
 
 
