@@ -368,6 +368,30 @@ def submit(session: Session, candidate_id: int, member_id: int) -> datetime:
     return now
 
 
+def resubmit(session: Session, candidate_id: int, member_id: int, reason: str) -> datetime:
+    """Close an amendment: the submitted assessment is submitted again, audited with the amend reason."""
+    if not reason.strip():
+        raise ValidationError("resubmitting an amended assessment needs the amend reason")
+    view = load_interview(session, candidate_id, member_id)
+    if view.submitted_at is None:
+        raise ValidationError("this assessment is not submitted yet: submit it instead")
+    missing = [i.name for i in view.items if view.evidence.get(i.id, EvidenceState()).score is None]
+    if missing:
+        raise ValidationError(f"cannot resubmit: no score yet for {', '.join(missing)}")
+    assessment = _assessment(session, candidate_id, member_id)
+    assert assessment is not None
+    now = utcnow()
+    assessment.submitted_at = now
+    assessment.updated_at = now
+    session.add(assessment)
+    record(
+        session, action="resubmit", entity="assessment", entity_id=assessment.id, campaign_id=view.campaign_id,
+        actor=view.member_name, reason=reason.strip(),
+    )
+    session.commit()
+    return now
+
+
 def submitted_candidate_ids(session: Session, campaign_id: int, member_id: int) -> set[int]:
     """The candidates this member has submitted: the ones whose panel results they may see."""
     return set(

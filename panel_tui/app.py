@@ -195,6 +195,10 @@ class PanelApp(App[None]):
                 flush()
 
     async def action_quit(self) -> None:
+        # An interview quits the app itself once its notes are saved, showing that it waits.
+        for screen in self.screen_stack:
+            if getattr(screen, "quit_when_saved", None) is not None and screen.quit_when_saved():
+                return
         self.flush_all()
         self.exit()
 

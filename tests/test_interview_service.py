@@ -7,8 +7,11 @@ from sqlmodel import select
 
 from db.campaigns import find_member, get_campaign
 from db.errors import ValidationError
+from db.errors import NotFound
+from db.autosave import autosave, autosave_target
 from db.interview import (
     EvidenceState,
+    resubmit,
     candidate_rows,
     load_interview,
     save_evidence,
@@ -109,3 +112,62 @@ def test_independence_until_the_viewer_has_submitted(session, ids):
     assert seen.visible
     notes = {m.member_name: m.notes for m in seen.members}
     assert notes["Priya Raman"] == "Priya's view" and notes["Sam Whitfield"] == "Sam's view"
+
+
+def _indicator_ids(session, item_id, n):
+    from db.interview import indicators
+    from db.models import CampaignItem
+
+    item = session.get(CampaignItem, item_id)
+    view_level = 4
+    return [i.id for i in indicators(session, item.element_id, view_level)][:n]
+
+
+def test_autosave_writes_what_save_evidence_writes(session, ids):
+    refs, members, items = ids
+    cand, sam = refs["HRBP-004"], members["Sam Whitfield"]
+    target = autosave_target(session, cand, sam)
+    assert target.assessment_id is None  # nothing written by opening
+    a, b, c = _indicator_ids(session, items[0], 3)
+    autosave(session, target, items[0], EvidenceState(notes="first", star="RS", score=4, tags={a: "seen", b: "contrary"}))
+    autosave(session, target, items[0], EvidenceState(notes="first and more", star="RS", score=4, tags={b: "seen", c: "contrary"}))
+    autosave(session, target, items[1], EvidenceState(notes="second"))
+    view = load_interview(session, cand, sam)
+    assert view.evidence[items[0]] == EvidenceState(notes="first and more", star="SR", score=4, tags={b: "seen", c: "contrary"})
+    assert view.evidence[items[1]].notes == "second"
+    # A second target (the screen opened again) sees the same rows and keeps writing them.
+    again = autosave_target(session, cand, sam)
+    assert again.assessment_id == target.assessment_id and again.evidence_ids == target.evidence_ids
+    autosave(session, again, items[0], EvidenceState(notes="third", tags={}))
+    assert load_interview(session, cand, sam).evidence[items[0]] == EvidenceState(notes="third")
+
+
+def test_autosave_refuses_bad_input_and_a_submitted_assessment(session, ids):
+    refs, members, items = ids
+    cand, sam = refs["HRBP-004"], members["Sam Whitfield"]
+    target = autosave_target(session, cand, sam)
+    with pytest.raises(ValidationError, match="not on the scale"):
+        autosave(session, target, items[0], EvidenceState(score=11))
+    with pytest.raises(NotFound):
+        autosave(session, target, 999_999, EvidenceState(notes="x"))
+    for item in items:
+        autosave(session, target, item, EvidenceState(notes="n", score=4))
+    submit(session, cand, sam)
+    with pytest.raises(ValidationError, match="submitted"):
+        autosave(session, target, items[0], EvidenceState(notes="after submit", score=4))
+    assert load_interview(session, cand, sam).evidence[items[0]].notes == "n"
+
+
+def test_resubmit_after_amending_is_audited(session, ids):
+    refs, members, items = ids
+    cand, sam = refs["HRBP-004"], members["Sam Whitfield"]
+    for item in items:
+        save_evidence(session, cand, sam, item, EvidenceState(score=4))
+    first = submit(session, cand, sam)
+    with pytest.raises(ValidationError, match="reason"):
+        resubmit(session, cand, sam, " ")
+    save_evidence(session, cand, sam, items[0], EvidenceState(score=5), amend_reason="misheard")
+    again = resubmit(session, cand, sam, "misheard")
+    assert again >= first
+    events = session.exec(select(AuditEvent).where(AuditEvent.action == "resubmit")).all()
+    assert [(e.reason, e.actor) for e in events] == [("misheard", "Sam Whitfield")]

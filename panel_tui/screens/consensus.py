@@ -58,7 +58,7 @@ class ConsensusDialog(ServiceWork, ModalScreen[bool]):
                         star = " ".join(w for letter, w in STAR_WORDS.items() if letter in m.star) or "no STAR marks"
                         yield Static(Text(f"STAR: {star}", style="dim"))
                         for tag in m.tags:
-                            mark = "✔" if tag.tag == "seen" else "✘"
+                            mark = "+" if tag.tag == "seen" else "−"  # the interview's signs: seen +, contrary −
                             yield Static(Text(f"{mark} {clean_line(tag.text)}", style="green" if tag.tag == "seen" else "red"))
                         notes = clean_block(m.notes)
                         yield Static(Text(notes) if notes else Text("(no notes)", style="dim"), classes="member-notes")

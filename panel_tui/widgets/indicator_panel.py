@@ -17,7 +17,8 @@ from textual.message import Message
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-TAG_MARK = {"seen": ("✔ ", "bold green"), "contrary": ("✘ ", "bold red")}
+# Distinct signs (not only colours): + seen, - contrary, as the keys that set them.
+TAG_MARK = {"seen": ("+ ", "bold green"), "contrary": ("− ", "bold red")}
 COLUMN_TITLES = {"effective": "Effective", "ineffective": "Ineffective", "example": "Example behaviours"}
 
 
@@ -35,10 +36,12 @@ class IndicatorPanel(Vertical):
     IndicatorPanel .column-title { padding: 0 1; color: $text-muted; }
     """
 
+    # Not in the footer (it keeps the screen's essential keys): the title says how to tag while here.
     BINDINGS = [
-        Binding("plus,equals_sign", "tag('seen')", "Seen", tooltip="Tag the highlighted indicator as positive evidence"),
-        Binding("minus", "tag('contrary')", "Contrary", tooltip="Tag the highlighted indicator as negative evidence"),
+        Binding("plus,equals_sign", "tag('seen')", "Seen", show=False, tooltip="Tag the highlighted indicator as positive evidence"),
+        Binding("minus", "tag('contrary')", "Contrary", show=False, tooltip="Tag the highlighted indicator as negative evidence"),
     ]
+    TAG_HINT = "+ seen  − contrary  Enter seen · "
 
     @dataclass
     class IndicatorTagged(Message):
@@ -58,6 +61,7 @@ class IndicatorPanel(Vertical):
         self.tags: dict[int, str] = {}
         self._texts: dict[int, str] = {}
         self._kinds: tuple[str, ...] = ()
+        self._title = ""
 
     def compose(self) -> ComposeResult:
         yield Label("", id="indicator-title")
@@ -73,7 +77,8 @@ class IndicatorPanel(Vertical):
         self.taggable = taggable
         self.tags = dict(tags or {})
         self._texts = {i.id: i.text for i in indicators}
-        self.query_one("#indicator-title", Label).update(title)
+        self._title = title
+        self._show_title()
         kinds = tuple(k for k in ("effective", "ineffective", "example") if any(i.kind == k for i in indicators))
         columns = self.query_one("#indicator-columns", Horizontal)
         if kinds != self._kinds:
@@ -87,8 +92,19 @@ class IndicatorPanel(Vertical):
         else:
             self._fill(indicators)
         if not kinds:
-            self.query_one("#indicator-title", Label).update(f"{title}: no indicators")
+            self._title = f"{title}: no indicators"
+            self._show_title()
         self.refresh_bindings()
+
+    def _show_title(self) -> None:
+        tagging = self.taggable and isinstance(self.screen.focused, IndicatorList) if self.is_mounted else False
+        self.query_one("#indicator-title", Label).update((self.TAG_HINT if tagging else "") + self._title)
+
+    def on_descendant_focus(self) -> None:
+        self._show_title()
+
+    def on_descendant_blur(self) -> None:
+        self._show_title()
 
     def _fill(self, indicators: Sequence) -> None:
         for kind in self._kinds:

@@ -7,6 +7,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 STATE_MARK = {"no notes": "○", "notes": "◐", "scored": "●", "submitted": "✔"}
+# Tag counts: one sign each, the keys that set them (+ seen, - contrary), never added together.
+SEEN_MARK, CONTRARY_MARK = "+", "−"
 
 
 class ItemList(OptionList):
@@ -41,9 +43,9 @@ class ItemList(OptionList):
             text.append(f"  [{score}]", style="bold")
         # The item's tag summary: indicators seen / contrary.
         seen = sum(1 for t in tags.values() if t == "seen")
-        contrary = len(tags) - seen
+        contrary = sum(1 for t in tags.values() if t == "contrary")
         if seen:
-            text.append(f" ✔{seen}", style="green")
+            text.append(f" {SEEN_MARK}{seen}", style="bold green")
         if contrary:
-            text.append(f" ✘{contrary}", style="red")
+            text.append(f" {CONTRARY_MARK}{contrary}", style="bold red")
         return text

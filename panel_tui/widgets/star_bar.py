@@ -1,4 +1,7 @@
-"""STAR coverage: which of situation, task, action and result the answer covered."""
+"""STAR coverage: which of situation, task, action and result the answer covered.
+
+Each part is a checkbox, [x] or [ ], so covered and not covered differ without colour.
+"""
 
 from __future__ import annotations
 
@@ -36,9 +39,10 @@ class StarBar(Widget, can_focus=False):
         text = Text("STAR ", style="bold")
         for letter, word in STAR_WORDS.items():
             if letter in self.covered:
-                text.append(f" ✔ {word} ", style="bold reverse")
+                text.append(f"[x] {word}", style="bold")
             else:
-                text.append(f" · {word} ", style="dim")
+                text.append(f"[ ] {word}", style="dim")
+            text.append("  ")
         missing = [w for letter, w in STAR_WORDS.items() if letter not in self.covered]
         if missing and self.covered:
             text.append("  missing: " + ", ".join(missing).lower(), style="italic")
@@ -47,7 +51,7 @@ class StarBar(Widget, can_focus=False):
     def on_click(self, event: Click) -> None:
         x = 5
         for letter, word in STAR_WORDS.items():
-            width = len(word) + 4
+            width = len(word) + 6  # "[x] word" and two spaces
             if x <= event.x < x + width:
                 self.toggle(letter)
                 return

@@ -14,6 +14,15 @@ from panel_tui.screens.interview import InterviewScreen
 LC, CP = "Leading and Communicating", "Collaborating and Partnering"
 
 
+def settle_saves() -> None:
+    """Wait for the save queues' writer threads (they outlive the app, as in a real exit)."""
+    from panel_tui.save_queue import SaveQueue
+
+    SaveQueue.close_all()
+    for queue in list(SaveQueue._registry.values()):
+        queue.join(10)
+
+
 async def open_third_candidate(pilot):
     await pilot.pause()
     await pilot.press("down", "down", "enter")
@@ -53,6 +62,7 @@ async def test_score_star_and_tags_by_keys(make_demo_app, reader):
         await pilot.press("i")  # the indicators; first effective indicator highlighted
         await pilot.press("plus", "down", "minus")
         await pilot.pause(0.8)
+    settle_saves()  # the writer thread finishes what the app queued as it closed
     saved = reader.evidence("HRBP-003", "Sam Whitfield")[LC]
     assert saved.score == 5
     assert saved.star == "SA"
@@ -67,6 +77,7 @@ async def test_number_keys_type_into_notes_while_editing(make_demo_app, reader):
         await open_third_candidate(pilot)
         await pilot.press(*"Saved 40 jobs")
         await pilot.pause(1.2)
+    settle_saves()  # the writer thread finishes what the app queued as it closed
     saved = reader.evidence("HRBP-003", "Sam Whitfield")[LC]
     assert saved.notes == "Saved 40 jobs"
     assert saved.score is None and saved.star == ""
@@ -86,6 +97,7 @@ async def test_moving_between_items_and_back_keeps_each_items_notes(make_demo_ap
         await pilot.pause()
         assert app.screen.query_one("#evidence", TextArea).text == "second item"
         await pilot.pause(1.2)
+    settle_saves()  # the writer thread finishes what the app queued as it closed
     saved = reader.evidence("HRBP-003", "Sam Whitfield")
     assert saved[LC].notes == "first item"
     assert saved[CP].notes == "second item"
@@ -105,6 +117,7 @@ async def test_leave_and_return_then_quit_and_reopen(make_demo_app, reader):
         assert app.screen.query_one("#evidence", TextArea).text == "before leaving"
         await pilot.press("end", *" and after")
         await pilot.press("ctrl+q")  # quit at once: saved on the way out
+    settle_saves()  # the writer thread finishes what the app queued as it closed
     assert reader.evidence("HRBP-003", "Sam Whitfield")[LC].notes == "before leaving and after"
 
     app = make_demo_app()
@@ -130,6 +143,7 @@ async def test_submit_needs_every_score_then_is_read_only(make_demo_app, reader)
         # Read-only now: number keys change nothing.
         await pilot.press("7")
         await pilot.pause(0.8)
+    settle_saves()  # the writer thread finishes what the app queued as it closed
     scores = {k: v.score for k, v in reader.evidence("HRBP-003", "Sam Whitfield").items()}
     assert sorted(scores.values()) == [4, 4, 4, 5, 5, 6]
     assert scores[LC] == 4
@@ -153,6 +167,7 @@ async def test_amend_after_submit_asks_a_reason_and_is_audited(make_demo_app, re
         await pilot.pause()
         await pilot.press("escape", "6")
         await pilot.pause(0.8)
+    settle_saves()  # the writer thread finishes what the app queued as it closed
     assert reader.evidence("HRBP-001", "Sam Whitfield")[LC].score == 6
     with Session(reader.engine) as s:
         events = s.exec(select(AuditEvent).where(AuditEvent.action == "amend")).all()
@@ -204,6 +219,7 @@ async def test_choose_who_i_am_is_remembered(make_demo_app, reader):
         await pilot.press(*"Priya's notes")
         await pilot.press("escape", "q")
         await pilot.pause()
+    settle_saves()  # the writer thread finishes what the app queued as it closed
     assert reader.evidence("HRBP-003", "Priya Raman")[LC].notes.endswith("Priya's notes")
     app = make_demo_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from sqlalchemy.exc import OperationalError
 from textual.widgets import TextArea
 
-from db import interview as service
+from db import autosave as service
 from db.campaigns import create_campaign, set_current_member
 from db.engine import open_database, sqlite_url
 from panel_tui.app import make_app
 from panel_tui.screens.interview import InterviewScreen
-from tests.ui.test_interview import LC, open_third_candidate
+from tests.ui.test_interview import LC, open_third_candidate, settle_saves
 
 
 async def test_a_failed_save_is_shown_at_once_and_retried(make_demo_app, reader, monkeypatch):
-    real_save = service.save_evidence
+    real_save = service.autosave
     disk = {"full": True}
 
     def flaky_save(*args, **kwargs):
@@ -22,20 +22,21 @@ async def test_a_failed_save_is_shown_at_once_and_retried(make_demo_app, reader,
             raise OperationalError("INSERT", {}, Exception("database or disk is full"))
         return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(service, "save_evidence", flaky_save)
+    monkeypatch.setattr(service, "autosave", flaky_save)
     app = make_demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_third_candidate(pilot)
         await pilot.press(*"Evidence typed while the disk was full")
         await pilot.pause(1.2)
         status = str(app.screen.query_one("#save-status").render())
-        assert "NOT SAVED" in status and "disk is full" in status
+        assert "WAITING TO SAVE" in status and "disk is full" in status
         # The text stays on screen, and the retry saves it once the disk has room again.
         assert app.screen.query_one("#evidence", TextArea).text == "Evidence typed while the disk was full"
         assert reader.evidence("HRBP-003", "Sam Whitfield") == {}
         disk["full"] = False
-        await pilot.pause(2.5)
+        await pilot.pause(2.8)
         assert "Saved" in str(app.screen.query_one("#save-status").render())
+    settle_saves()  # the writer thread finishes what the app queued as it closed
     assert reader.evidence("HRBP-003", "Sam Whitfield")[LC].notes == "Evidence typed while the disk was full"
 
 
