@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 
 from db import scales
 from db.errors import NotFound, ValidationError
-from db.interview import STAR, TAGS, EvidenceState, save_evidence
-from db.models import Assessment, Campaign, CampaignItem, Candidate, IndicatorTag, ItemEvidence, PanelMember, utcnow
+from db.interview import STAR, TAGS, EvidenceState, panel_seat, save_evidence
+from db.models import Assessment, CampaignItem, IndicatorTag, ItemEvidence, utcnow
 
 
 @dataclass
@@ -41,14 +41,7 @@ class AutosaveTarget:
 
 
 def autosave_target(session: Session, candidate_id: int, member_id: int) -> AutosaveTarget:
-    candidate = session.get(Candidate, candidate_id)
-    member = session.get(PanelMember, member_id)
-    if candidate is None:
-        raise NotFound(f"no candidate with id {candidate_id}")
-    if member is None or member.campaign_id != candidate.campaign_id:
-        raise NotFound("that panel member is not on this candidate's panel")
-    campaign = session.get(Campaign, candidate.campaign_id)
-    assert campaign is not None
+    candidate, member, campaign = panel_seat(session, candidate_id, member_id)
     items = session.exec(
         select(CampaignItem.id, CampaignItem.scale).where(CampaignItem.campaign_id == campaign.id)
     ).all()

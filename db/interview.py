@@ -175,7 +175,8 @@ def _item_views(session: Session, campaign: Campaign) -> tuple[ItemView, ...]:
     )
 
 
-def load_interview(session: Session, candidate_id: int, member_id: int) -> InterviewView:
+def panel_seat(session: Session, candidate_id: int, member_id: int) -> tuple[Candidate, PanelMember, Campaign]:
+    """The candidate, the member and their campaign, or NotFound when the member is not on that panel."""
     candidate = session.get(Candidate, candidate_id)
     member = session.get(PanelMember, member_id)
     if candidate is None:
@@ -184,6 +185,11 @@ def load_interview(session: Session, candidate_id: int, member_id: int) -> Inter
         raise NotFound("that panel member is not on this candidate's panel")
     campaign = session.get(Campaign, candidate.campaign_id)
     assert campaign is not None
+    return candidate, member, campaign
+
+
+def load_interview(session: Session, candidate_id: int, member_id: int) -> InterviewView:
+    candidate, member, campaign = panel_seat(session, candidate_id, member_id)
     from db.models import Framework
 
     framework = session.get(Framework, campaign.framework_id)
@@ -348,36 +354,25 @@ def _tags_text(tags: dict) -> str:
 
 def submit(session: Session, candidate_id: int, member_id: int) -> datetime:
     """Mark a member's assessment submitted; every item must have a score."""
-    view = load_interview(session, candidate_id, member_id)
-    if view.submitted_at is not None:
-        raise ValidationError("this assessment is already submitted")
-    missing = [i.name for i in view.items if view.evidence.get(i.id, EvidenceState()).score is None]
-    if missing:
-        raise ValidationError(f"cannot submit: no score yet for {', '.join(missing)}")
-    assessment = _assessment(session, candidate_id, member_id)
-    assert assessment is not None
-    now = utcnow()
-    assessment.submitted_at = now
-    assessment.updated_at = now
-    session.add(assessment)
-    record(
-        session, action="submit", entity="assessment", entity_id=assessment.id, campaign_id=view.campaign_id,
-        actor=view.member_name,
-    )
-    session.commit()
-    return now
+    return _mark_submitted(session, candidate_id, member_id, action="submit")
 
 
 def resubmit(session: Session, candidate_id: int, member_id: int, reason: str) -> datetime:
     """Close an amendment: the submitted assessment is submitted again, audited with the amend reason."""
     if not reason.strip():
         raise ValidationError("resubmitting an amended assessment needs the amend reason")
+    return _mark_submitted(session, candidate_id, member_id, action="resubmit", reason=reason.strip())
+
+
+def _mark_submitted(session: Session, candidate_id: int, member_id: int, *, action: str, reason: str = "") -> datetime:
     view = load_interview(session, candidate_id, member_id)
-    if view.submitted_at is None:
+    if action == "submit" and view.submitted_at is not None:
+        raise ValidationError("this assessment is already submitted")
+    if action == "resubmit" and view.submitted_at is None:
         raise ValidationError("this assessment is not submitted yet: submit it instead")
     missing = [i.name for i in view.items if view.evidence.get(i.id, EvidenceState()).score is None]
     if missing:
-        raise ValidationError(f"cannot resubmit: no score yet for {', '.join(missing)}")
+        raise ValidationError(f"cannot {action}: no score yet for {', '.join(missing)}")
     assessment = _assessment(session, candidate_id, member_id)
     assert assessment is not None
     now = utcnow()
@@ -385,8 +380,8 @@ def resubmit(session: Session, candidate_id: int, member_id: int, reason: str) -
     assessment.updated_at = now
     session.add(assessment)
     record(
-        session, action="resubmit", entity="assessment", entity_id=assessment.id, campaign_id=view.campaign_id,
-        actor=view.member_name, reason=reason.strip(),
+        session, action=action, entity="assessment", entity_id=assessment.id, campaign_id=view.campaign_id,
+        actor=view.member_name, reason=reason,
     )
     session.commit()
     return now
