@@ -228,3 +228,15 @@ def test_list_frameworks_marks_custom(session):
     rows = {f.key: f for f in list_frameworks(session)}
     assert rows["small-values"].bundled is False and rows["small-values"].elements == 2
     assert rows["competencies-2012"].bundled is True
+
+
+@pytest.mark.parametrize("bad_key", ["\n", "\x1b]2;pwned\x07", "a\u202eb"])
+def test_an_unknown_field_named_with_control_characters_is_named_on_one_harmless_line(session, bad_key):
+    """Found by the fuzz test: a field called '\\n' split the error over two lines."""
+    doc = small()
+    doc[bad_key] = 1
+    with pytest.raises(ValidationError) as err:
+        import_framework(session, doc, source="fw.json")
+    message = str(err.value)
+    assert "unknown field" in message
+    assert "\n" not in message and "\x1b" not in message and "\u202e" not in message

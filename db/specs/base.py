@@ -166,13 +166,21 @@ def check_shape(data: bytes, source: str, *, max_bytes: int, error: type[PanelEr
 M = TypeVar("M", bound=BaseModel)
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,80}")
+
+
 def place(loc: tuple[int | str, ...]) -> str:
     """('candidates', 3, 'ref') -> 'candidates[3].ref'."""
     out = ""
     for part in loc:
         if part == "[key]":
             continue
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not _PLAIN_KEY.fullmatch(part):
+            out += f"[{part!r}]"  # a key from the file: repr keeps controls and newlines out of the line
+        else:
+            out += f".{part}" if out else part
     return out
 
 
