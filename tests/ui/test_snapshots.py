@@ -8,8 +8,26 @@ from tests.ui.settle import settle
 
 
 async def _no_blink(pilot) -> None:
-    for area in pilot.app.screen.query(TextArea):
-        area.cursor_blink = False
+    """Show the text cursor steadily: wait until focus has settled, then stop the blink.
+
+    With blinking off, a focused editor always draws its cursor and an unfocused one never
+    does, so the snapshot no longer depends on the blink phase or on how fast focus arrived.
+    """
+    await settle(pilot)
+    await pilot.wait_for_scheduled_animations()  # scrolling into view is animated: let it land
+    for _ in range(20):
+        focused = pilot.app.screen.focused
+        await pilot.pause()
+        if pilot.app.screen.focused is focused:
+            break
+    for widget in pilot.app.screen.query(TextArea).results():
+        widget.cursor_blink = False
+        # Textual 8.2.8's line cache key leaves out focus when blinking is off, so a line drawn
+        # before focus arrived would be reused without its cursor: drop it.
+        widget._line_cache.clear()
+        widget.refresh()
+    for widget in pilot.app.screen.query(Input).results():
+        widget.cursor_blink = False
     await pilot.pause()
 
 
