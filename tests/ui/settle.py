@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.widgets import Input, TextArea
+
 from panel_tui.work import ServiceWork
 
 
@@ -18,3 +20,27 @@ async def settle(pilot, rounds: int = 50) -> None:
             return
         await pilot.app.workers.wait_for_complete(running)
     raise AssertionError("service work never settled")
+
+
+async def steady(pilot) -> None:
+    """Ready for a snapshot: work settled, animations landed, focus still, cursors shown without blinking.
+
+    With blinking off a focused field always draws its cursor and an unfocused one never does,
+    so a snapshot no longer depends on the blink phase or on how fast focus arrived.
+    """
+    await settle(pilot)
+    await pilot.wait_for_scheduled_animations()  # scrolling into view is animated: let it land
+    for _ in range(20):
+        focused = pilot.app.screen.focused
+        await pilot.pause()
+        if pilot.app.screen.focused is focused:
+            break
+    for area in pilot.app.screen.query(TextArea).results():
+        area.cursor_blink = False
+        # Textual 8.2.8's line cache key leaves out focus when blinking is off, so a line drawn
+        # before focus arrived would be reused without its cursor: drop it.
+        area._line_cache.clear()
+        area.refresh()
+    for field in pilot.app.screen.query(Input).results():
+        field.cursor_blink = False
+    await pilot.pause()

@@ -12,7 +12,7 @@ from db.engine import sqlite_url
 from db.models import AuditEvent, Candidate
 from panel_tui.screens.campaign import CampaignScreen
 from panel_tui.screens.candidate_form import CandidateForm
-from tests.ui.settle import settle
+from tests.ui.settle import settle, steady
 
 
 @pytest.fixture
@@ -136,9 +136,7 @@ def test_snapshot_candidate_form_80x24(snap_compare, make_demo_app):
         await settle(pilot)
         await pilot.press("e")  # the first candidate
         await settle(pilot)
-        for widget in pilot.app.screen.query(Input):
-            widget.cursor_blink = False
         await pilot.press("tab", "tab", "ctrl+u", *"amira.okafor")
-        await settle(pilot)
+        await steady(pilot)
 
     assert snap_compare(make_demo_app(), run_before=run_before, terminal_size=(80, 24))

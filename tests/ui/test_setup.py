@@ -11,6 +11,7 @@ from db.engine import open_database, sqlite_url
 from db.models import Campaign, CampaignItem, PanelMember, Question
 from panel_tui.app import make_app
 from panel_tui.screens.setup import SetupScreen
+from tests.ui.settle import steady
 
 ANNEX_D_ITEMS = [
     "Leading and Communicating",
@@ -201,9 +202,7 @@ async def test_steps_are_checked_on_the_way_and_escape_cancels(open_app, db_file
 
 
 async def _no_blink(pilot) -> None:
-    for widget in pilot.app.screen.query("Input, TextArea"):
-        widget.cursor_blink = False
-    await pilot.pause()
+    await steady(pilot)
 
 
 def _snap_app(db_file):

@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input, TextArea
-
-from tests.ui.settle import settle
-
-
-async def _no_blink(pilot) -> None:
-    """Show the text cursor steadily: wait until focus has settled, then stop the blink.
-
-    With blinking off, a focused editor always draws its cursor and an unfocused one never
-    does, so the snapshot no longer depends on the blink phase or on how fast focus arrived.
-    """
-    await settle(pilot)
-    await pilot.wait_for_scheduled_animations()  # scrolling into view is animated: let it land
-    for _ in range(20):
-        focused = pilot.app.screen.focused
-        await pilot.pause()
-        if pilot.app.screen.focused is focused:
-            break
-    for widget in pilot.app.screen.query(TextArea).results():
-        widget.cursor_blink = False
-        # Textual 8.2.8's line cache key leaves out focus when blinking is off, so a line drawn
-        # before focus arrived would be reused without its cursor: drop it.
-        widget._line_cache.clear()
-        widget.refresh()
-    for widget in pilot.app.screen.query(Input).results():
-        widget.cursor_blink = False
-    await pilot.pause()
+from tests.ui.settle import settle, steady
 
 
 async def _open_third_candidate(pilot) -> None:
     await settle(pilot)
     await pilot.press("down", "down", "enter")
     await pilot.pause()
-    await _no_blink(pilot)
+    await steady(pilot)
 
 
 def test_campaign_candidates(snap_compare, make_demo_app):
@@ -65,7 +39,7 @@ def test_interview_submitted_with_scores(snap_compare, make_demo_app):
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press("escape")
-        await _no_blink(pilot)
+        await steady(pilot)
 
     assert snap_compare(make_demo_app(), run_before=open_first, terminal_size=(120, 36))
 
@@ -111,8 +85,6 @@ def test_consensus_dialog(snap_compare, make_demo_app):
         await _open_grid(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        for field in pilot.app.screen.query(Input):
-            field.cursor_blink = False
-        await _no_blink(pilot)
+        await steady(pilot)
 
     assert snap_compare(make_demo_app(), run_before=open_dialog, terminal_size=(140, 40))
