@@ -267,7 +267,7 @@ def merge_return(
     raised before anything is written.
     """
     raw = data.encode() if isinstance(data, str) else data
-    signed = open_return(raw, exchange_keys.campaign_identities(session, campaign_key), source)
+    signed = open_return(raw, exchange_keys.campaign_identities(session), source)
     key = signed.campaign
     if campaign_key is not None and key != campaign_key:
         raise ImportRefused(f"{source} is a return for campaign {key}, not {campaign_key}")
