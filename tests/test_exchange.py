@@ -200,7 +200,8 @@ def resign(chair: Session, data: bytes, mutate: Callable[[dict], None]) -> bytes
     mutate(doc)
     doc["sha256"] = exchange.checksum(doc["content"])
     recipient = exchange_keys.campaign_keys(chair, get_campaign(chair, KEY).id).recipient
-    return lock_return(json.dumps(doc), doc["campaign"], doc["content"]["member"], SIGNING[signed.member], recipient)
+    author = doc["content"].get("member") or signed.member
+    return lock_return(json.dumps(doc), doc["campaign"], author, SIGNING[signed.member], recipient)
 
 
 # --- the envelope ------------------------------------------------------------------
