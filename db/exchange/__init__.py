@@ -25,6 +25,7 @@ from db.exchange.envelope import (
     canonical,
     checksum,
     dumps,
+    file_format,
     read_exchange_file,
     seal,
     sealed_format,
@@ -46,7 +47,7 @@ from db.exchange.returns import export_return, merge_return, return_amendments, 
 __all__ = [
     "CAMPAIGN_FIELDS", "FORMAT_NAMES", "FORMAT_PACK", "FORMAT_RETURN", "MAX_FILE_BYTES", "VERSION", "Envelope",
     "PackImport", "ReturnBatch", "ReturnImport", "calibration_levels", "canonical", "checksum", "dumps",
-    "export_pack", "export_return", "import_any", "import_pack", "import_return", "import_returns", "merge_return",
+    "export_pack", "export_return", "file_format", "import_any", "import_pack", "import_return", "import_returns", "merge_return",
     "import_pack_text", "pack_content", "pack_text", "read_exchange_file", "read_pack", "return_amendments",
     "return_content", "seal", "sealed_format", "unseal", "write_exchange_file",
 ]

@@ -276,3 +276,12 @@ def check_author(signed: SignedReturn, public_keys: list[str], source: str) -> N
         except ImportRefused:
             continue
     raise ImportRefused(f"{source}: not signed by the panel member it names; refused")
+
+
+def file_format(path: str | os.PathLike[str]) -> str | None:
+    """FORMAT_PACK or FORMAT_RETURN for a sealed file on disk (its first bytes only), else None."""
+    try:
+        with open(path, "rb") as fh:
+            return sealed_format(fh.read(64))
+    except OSError:
+        return None
