@@ -103,7 +103,3 @@ def laptop_keys(session: Session, campaign_id: int) -> LaptopKeys | None:
     s = rows[SIGNING]
     return LaptopKeys(s.member_id, SigningKey(private=s.secret, public=s.public), rows[RECIPIENT].public)  # type: ignore[arg-type]
 
-
-def forget_campaign_keys(session: Session, campaign_id: int) -> None:
-    """Drop every key of a campaign (in the caller's transaction)."""
-    session.exec(delete(ExchangeKey).where(col(ExchangeKey.campaign_id) == campaign_id))  # type: ignore[call-overload]
