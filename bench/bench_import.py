@@ -28,11 +28,13 @@ from sqlalchemy import func, insert  # noqa: E402
 from sqlmodel import col, select  # noqa: E402
 
 from db import exchange  # noqa: E402
-from db.campaigns import find_member, get_campaign  # noqa: E402
-from db.exchange import keys as exchange_keys  # noqa: E402
-from db.seal import SigningKey  # noqa: E402
-from db.campaigns import create_campaign  # noqa: E402
+from db.campaigns import (  # noqa: E402
+    create_campaign,  # noqa: E402
+    find_member,
+    get_campaign,
+)
 from db.engine import open_database, sqlite_url  # noqa: E402
+from db.exchange import keys as exchange_keys  # noqa: E402
 from db.models import (  # noqa: E402
     Assessment,
     CampaignItem,
@@ -43,6 +45,7 @@ from db.models import (  # noqa: E402
     PanelMember,
     utcnow,
 )
+from db.seal import SigningKey  # noqa: E402
 
 ITEMS = [
     "Seeing the Big Picture", "Changing and Improving", "Making Effective Decisions",

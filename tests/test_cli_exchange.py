@@ -11,7 +11,7 @@ from sqlmodel import select
 from db.demo import DEMO_KEY, ensure_demo
 from db.engine import open_database, sqlite_url
 from db.interview import EvidenceState, save_evidence
-from db.models import Assessment, Candidate, CampaignItem, ItemEvidence, PanelMember
+from db.models import Assessment, CampaignItem, Candidate, ItemEvidence, PanelMember
 from panel_tui.cli import main
 
 

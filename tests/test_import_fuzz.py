@@ -27,15 +27,23 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db import exchange
+from db.campaigns import get_campaign
 from db.engine import open_database, sqlite_url
 from db.errors import ImportRefused, PanelError, ValidationError
+from db.exchange import keys as exchange_keys
+from db.exchange.envelope import lock_return, open_return
 from db.frameworks import import_framework, parse_framework_file
 from db.models import AuditEvent, Element, Framework, Indicator, Setting
 from db.paper_scores import import_paper_scores
-from db.exchange import keys as exchange_keys
-from db.exchange.envelope import lock_return, open_return
-from db.campaigns import get_campaign
-from tests.test_exchange import KEY, SIGNING, counts, make_campaign, member_return, score_all, snapshot
+from tests.test_exchange import (
+    KEY,
+    SIGNING,
+    counts,
+    make_campaign,
+    member_return,
+    score_all,
+    snapshot,
+)
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -42,7 +42,12 @@ from db.exchange.pack import (
     pack_text,
     read_pack,
 )
-from db.exchange.returns import export_return, merge_return, return_amendments, return_content
+from db.exchange.returns import (
+    export_return,
+    merge_return,
+    return_amendments,
+    return_content,
+)
 
 __all__ = [
     "CAMPAIGN_FIELDS", "FORMAT_NAMES", "FORMAT_PACK", "FORMAT_RETURN", "MAX_FILE_BYTES", "VERSION", "Envelope",

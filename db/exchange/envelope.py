@@ -68,8 +68,8 @@ class EnvelopeSpec(Spec):
     created_at: Stamp
     content: dict[str, Any]
     sha256: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]
-    keys: Optional[PackKeys] = None  # packs only: inside the encryption
-    amendments: Optional[list[dict[str, Any]]] = None  # returns only: checked by db.exchange.returns
+    keys: PackKeys | None = None  # packs only: inside the encryption
+    amendments: list[dict[str, Any]] | None = None  # returns only: checked by db.exchange.returns
 
 
 

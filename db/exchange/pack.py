@@ -29,7 +29,15 @@ from db.campaigns import find_member, get_campaign, set_current_member
 from db.errors import ImportRefused, ValidationError
 from db.exchange import keys as exchange_keys
 from db.exchange.common import PackImport, bulk_insert, laptop_user
-from db.exchange.envelope import FORMAT_PACK, PackKeys, iso, lock_pack, open_pack, seal, unseal
+from db.exchange.envelope import (
+    FORMAT_PACK,
+    PackKeys,
+    iso,
+    lock_pack,
+    open_pack,
+    seal,
+    unseal,
+)
 from db.exchange.origin import campaign_created_here, mark_from_pack
 from db.exchange.pack_framework import apply_framework, plan_framework
 from db.models import (

@@ -25,7 +25,6 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
-
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
@@ -35,8 +34,15 @@ from db.campaigns import find_member, get_campaign
 from db.errors import Conflict, ImportRefused, ValidationError
 from db.exchange import keys as exchange_keys
 from db.exchange.common import ReturnImport, bulk_insert, chunks, laptop_user
-from db.exchange.envelope import FORMAT_RETURN, check_author, iso, lock_return, open_return, seal, unseal
-from db.retention import refuse_purged
+from db.exchange.envelope import (
+    FORMAT_RETURN,
+    check_author,
+    iso,
+    lock_return,
+    open_return,
+    seal,
+    unseal,
+)
 from db.models import (
     Assessment,
     AuditEvent,
@@ -50,6 +56,7 @@ from db.models import (
     PanelMember,
     utcnow,
 )
+from db.retention import refuse_purged
 from db.specs.base import Block, Line, Spec, Stamp, validate
 from db.specs.exchange import ReturnContent
 
