@@ -1,8 +1,11 @@
-"""Benchmark: import three panel members' returns for 2,000 candidates x 6 items (target: under 5 s in all).
+"""Benchmark: import three panel members' sealed returns for 2,000 candidates x 6 items (target: under 5 s in all).
 
-Builds the campaign in a temporary SQLite file, fills in every member's
-evidence (bulk, not timed), writes the three returns, imports the panel pack
-into a fresh database file, then times importing the three returns into it.
+Builds the campaign in a temporary SQLite file and copies it as the chair's
+database (no evidence yet); fills in every member's evidence in the first
+(the laptops' side, bulk, not timed); gives it each member's keys from a pack
+made on the chair's database; writes the three sealed returns (signed, encrypted
+to the chair), then times importing them into the chair's database. One pack is
+also sealed and opened with a passphrase, to show scrypt's cost.
 
     .venv/bin/python bench/bench_import.py [--candidates 2000] [--keep]
 """
@@ -10,7 +13,9 @@ into a fresh database file, then times importing the three returns into it.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -23,8 +28,13 @@ from sqlalchemy import func, insert  # noqa: E402
 from sqlmodel import col, select  # noqa: E402
 
 from db import exchange  # noqa: E402
-from db.campaigns import create_campaign  # noqa: E402
+from db.campaigns import (  # noqa: E402
+    create_campaign,  # noqa: E402
+    find_member,
+    get_campaign,
+)
 from db.engine import open_database, sqlite_url  # noqa: E402
+from db.exchange import keys as exchange_keys  # noqa: E402
 from db.models import (  # noqa: E402
     Assessment,
     CampaignItem,
@@ -35,6 +45,7 @@ from db.models import (  # noqa: E402
     PanelMember,
     utcnow,
 )
+from db.seal import SigningKey  # noqa: E402
 
 ITEMS = [
     "Seeing the Big Picture", "Changing and Improving", "Making Effective Decisions",
@@ -47,7 +58,8 @@ NOTES = (
 )
 
 
-def build_chair(path: Path, candidates: int) -> None:
+def build_chair(path: Path, candidates: int, chair_copy: Path) -> None:
+    """The campaign in ``path`` with every member's evidence; ``chair_copy`` holds the campaign only."""
     db = open_database(sqlite_url(path))
     with db.session() as s:
         spec = {
@@ -61,6 +73,8 @@ def build_chair(path: Path, candidates: int) -> None:
             "candidates": [{"ref": f"B-{n:05}", "name": f"Candidate {n}"} for n in range(1, candidates + 1)],
         }
         campaign = create_campaign(s, spec)
+        with sqlite3.connect(path) as src, sqlite3.connect(chair_copy) as dst:
+            src.backup(dst)  # (a file copy could miss what is still in the WAL)
         items = s.exec(select(CampaignItem).where(CampaignItem.campaign_id == campaign.id).order_by(CampaignItem.position)).all()
         cands = s.exec(select(Candidate.id).where(Candidate.campaign_id == campaign.id).order_by(Candidate.id)).all()
         members = s.exec(select(PanelMember.id).where(PanelMember.campaign_id == campaign.id).order_by(PanelMember.id)).all()
@@ -99,31 +113,39 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="panel-bench-"))
     try:
         t = time.perf_counter()
-        build_chair(tmp / "chair.db", args.candidates)
+        build_chair(tmp / "laptops.db", args.candidates, tmp / "chair.db")
         print(f"setup: campaign of {args.candidates} candidates x {len(ITEMS)} items x {len(MEMBERS)} members "
               f"in {time.perf_counter() - t:.2f} s")
 
         chair = open_database(sqlite_url(tmp / "chair.db"))
-        with chair.session() as s:
+        laptops = open_database(sqlite_url(tmp / "laptops.db"))
+        with chair.session() as c, laptops.session() as s:
             t = time.perf_counter()
-            pack = exchange.export_pack(s, "bench")
-            print(f"pack export: {time.perf_counter() - t:.2f} s, {len(pack.encode()) / 1e6:.1f} MB")
-            exchange.write_exchange_file(tmp / "pack.json", pack)
+            sealed = exchange.export_pack(c, "bench", MEMBERS[0], "bench passphrase")
+            print(f"pack export (sealed, scrypt): {time.perf_counter() - t:.2f} s, {len(sealed) / 1e6:.2f} MB")
+            exchange.write_exchange_file(tmp / "pack.age", sealed)
+            t = time.perf_counter()
+            from db.exchange.envelope import open_pack
+
+            open_pack(exchange.read_exchange_file(tmp / "pack.age"), "bench passphrase", "pack.age")
+            print(f"pack open (scrypt): {time.perf_counter() - t:.2f} s")
             files = []
+            campaign_id = get_campaign(s, "bench").id
             for member in MEMBERS:
+                keys = json.loads(exchange.pack_text(c, "bench", member))["keys"]  # as the member's pack carries them
+                exchange_keys.store_laptop_keys(s, campaign_id, find_member(s, campaign_id, member).id,  # type: ignore[arg-type]
+                                                SigningKey(keys["signing_key"], keys["public_key"]), keys["recipient"])
+                s.commit()
                 t = time.perf_counter()
-                text, n = exchange.export_return(s, "bench", member)
-                path = exchange.write_exchange_file(tmp / f"{member.split()[0].lower()}.json", text)
+                data, n = exchange.export_return(s, "bench", member)
+                path = exchange.write_exchange_file(tmp / f"{member.split()[0].lower()}.age", data)
                 files.append(path)
                 print(f"return export {member}: {n} assessments, {time.perf_counter() - t:.2f} s, "
                       f"{path.stat().st_size / 1e6:.1f} MB")
+        laptops.dispose()
         chair.dispose()
 
-        fresh = open_database(sqlite_url(tmp / "fresh.db"))
-        with fresh.session() as s:
-            t = time.perf_counter()
-            exchange.import_pack(s, exchange.read_exchange_file(tmp / "pack.json"), source="pack.json")
-            print(f"pack import into a fresh database: {time.perf_counter() - t:.2f} s")
+        fresh = open_database(sqlite_url(tmp / "chair.db"))
         total = 0.0
         for path in files:
             with fresh.session() as s:

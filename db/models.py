@@ -248,3 +248,21 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=120)
     value: str = ""
+
+
+class ExchangeKey(SQLModel, table=True):
+    """Keys for sealed exchange files (see db/exchange/keys.py).
+
+    kind: "campaign" (chair: age identity in ``secret``, recipient in ``public``),
+    "member" (chair: a panel member's Ed25519 public key; one row per pack exported),
+    "recipient" (laptop: the campaign's age recipient), "signing" (laptop: this
+    laptop's member's Ed25519 key pair, from the newest pack imported).
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    member_id: Optional[int] = Field(default=None, foreign_key="panelmember.id")
+    kind: str = Field(max_length=20)
+    public: str = Field(default="", sa_column=Column(Text, nullable=False))
+    secret: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -85,6 +85,19 @@ def open_with_identity(sealed: bytes, identity: str, source: str) -> bytes:
         raise ImportRefused(f"{source}: not sealed for this database, or the file was changed") from None
 
 
+def open_with_identities(sealed: bytes, identities: list[str], source: str) -> bytes:
+    """Decrypt with whichever of this database's campaign identities the file was sealed to."""
+    import pyrage
+    from pyrage import x25519
+
+    if not identities:
+        raise ImportRefused(f"{source}: this database holds no campaign keys to open a return with")
+    try:
+        return pyrage.decrypt(sealed, [x25519.Identity.from_str(i) for i in identities])
+    except pyrage.DecryptError:
+        raise ImportRefused(f"{source}: not sealed for this database, or the file was changed") from None
+
+
 @dataclass(frozen=True)
 class SigningKey:
     """One panel member's Ed25519 key pair, raw bytes as base64 text."""

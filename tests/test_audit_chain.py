@@ -176,8 +176,10 @@ def test_returns_imported_in_bulk_are_sealed(tmp_path, capsys):
     with database.session() as s:
         ensure_demo(s)
     database.dispose()
-    assert main(["--db", str(chair), "pack", "export", DEMO_KEY, str(pack)]) == 0
-    assert main(["--db", str(laptop), "pack", "import", str(pack), "--member", "Priya Raman"]) == 0
+    (tmp_path / "pw").write_text("a passphrase for the test\n")
+    pw = ["--passphrase-file", str(tmp_path / "pw")]
+    assert main(["--db", str(chair), "pack", "export", DEMO_KEY, str(pack), "--member", "Priya Raman", *pw]) == 0
+    assert main(["--db", str(laptop), "pack", "import", str(pack), "--member", "Priya Raman", *pw]) == 0
     database = open_database(sqlite_url(laptop))
     with database.session() as s:
         cand = s.exec(select(Candidate).where(Candidate.ref == "HRBP-004")).one()

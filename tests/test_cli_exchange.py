@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from sqlmodel import select
 from db.demo import DEMO_KEY, ensure_demo
 from db.engine import open_database, sqlite_url
 from db.interview import EvidenceState, save_evidence
-from db.models import Assessment, Candidate, CampaignItem, ItemEvidence, PanelMember
+from db.models import Assessment, CampaignItem, Candidate, ItemEvidence, PanelMember
 from panel_tui.cli import main
 
 
@@ -40,35 +39,75 @@ def evidence_count(path: str) -> int:
     return n
 
 
-def test_pack_and_return_round_trip(tmp_path, capsys, chair_db):
-    pack = tmp_path / "pack.json"
-    code, out, err = run(capsys, "--db", chair_db, "pack", "export", DEMO_KEY, str(pack))
+PASSPHRASE = "correct horse battery staple"
+
+
+def passphrase_file(tmp_path: Path) -> str:
+    path = tmp_path / "passphrase.txt"
+    path.write_text(PASSPHRASE + "\n")
+    return str(path)
+
+
+def laptop_for(tmp_path: Path, chair_db: str, member: str) -> str:
+    """A laptop loaded with the member's pack through the plain layer (no scrypt: the CLI test below pays it once)."""
+    from db.exchange import import_pack_text, pack_text
+
+    path = tmp_path / f"{member.split()[0].lower()}.db"
+    chair, laptop = open_database(sqlite_url(Path(chair_db))), open_database(sqlite_url(path))
+    with chair.session() as c, laptop.session() as s:
+        import_pack_text(s, pack_text(c, DEMO_KEY, member))
+    chair.dispose()
+    laptop.dispose()
+    return str(path)
+
+
+def assess(laptop: str, member: str, ref: str = "HRBP-004", score: float = 5) -> None:
+    db = open_database(sqlite_url(Path(laptop)))
+    with db.session() as s:
+        cand = s.exec(select(Candidate).where(Candidate.ref == ref)).one()
+        who = s.exec(select(PanelMember).where(PanelMember.name == member)).one()
+        for item in s.exec(select(CampaignItem)).all():
+            save_evidence(s, cand.id, who.id, item.id, EvidenceState(notes=f"{member} saw it", score=score))  # type: ignore[arg-type]
+    db.dispose()
+
+
+def test_pack_and_return_round_trip(tmp_path, capsys, chair_db, monkeypatch):
+    pack = tmp_path / "pack.age"
+    prompts = iter([PASSPHRASE, PASSPHRASE + "!"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(prompts))
+    code, out, err = run(capsys, "--db", chair_db, "pack", "export", DEMO_KEY, str(pack), "--member", "Priya Raman")
+    assert code == 1 and err == "panel-tui: the two passphrases differ; nothing written\n" and not pack.exists()
+    prompts = iter([PASSPHRASE, PASSPHRASE])  # typed twice, never echoed
+    code, out, err = run(capsys, "--db", chair_db, "pack", "export", DEMO_KEY, str(pack), "--member", "priya")
     assert (code, err) == (0, "")
-    assert out == f"wrote panel pack for {DEMO_KEY} to {pack}\n"
+    assert out == f"wrote priya's panel pack for {DEMO_KEY} to {pack}\n"
     assert pack.stat().st_mode & 0o777 == 0o600
-    assert json.loads(pack.read_text())["format"] == "panel-tui/pack"
+    raw = pack.read_bytes()
+    assert raw.startswith(b"age-encryption.org/v1\n") and b"Priya" not in raw and DEMO_KEY.encode() not in raw
 
     laptop = str(tmp_path / "priya.db")
-    code, out, err = run(capsys, "--db", laptop, "pack", "import", str(pack), "--member", "priya raman")
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text("not the passphrase\n")
+    code, out, err = run(capsys, "--db", laptop, "pack", "import", str(pack), "--passphrase-file", str(wrong))
+    assert (code, out) == (1, "") and err == f"panel-tui: {pack}: wrong passphrase, or the file was changed\n"
+    code, out, err = run(capsys, "--db", laptop, "campaign", "list")
+    assert DEMO_KEY not in out  # nothing was imported
+    code, out, err = run(capsys, "--db", laptop, "pack", "import", str(pack), "--passphrase-file", passphrase_file(tmp_path))
     assert (code, err) == (0, "")
     assert out.splitlines() == [
         f"{pack}: imported campaign {DEMO_KEY} (6 items, 6 candidates, 3 panel members)",
         "this laptop is Priya Raman's",
     ]
 
-    # Priya assesses HRBP-004 on her laptop.
-    db = open_database(sqlite_url(Path(laptop)))
-    with db.session() as s:
-        cand = s.exec(select(Candidate).where(Candidate.ref == "HRBP-004")).one()
-        priya = s.exec(select(PanelMember).where(PanelMember.name == "Priya Raman")).one()
-        for item in s.exec(select(CampaignItem)).all():
-            save_evidence(s, cand.id, priya.id, item.id, EvidenceState(notes="seen on paper", score=5))  # type: ignore[arg-type]
-    db.dispose()
-
-    ret = tmp_path / "priya-return.json"
+    assess(laptop, "Priya Raman")
+    ret = tmp_path / "priya-return.age"
     code, out, err = run(capsys, "--db", laptop, "return", "export", DEMO_KEY, str(ret))  # member from the laptop
     assert (code, err) == (0, "")
     assert out == f"wrote 1 assessments for Priya Raman to {ret}\n"
+    assert b"Priya" not in ret.read_bytes() and b"seen" not in ret.read_bytes()
+    # Priya's laptop cannot write a return in Joe's name: it holds only her key.
+    code, out, err = run(capsys, "--db", laptop, "return", "export", DEMO_KEY, "--member", "Joe Lambert", str(tmp_path / "j"))
+    assert code == 1 and err.startswith("panel-tui: this database holds no signing key for Joe Lambert")
 
     junk = tmp_path / "junk.json"
     junk.write_text('{"format": "panel-tui/return", "vers')
@@ -77,7 +116,7 @@ def test_pack_and_return_round_trip(tmp_path, capsys, chair_db):
     code, out, err = run(capsys, "--db", chair_db, "return", "import", str(ret), str(junk))
     assert code == 1 and out == ""
     assert err.splitlines() == [
-        f"panel-tui: {junk}: not a panel-tui file (truncated or not JSON)",
+        f"panel-tui: {junk}: not a sealed return; unsealed files are refused (anyone could have written one)",
         "panel-tui: nothing imported: 1 of 2 files refused",
     ]
     assert evidence_count(chair_db) == before
@@ -93,37 +132,52 @@ def test_pack_and_return_round_trip(tmp_path, capsys, chair_db):
 
     code, out, err = run(capsys, "--db", chair_db, "return", "import", "--campaign", "other", str(ret))
     assert code == 1 and err == f"panel-tui: {ret} is a return for campaign {DEMO_KEY}, not other\n"
+    # Only the chair's database can open a return: another laptop cannot.
+    code, out, err = run(capsys, "--db", laptop, "return", "import", str(ret))
+    assert code == 1 and err == f"panel-tui: {ret}: this database holds no campaign keys to open a return with\n"
 
 
-def test_return_export_names_the_member(tmp_path, capsys, chair_db):
-    ret = tmp_path / "r.json"
+def test_pack_export_needs_a_member_and_a_real_passphrase(tmp_path, capsys, chair_db):
+    with pytest.raises(SystemExit):
+        main(["--db", chair_db, "pack", "export", DEMO_KEY, str(tmp_path / "p")])
+    assert "--member" in capsys.readouterr().err
+    short = tmp_path / "short.txt"
+    short.write_text("abc\n")
+    code, out, err = run(capsys, "--db", chair_db, "pack", "export", DEMO_KEY, str(tmp_path / "p"), "--member", "Joe Lambert",
+                         "--passphrase-file", str(short))
+    assert code == 1 and err == "panel-tui: a panel pack passphrase needs at least 8 characters\n"
+    code, out, err = run(capsys, "--db", chair_db, "pack", "export", DEMO_KEY, str(tmp_path / "p"), "--member", "Nobody",
+                         "--passphrase-file", passphrase_file(tmp_path))
+    assert code == 1 and err.count("\n") == 1 and not (tmp_path / "p").exists()
+
+
+def test_return_export_needs_the_members_key(tmp_path, capsys, chair_db):
+    ret = tmp_path / "r.age"
+    # The chair's database keeps no member's private key, so it cannot write anyone's return.
     code, out, err = run(capsys, "--db", chair_db, "return", "export", DEMO_KEY, "--member", "Joe Lambert", str(ret))
-    assert (code, err) == (0, "") and out == f"wrote 2 assessments for Joe Lambert to {ret}\n"
+    assert code == 1 and err.startswith("panel-tui: this database holds no signing key for Joe Lambert in")
     fresh = str(tmp_path / "fresh.db")
     code, out, err = run(capsys, "--db", fresh, "return", "export", "nope", str(ret))
     assert code == 1 and err.startswith("panel-tui: unknown campaign 'nope'")
-    pack = tmp_path / "p.json"
-    run(capsys, "--db", chair_db, "pack", "export", DEMO_KEY, str(pack))
-    run(capsys, "--db", fresh, "pack", "import", str(pack))
-    code, out, err = run(capsys, "--db", fresh, "return", "export", DEMO_KEY, str(ret))
-    assert code == 1 and err == "panel-tui: give --member NAME: no panel member is set for this laptop\n"
 
 
 def test_import_refusals_are_one_line_and_change_nothing(tmp_path, capsys, chair_db):
-    ret = tmp_path / "r.json"
-    run(capsys, "--db", chair_db, "return", "export", DEMO_KEY, "--member", "Joe Lambert", str(ret))
-    doc = json.loads(ret.read_text())
-    doc["content"]["assessments"][0]["items"][0]["score"] = 1.0
-    ret.write_text(json.dumps(doc))
+    laptop = laptop_for(tmp_path, chair_db, "Joe Lambert")
+    assess(laptop, "Joe Lambert")
+    ret = tmp_path / "r.age"
+    assert run(capsys, "--db", laptop, "return", "export", DEMO_KEY, str(ret))[0] == 0
+    data = bytearray(ret.read_bytes())
+    data[-20] ^= 0x01  # one changed bit
+    ret.write_bytes(bytes(data))
     missing = tmp_path / "missing.json"
     code, out, err = run(capsys, "--db", chair_db, "return", "import", str(ret), str(missing))
     assert code == 1 and out == ""
     assert err.splitlines() == [
-        f"panel-tui: {ret}: checksum does not match: the file was edited or damaged",
+        f"panel-tui: {ret}: not sealed for this database, or the file was changed",
         f"panel-tui: cannot read {missing}: No such file or directory",
         "panel-tui: nothing imported: 2 of 2 files refused",
     ]
-    code, out, err = run(capsys, "--db", chair_db, "pack", "import", str(ret))
+    code, out, err = run(capsys, "--db", chair_db, "pack", "import", str(ret), "--passphrase-file", passphrase_file(tmp_path))
     assert code == 1 and err == f"panel-tui: {ret} is a return, not a panel pack\n"
 
 
@@ -170,47 +224,32 @@ def test_help_lists_the_commands(capsys):
 
 
 def test_return_import_tampered_then_good_applies_nothing(tmp_path, capsys, chair_db):
-    good, tampered = tmp_path / "good.json", tmp_path / "tampered.json"
-    pack = tmp_path / "pack.json"
-    run(capsys, "--db", chair_db, "pack", "export", DEMO_KEY, str(pack))
-    laptop = str(tmp_path / "joe.db")
-    run(capsys, "--db", laptop, "pack", "import", str(pack))
-    db = open_database(sqlite_url(Path(laptop)))
-    with db.session() as s:
-        cand = s.exec(select(Candidate).where(Candidate.ref == "HRBP-004")).one()
-        for name in ("Joe Lambert", "Priya Raman"):
-            member = s.exec(select(PanelMember).where(PanelMember.name == name)).one()
-            for item in s.exec(select(CampaignItem)).all():
-                save_evidence(s, cand.id, member.id, item.id, EvidenceState(notes=f"{name} saw it", score=5))  # type: ignore[arg-type]
-    db.dispose()
-    run(capsys, "--db", laptop, "return", "export", DEMO_KEY, "--member", "Joe Lambert", str(tampered))
-    run(capsys, "--db", laptop, "return", "export", DEMO_KEY, "--member", "Priya Raman", str(good))
-    doc = json.loads(tampered.read_text())
-    doc["content"]["assessments"][-1]["items"][0]["score"] = 7.0
-    tampered.write_text(json.dumps(doc))
+    good, tampered = tmp_path / "good.age", tmp_path / "tampered.age"
+    for name, path in (("Joe Lambert", tampered), ("Priya Raman", good)):
+        laptop = laptop_for(tmp_path, chair_db, name)
+        assess(laptop, name)
+        assert run(capsys, "--db", laptop, "return", "export", DEMO_KEY, str(path))[0] == 0
+    tampered.write_bytes(tampered.read_bytes()[:-1])  # cut short
     before = evidence_count(chair_db)
     code, out, err = run(capsys, "--db", chair_db, "return", "import", str(tampered), str(good))
     assert code == 1 and out == ""
     assert err.splitlines() == [
-        f"panel-tui: {tampered}: checksum does not match: the file was edited or damaged",
+        f"panel-tui: {tampered}: not sealed for this database, or the file was changed",
         "panel-tui: nothing imported: 1 of 2 files refused",
     ]
     assert evidence_count(chair_db) == before
 
 
-def test_forged_pack_on_the_chairs_database_is_one_line_and_changes_nothing(tmp_path, capsys, chair_db):
-    from db.exchange import checksum
+def test_plain_json_pack_is_refused_in_one_line(tmp_path, capsys, chair_db):
+    from db.exchange import pack_text
 
-    pack = tmp_path / "pack.json"
-    run(capsys, "--db", chair_db, "pack", "export", DEMO_KEY, str(pack))
-    doc = json.loads(pack.read_text())
-    doc["content"]["panel"].append({"name": "Mallory Mole", "role": "chair"})
-    doc["sha256"] = checksum(doc["content"])
-    pack.write_text(json.dumps(doc))
-    code, out, err = run(capsys, "--db", chair_db, "pack", "import", str(pack))
-    assert code == 1 and out == "" and err.count("\n") == 1
-    assert err.startswith(f"panel-tui: {pack}: campaign {DEMO_KEY} was created on this database")
     db = open_database(sqlite_url(Path(chair_db)))
     with db.session() as s:
-        assert s.exec(select(PanelMember).where(PanelMember.name == "Mallory Mole")).first() is None
+        plain = pack_text(s, DEMO_KEY, "Joe Lambert")  # what a pack held before sealing
     db.dispose()
+    pack = tmp_path / "pack.json"
+    pack.write_text(plain)
+    laptop = str(tmp_path / "l.db")
+    code, out, err = run(capsys, "--db", laptop, "pack", "import", str(pack), "--passphrase-file", passphrase_file(tmp_path))
+    assert code == 1 and out == ""
+    assert err == f"panel-tui: {pack}: not a sealed panel pack; unsealed files are refused (anyone could have written one)\n"

@@ -2,6 +2,10 @@
 
 The chair's database is the ``database`` fixture (PostgreSQL when
 PANEL_TUI_TEST_DB_URL is set); each panellist's laptop is its own SQLite database.
+Packs go through the plain layer (``pack_text`` / ``import_pack_text``): the passphrase
+layer costs a second of scrypt each way and is tested in test_exchange_seal.py. Returns
+are sealed (signed and encrypted) throughout; ``resign`` plays an author who edits their
+own return, so the content checks under the seal are still exercised.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from db import exchange
+from db.exchange import keys as exchange_keys
+from db.exchange.envelope import lock_return, open_return
 from db.campaigns import create_campaign, get_campaign
 from db.engine import open_database
 from db.errors import Conflict, ImportRefused
@@ -172,14 +178,30 @@ def chair(session: Session) -> Session:
 
 @pytest.fixture
 def pack(chair: Session) -> str:
-    return exchange.export_pack(chair, KEY)
+    """Priya's pack, without the passphrase layer."""
+    return exchange.pack_text(chair, KEY, "Priya Raman")
 
 
-def member_return(pack: str, member: str, work: Callable[[Session], None]) -> str:
+SIGNING: dict[str, str] = {}  # member -> the signing key of the laptop that made their latest return
+
+
+def member_return(chair: Session, member: str, work: Callable[[Session], None]) -> bytes:
     with laptop() as s:
-        exchange.import_pack(s, pack)
+        exchange.import_pack_text(s, exchange.pack_text(chair, KEY, member))
         work(s)
+        SIGNING[member] = exchange_keys.laptop_keys(s, get_campaign(s, KEY).id).signing.private
         return exchange.export_return(s, KEY, member)[0]
+
+
+def resign(chair: Session, data: bytes, mutate: Callable[[dict], None]) -> bytes:
+    """The return's author edits it and seals it again with their own key: well formed, signed, different."""
+    signed = open_return(data, exchange_keys.campaign_identities(chair), "test")
+    doc = json.loads(signed.body)
+    mutate(doc)
+    doc["sha256"] = exchange.checksum(doc["content"])
+    recipient = exchange_keys.campaign_keys(chair, get_campaign(chair, KEY).id).recipient
+    author = doc["content"].get("member") or signed.member
+    return lock_return(json.dumps(doc), doc["campaign"], author, SIGNING[signed.member], recipient)
 
 
 # --- the envelope ------------------------------------------------------------------
@@ -195,6 +217,7 @@ def test_files_are_versioned_json_with_a_checksum_of_canonical_content(pack):
     import hashlib
 
     assert doc["sha256"] == hashlib.sha256(canonical).hexdigest()
+    assert doc["keys"]["member"] == "Priya Raman" and doc["keys"]["recipient"].startswith("age1")
 
 
 def test_pack_holds_campaign_items_framework_candidates_and_panel(chair, pack):
@@ -228,7 +251,7 @@ def test_pack_holds_campaign_items_framework_candidates_and_panel(chair, pack):
 
 def test_anonymised_pack_leaves_out_names(session):
     make_campaign(session, anonymised=True)
-    content = json.loads(exchange.export_pack(session, KEY))["content"]
+    content = json.loads(exchange.pack_text(session, KEY, "Sam Whitfield"))["content"]
     assert content["campaign"]["anonymised"] is True
     assert {c["name"] for c in content["candidates"]} == {""}
 
@@ -260,10 +283,10 @@ def _campaign_view(session: Session) -> dict:
 def test_pack_import_into_a_fresh_database_recreates_the_campaign(database):
     with laptop() as origin:
         make_campaign(origin)
-        pack = exchange.export_pack(origin, KEY)
+        pack = exchange.pack_text(origin, KEY, "Priya Raman")
         expected = _campaign_view(origin)
     with database.session() as s:
-        result = exchange.import_pack(s, pack, source="pack.json")
+        result = exchange.import_pack_text(s, pack, source="pack.json")
         assert result.created and result.candidates_added == 4 and result.members_added == 3
         assert result.summary == "pack.json: imported campaign hrbp-2026 (4 items, 4 candidates, 3 panel members)"
         assert _campaign_view(s) == expected
@@ -277,17 +300,17 @@ def test_pack_import_into_a_fresh_database_recreates_the_campaign(database):
 def test_pack_import_twice_is_up_to_date_and_adds_late_candidates(session):
     with laptop() as origin:
         make_campaign(origin)
-        pack1 = exchange.export_pack(origin, KEY)
+        pack1 = exchange.pack_text(origin, KEY, "Priya Raman")
         c = get_campaign(origin, KEY)
         origin.add(Candidate(campaign_id=c.id, ref="C-005", name="Late Entry"))  # type: ignore[arg-type]
         origin.commit()
-        pack2 = exchange.export_pack(origin, KEY)
-    exchange.import_pack(session, pack1)
+        pack2 = exchange.pack_text(origin, KEY, "Priya Raman")
+    exchange.import_pack_text(session, pack1)
     before = counts(session)
-    again = exchange.import_pack(session, pack1, source="p")
+    again = exchange.import_pack_text(session, pack1, source="p")
     assert again.summary == "p: campaign hrbp-2026 already up to date"
     assert counts(session) == before
-    more = exchange.import_pack(session, pack2, source="p2")
+    more = exchange.import_pack_text(session, pack2, source="p2")
     assert (more.created, more.candidates_added, more.members_added) == (False, 1, 0)
     assert "C-005" in ids(session)[0]
 
@@ -295,10 +318,10 @@ def test_pack_import_twice_is_up_to_date_and_adds_late_candidates(session):
 def test_pack_import_refuses_a_held_campaign_with_different_items(session, pack):
     other = reseal(pack, lambda d: d["content"]["items"].pop())
     with laptop() as s:
-        exchange.import_pack(s, pack)
+        exchange.import_pack_text(s, pack)
         before = counts(s)
         with pytest.raises(ImportRefused, match="already here with different items"):
-            exchange.import_pack(s, other, source="x")
+            exchange.import_pack_text(s, other, source="x")
         assert counts(s) == before
 
 
@@ -315,9 +338,9 @@ def test_pack_for_a_custom_framework_creates_a_non_bundled_framework_with_calibr
         import_framework(origin, data, key="dept-2026")
         make_campaign(origin, framework="dept-2026", items=["Beta", {"name": "Motivation", "kind": "strength"}], lead=None,
                       questions={}, level=2, grade="", pass_mark=4)
-        pack = exchange.export_pack(origin, KEY)
+        pack = exchange.pack_text(origin, KEY, "Priya Raman")
     with database.session() as s:
-        result = exchange.import_pack(s, pack)
+        result = exchange.import_pack_text(s, pack)
         fw = s.exec(select(Framework).where(Framework.key == "dept-2026")).one()
         assert fw.bundled is False and fw.kind == "competencies" and fw.level_names["2"] == "Level 2"
         elements = s.exec(select(Element).where(Element.framework_id == fw.id)).all()
@@ -332,21 +355,21 @@ def test_pack_for_a_custom_framework_creates_a_non_bundled_framework_with_calibr
         other = reseal(pack, lambda d: (d["content"]["campaign"].update(key="other", level=3), d.update(campaign="other"),
                                         d["content"]["framework"]["elements"][0]["indicators"].append(
                                             {"level": 4, "kind": "effective", "position": 0, "text": "E4a"})))
-        assert exchange.import_pack(s, other).indicators_added == 1
+        assert exchange.import_pack_text(s, other).indicators_added == 1
         assert s.exec(select(func.count()).select_from(Framework).where(Framework.key == "dept-2026")).one() == 1
         # A framework here whose indicator text differs from the pack's is refused.
         clash = reseal(pack, lambda d: (d["content"]["campaign"].update(key="third"), d.update(campaign="third"),
                                         d["content"]["framework"]["elements"][0]["indicators"][0].update(text="Other")))
         before = counts(s)
         with pytest.raises(ImportRefused, match="framework dept-2026 here differs from the pack's"):
-            exchange.import_pack(s, clash, source="clash")
+            exchange.import_pack_text(s, clash, source="clash")
         assert counts(s) == before
 
 
 # --- the round trip -------------------------------------------------------------------
 
 
-def test_round_trip_three_members_returns_merge_into_the_chairs_database(chair, pack):
+def test_round_trip_three_members_returns_merge_into_the_chairs_database(chair):
     laptops: dict[str, dict] = {}
     returns = []
 
@@ -362,7 +385,7 @@ def test_round_trip_three_members_returns_merge_into_the_chairs_database(chair, 
         return go
 
     for n, member in enumerate(MEMBERS):
-        returns.append(member_return(pack, member, work(member, n)))
+        returns.append(member_return(chair, member, work(member, n)))
 
     before_audit = chair.exec(select(func.count()).select_from(AuditEvent)).one()
     results = [exchange.import_return(chair, r, source=f"{m}.json") for m, r in zip(MEMBERS, returns)]
@@ -386,9 +409,9 @@ def test_round_trip_three_members_returns_merge_into_the_chairs_database(chair, 
     assert all(snapshot(chair, member=m) == laptops[m] for m in MEMBERS)
 
 
-def test_a_later_return_updates_evidence_and_submission(chair, pack):
+def test_a_later_return_updates_evidence_and_submission(chair):
     with laptop() as s:
-        exchange.import_pack(s, pack)
+        exchange.import_pack_text(s, exchange.pack_text(chair, KEY, "Priya Raman"))
         score_all(s, "Priya Raman", "C-001", 1, submit_it=False)
         first = exchange.export_return(s, KEY, "Priya Raman")[0]
         enter(s, "Priya Raman", "C-001", "Motivation", 2, notes="changed my mind")
@@ -408,9 +431,9 @@ def test_a_later_return_updates_evidence_and_submission(chair, pack):
     assert counts(chair) == before and snapshot(chair, member="Priya Raman") == final
 
 
-def test_conflict_with_newer_evidence_held_refuses_the_whole_file(chair, pack):
+def test_conflict_with_newer_evidence_held_refuses_the_whole_file(chair):
     with laptop() as s:
-        exchange.import_pack(s, pack)
+        exchange.import_pack_text(s, exchange.pack_text(chair, KEY, "Joe Lambert"))
         score_all(s, "Joe Lambert", "C-001", 0, submit_it=False)
         score_all(s, "Joe Lambert", "C-002", 0, submit_it=False)
         ret = exchange.export_return(s, KEY, "Joe Lambert")[0]
@@ -428,11 +451,13 @@ def test_conflict_with_newer_evidence_held_refuses_the_whole_file(chair, pack):
     assert counts(chair) == before and snapshot(chair) == held
 
 
-def test_same_evidence_held_is_not_a_conflict(chair, pack):
-    ret = member_return(pack, "Priya Raman", lambda s: score_all(s, "Priya Raman", "C-001", 0))
+def test_same_evidence_held_is_not_a_conflict(chair):
+    with laptop() as s:
+        exchange.import_pack_text(s, exchange.pack_text(chair, KEY, "Priya Raman"))
+        score_all(s, "Priya Raman", "C-001", 0)
+        ret = exchange.export_return(s, KEY, "Priya Raman")[0]
+        again = exchange.export_return(s, KEY, "Priya Raman")[0]  # new envelope time, same evidence
     exchange.import_return(chair, ret)
-    # Re-exported from the chair (new timestamps on the envelope) is still up to date.
-    again = exchange.export_return(chair, KEY, "Priya Raman")[0]
     assert exchange.import_return(chair, again).up_to_date
 
 
@@ -440,8 +465,8 @@ def test_same_evidence_held_is_not_a_conflict(chair, pack):
 
 
 @pytest.fixture
-def priya(pack) -> str:
-    return member_return(pack, "Priya Raman", lambda s: score_all(s, "Priya Raman", "C-001", 0))
+def priya(chair) -> bytes:
+    return member_return(chair, "Priya Raman", lambda s: score_all(s, "Priya Raman", "C-001", 0))
 
 
 def _refused(chair: Session, data: str | bytes, match: str, **kw: Any) -> ImportRefused:
@@ -453,36 +478,30 @@ def _refused(chair: Session, data: str | bytes, match: str, **kw: Any) -> Import
     return exc.value
 
 
-def test_tampered_return_is_refused(chair, priya):
-    doc = json.loads(priya)
-    doc["content"]["assessments"][0]["items"][0]["score"] = 7.0
-    _refused(chair, json.dumps(doc), r"^r\.json: checksum does not match: the file was edited or damaged$")
-
-
-def test_truncated_or_not_json_is_refused(chair, priya):
-    msg = r"^r\.json: not a panel-tui file \(truncated or not JSON\)$"
-    _refused(chair, priya[: len(priya) // 2], msg)
-    _refused(chair, b"\x89PNG\r\n\x1a\n\x00\x00", msg)
-    _refused(chair, "", msg)
-    _refused(chair, json.dumps({"hello": 1}), r"^r\.json: not a panel-tui file")
+def test_truncated_or_not_sealed_is_refused(chair, priya):
+    changed = r"^r\.json: not sealed for this database, or the file was changed$"
+    _refused(chair, priya[: len(priya) // 2], changed)
+    plain = r"^r\.json: not a sealed return; unsealed files are refused \(anyone could have written one\)$"
+    _refused(chair, b"\x89PNG\r\n\x1a\n\x00\x00", plain)
+    _refused(chair, "", plain)
+    _refused(chair, json.dumps({"hello": 1}), plain)
 
 
 def test_return_for_another_campaign_is_refused(chair, priya):
     _refused(chair, priya, r"^r\.json is a return for campaign hrbp-2026, not other-2026$", campaign_key="other-2026")
-    foreign = reseal(priya, lambda d: d.update(campaign="elsewhere"))
+    foreign = resign(chair, priya, lambda d: d.update(campaign="elsewhere"))
     _refused(chair, foreign, r"^r\.json is a return for campaign elsewhere, which this database does not hold$")
 
 
 def test_newer_format_version_is_refused(chair, priya):
-    doc = json.loads(priya)
-    doc["version"] = 2
-    _refused(chair, json.dumps(doc), r"^r\.json was written by a newer panel-tui \(format version 2")
+    _refused(chair, resign(chair, priya, lambda d: d.update(version=2)),
+             r"^r\.json was written by a newer panel-tui \(format version 2")
 
 
 def test_a_pack_is_not_a_return(chair, pack):
-    _refused(chair, pack, r"^r\.json is a panel pack, not a return$")
+    _refused(chair, pack, r"^r\.json: not a sealed return")
     with pytest.raises(ImportRefused, match=r"^p is a return, not a panel pack$"):
-        exchange.import_pack(chair, member_return(pack, "Joe Lambert", lambda s: None), source="p")
+        exchange.import_pack(chair, member_return(chair, "Joe Lambert", lambda s: None), "any passphrase", source="p")
 
 
 @pytest.mark.parametrize(
@@ -498,9 +517,8 @@ def test_a_pack_is_not_a_return(chair, pack):
 )
 def test_return_with_unknown_names_is_refused(chair, priya, mutate, match):
     # One good file first, so the refusal must leave real data untouched.
-    exchange.import_return(chair, member_return(
-        exchange.export_pack(chair, KEY), "Joe Lambert", lambda s: score_all(s, "Joe Lambert", "C-002", 3)))
-    _refused(chair, reseal(priya, mutate), match)
+    exchange.import_return(chair, member_return(chair, "Joe Lambert", lambda s: score_all(s, "Joe Lambert", "C-002", 3)))
+    _refused(chair, resign(chair, priya, mutate), match)
 
 
 def test_file_helpers_write_owner_only_and_read_back(tmp_path, pack):

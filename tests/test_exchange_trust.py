@@ -18,7 +18,7 @@ from db.demo import DEMO_KEY, ensure_demo
 from db.errors import ImportRefused
 from db.frameworks import import_framework
 from db.models import Candidate, Indicator, PanelMember
-from tests.test_exchange import KEY, counts, laptop, make_campaign, member_return, reseal, score_all, snapshot
+from tests.test_exchange import KEY, counts, laptop, make_campaign, member_return, reseal, resign, score_all, snapshot
 
 
 @pytest.fixture
@@ -29,10 +29,11 @@ def chair(session: Session) -> Session:
 
 @pytest.fixture
 def pack(chair: Session) -> str:
-    return exchange.export_pack(chair, KEY)
+    """Priya's pack without the passphrase layer (tested in test_exchange_seal.py)."""
+    return exchange.pack_text(chair, KEY, "Priya Raman")
 
 
-def refused(session: Session, data: str, match: str, importer: Callable = exchange.import_pack) -> str:
+def refused(session: Session, data: str, match: str, importer: Callable = exchange.import_pack_text) -> str:
     before, held = counts(session), snapshot(session) if _has(session) else None
     with pytest.raises(ImportRefused, match=match) as exc:
         importer(session, data, source="f.json")
@@ -62,14 +63,14 @@ def test_forged_pack_cannot_add_a_panel_member_on_the_database_that_created_the_
     late = reseal(pack, lambda d: d["content"]["candidates"].append({"ref": "C-666", "name": "Planted"}))
     refused(chair, late, r"it would add candidate 'C-666'")
     # The chair's own pack, imported back, changes nothing and is not an error.
-    assert exchange.import_pack(chair, pack, source="own").summary == "own: campaign hrbp-2026 already up to date"
+    assert exchange.import_pack_text(chair, pack, source="own").summary == "own: campaign hrbp-2026 already up to date"
 
 
 def test_a_laptop_that_got_the_campaign_from_a_pack_accepts_the_chairs_late_additions(chair, pack):
     later = reseal(pack, lambda d: d["content"]["panel"].append({"name": "Late Replacement", "role": "member"}))
     with laptop() as s:
-        exchange.import_pack(s, pack)
-        result = exchange.import_pack(s, later, source="later")
+        exchange.import_pack_text(s, pack)
+        result = exchange.import_pack_text(s, later, source="later")
         assert (result.created, result.members_added) == (False, 1)
         assert "Late Replacement" in s.exec(select(PanelMember.name)).all()
 
@@ -173,7 +174,7 @@ def test_envelope_campaign_key_must_be_safe_and_match_the_content(pack):
 def test_text_in_a_pack_is_cleaned_of_escape_sequences_and_controls(pack):
     evil = reseal(pack, _set("candidates/0/name", "Eve\x1b]52;c;cm0gLXJmIH4=\x07 \x1b[31mRed\x1b[0m\u202eevil\x00"))
     with laptop() as s:
-        exchange.import_pack(s, evil)
+        exchange.import_pack_text(s, evil)
         assert s.exec(select(Candidate.name).where(Candidate.ref == "C-001")).one() == "Eve Redevil"
 
 
@@ -185,15 +186,15 @@ def _future(minutes: int) -> str:
 
 
 def test_timestamps_in_the_future_are_refused(chair, pack):
-    ret = member_return(pack, "Priya Raman", lambda s: score_all(s, "Priya Raman", "C-001", 0))
-    refused(chair, reseal(ret, lambda d: d.update(created_at=_future(60))), r"^f\.json: not a valid return: created_at: .* is in the future$",
+    ret = member_return(chair, "Priya Raman", lambda s: score_all(s, "Priya Raman", "C-001", 0))
+    refused(chair, resign(chair, ret, lambda d: d.update(created_at=_future(60))), r"^f\.json: not a valid return: created_at: .* is in the future$",
             exchange.import_return)
-    refused(chair, reseal(ret, _set("assessments/0/items/0/updated_at", _future(60))),
+    refused(chair, resign(chair, ret, _set("assessments/0/items/0/updated_at", _future(60))),
             r"assessments\[0\]\.items\[0\]\.updated_at: .* is in the future", exchange.import_return)
-    refused(chair, reseal(ret, _set("assessments/0/submitted_at", _future(24 * 60))),
+    refused(chair, resign(chair, ret, _set("assessments/0/submitted_at", _future(24 * 60))),
             r"assessments\[0\]\.submitted_at: .* is in the future", exchange.import_return)
     # A laptop clock a minute fast is fine.
-    assert exchange.import_return(chair, reseal(ret, lambda d: d.update(created_at=_future(1)))).assessments == 1
+    assert exchange.import_return(chair, resign(chair, ret, lambda d: d.update(created_at=_future(1)))).assessments == 1
 
 
 @pytest.mark.parametrize(
@@ -208,8 +209,8 @@ def test_timestamps_in_the_future_are_refused(chair, pack):
     ],
 )
 def test_bad_values_in_a_return_are_refused_by_place(chair, pack, path, value, match):
-    ret = member_return(pack, "Priya Raman", lambda s: score_all(s, "Priya Raman", "C-001", 0))
-    refused(chair, reseal(ret, _set(path, value)), match, exchange.import_return)
+    ret = member_return(chair, "Priya Raman", lambda s: score_all(s, "Priya Raman", "C-001", 0))
+    refused(chair, resign(chair, ret, _set(path, value)), match, exchange.import_return)
 
 
 # --- size and depth, before parsing ----------------------------------------------------------------------
@@ -218,7 +219,7 @@ def test_bad_values_in_a_return_are_refused_by_place(chair, pack, path, value, m
 def test_files_too_large_or_too_deep_are_refused_before_parsing(chair, pack, monkeypatch, tmp_path):
     deep = reseal(pack, _set("campaign/level_reason", json.loads("[" * 40 + "]" * 40)))
     refused(chair, deep, r"^f\.json: nested more than 16 levels deep")
-    assert exchange.import_pack(chair, pack).summary == "pack: campaign hrbp-2026 already up to date"
+    assert exchange.import_pack_text(chair, pack).summary == "pack: campaign hrbp-2026 already up to date"
     monkeypatch.setattr("db.exchange.envelope.MAX_FILE_BYTES", 1000)
     refused(chair, pack, r"^f\.json: file is too large")
     (tmp_path / "big.json").write_text(pack)
@@ -230,16 +231,14 @@ def test_files_too_large_or_too_deep_are_refused_before_parsing(chair, pack, mon
 
 
 def test_tampered_then_good_applies_nothing(chair, pack):
-    good = member_return(pack, "Priya Raman", lambda s: score_all(s, "Priya Raman", "C-001", 0))
-    joe = member_return(pack, "Joe Lambert", lambda s: score_all(s, "Joe Lambert", "C-002", 1))
-    doc = json.loads(joe)
-    doc["content"]["assessments"][0]["items"][0]["score"] = 7.0
-    tampered = json.dumps(doc)
+    good = member_return(chair, "Priya Raman", lambda s: score_all(s, "Priya Raman", "C-001", 0))
+    joe = member_return(chair, "Joe Lambert", lambda s: score_all(s, "Joe Lambert", "C-002", 1))
+    tampered = joe[:-40] + bytes([joe[-40] ^ 1]) + joe[-39:]
     before, held = counts(chair), snapshot(chair)
     batch = exchange.import_returns(chair, [("tampered.json", tampered), ("good.json", good)])
     assert not batch.applied
     assert batch.lines == [
-        "tampered.json: checksum does not match: the file was edited or damaged",
+        "tampered.json: not sealed for this database, or the file was changed",
         "nothing imported: 1 of 2 files refused",
     ]
     assert counts(chair) == before and snapshot(chair) == held
@@ -256,7 +255,7 @@ def test_tampered_then_good_applies_nothing(chair, pack):
 
 def test_two_returns_from_one_member_in_one_batch_merge_in_order(chair, pack):
     with laptop() as s:
-        exchange.import_pack(s, pack)
+        exchange.import_pack_text(s, pack)  # Priya's
         score_all(s, "Priya Raman", "C-001", 0, submit_it=False)
         first = exchange.export_return(s, KEY, "Priya Raman")[0]
         score_all(s, "Priya Raman", "C-002", 1)

@@ -3,6 +3,12 @@
 Whatever the file holds, an import either succeeds or is refused with the
 project's error, in one line that names the file, and a refusal changes nothing.
 No other exception (no traceback) may escape.
+
+Packs and returns are fuzzed under the seal: a mutated pack goes through the plain
+layer (``import_pack_text``: the passphrase layer only adds scrypt), and a mutated
+return is signed with its author's own key and sealed to the chair, as a panellist
+attacking their own return would, so the content checks behind the signature are
+what is exercised. Changed bytes of a sealed return are fuzzed as well.
 """
 
 from __future__ import annotations
@@ -21,12 +27,23 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db import exchange
+from db.campaigns import get_campaign
 from db.engine import open_database, sqlite_url
 from db.errors import ImportRefused, PanelError, ValidationError
+from db.exchange import keys as exchange_keys
+from db.exchange.envelope import lock_return, open_return
 from db.frameworks import import_framework, parse_framework_file
 from db.models import AuditEvent, Element, Framework, Indicator, Setting
 from db.paper_scores import import_paper_scores
-from tests.test_exchange import KEY, counts, laptop, make_campaign, member_return, score_all, snapshot
+from tests.test_exchange import (
+    KEY,
+    SIGNING,
+    counts,
+    make_campaign,
+    member_return,
+    score_all,
+    snapshot,
+)
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -102,12 +119,42 @@ def fresh(template_db_file, tmp_path_factory) -> Callable:
 
 
 @pytest.fixture(scope="module")
-def files() -> dict[str, str]:
-    with laptop() as chair:
+def files(template_db_file, tmp_path_factory) -> dict[str, Any]:
+    """The chair's database (a file, copied per example), Priya's plain pack, her sealed return and what it holds."""
+    chair_file = tmp_path_factory.mktemp("chair") / "chair.db"
+    shutil.copyfile(template_db_file, chair_file)
+    db = open_database(sqlite_url(chair_file))
+    with db.session() as chair:
         make_campaign(chair)
-        pack = exchange.export_pack(chair, KEY)
-    ret = member_return(pack, "Priya Raman", lambda s: score_all(s, "Priya Raman", "C-001", 0))
-    return {"pack": pack, "return": ret}
+        pack = exchange.pack_text(chair, KEY, "Priya Raman")
+        ret = member_return(chair, "Priya Raman", lambda s: score_all(s, "Priya Raman", "C-001", 0))
+        plain = open_return(ret, exchange_keys.campaign_identities(chair), "r").body.decode()
+        recipient = exchange_keys.campaign_keys(chair, get_campaign(chair, KEY).id).recipient  # type: ignore[arg-type]
+    db.dispose()
+    return {"chair": chair_file, "pack": pack, "return": ret, "plain return": plain, "recipient": recipient,
+            "signing": SIGNING["Priya Raman"]}
+
+
+@contextmanager
+def chair_copy(files: dict[str, Any], fresh: Callable) -> Iterator[Session]:
+    """A fresh copy of the chair's database (it holds the campaign's identity and Priya's public key)."""
+    path = files["chair"].with_name(f"copy-{next(_copies)}.db")
+    shutil.copyfile(files["chair"], path)
+    db = open_database(sqlite_url(path))
+    try:
+        with db.session() as s:
+            yield s
+    finally:
+        db.dispose()
+        path.unlink()
+
+
+_copies = itertools.count()
+
+
+def sign_as_author(files: dict[str, Any], text: str) -> bytes:
+    """What Priya could make with her own pack: any content, signed by her, sealed to the chair."""
+    return lock_return(text, KEY, "Priya Raman", files["signing"], files["recipient"])
 
 
 def all_counts(s: Session) -> tuple:
@@ -120,10 +167,10 @@ def test_fuzz_pack_import(files, fresh, data):
     forged = seal("pack", mutate(json.loads(files["pack"]), data))
     with fresh() as s:
         if data.draw(st.booleans(), label="campaign already here"):
-            exchange.import_pack(s, files["pack"])
+            exchange.import_pack_text(s, files["pack"])
         before = all_counts(s)
         try:
-            exchange.import_pack(s, forged, source="fuzz.json")
+            exchange.import_pack_text(s, forged, source="fuzz.json")
         except ImportRefused as exc:
             one_line_refusal(exc, "fuzz.json")
             assert all_counts(s) == before
@@ -135,9 +182,8 @@ def test_fuzz_pack_import(files, fresh, data):
 @FUZZ
 @given(data=st.data())
 def test_fuzz_return_import(files, fresh, data):
-    forged = seal("return", mutate(json.loads(files["return"]), data))
-    with fresh() as s:
-        exchange.import_pack(s, files["pack"])
+    forged = sign_as_author(files, seal("return", mutate(json.loads(files["plain return"]), data)))
+    with chair_copy(files, fresh) as s:
         before, held = all_counts(s), snapshot(s)
         try:
             exchange.import_return(s, forged, source="fuzz.json")
@@ -147,11 +193,26 @@ def test_fuzz_return_import(files, fresh, data):
 
 
 @FUZZ
+@given(where=st.integers(min_value=0), bit=st.integers(min_value=0, max_value=7), cut=st.booleans())
+def test_fuzz_sealed_return_bytes(files, fresh, where, bit, cut):
+    ret = files["return"]
+    where %= len(ret)
+    changed = ret[:where] if cut else ret[:where] + bytes([ret[where] ^ (1 << bit)]) + ret[where + 1 :]
+    with chair_copy(files, fresh) as s:
+        before = all_counts(s)
+        with pytest.raises(ImportRefused) as exc:
+            exchange.import_return(s, changed, source="fuzz.age")
+        one_line_refusal(exc.value, "fuzz.age")
+        assert all_counts(s) == before
+
+
+@FUZZ
 @given(raw=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
 def test_fuzz_any_bytes(fresh, raw):
     with fresh() as s:
         before = all_counts(s)
-        for importer in (exchange.import_pack, exchange.import_return):
+        for importer in (exchange.import_pack_text, exchange.import_return,
+                         lambda s, raw, source: exchange.import_pack(s, raw, "a passphrase", source=source)):
             with pytest.raises(ImportRefused) as exc:
                 importer(s, raw, source="junk.bin")
             one_line_refusal(exc.value, "junk.bin")

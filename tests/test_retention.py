@@ -303,10 +303,20 @@ def test_a_paper_score_sheet_cannot_write_onto_a_purged_candidate(session, campa
 
 def test_a_late_return_cannot_write_notes_onto_a_purged_candidate(session, campaigns):
     from db.errors import ValidationError
-    from db.exchange import export_return, import_return
+    from db.campaigns import find_member, get_campaign
+    from db.engine import open_database
+    from db.exchange import export_return, import_pack_text, import_return, pack_text
 
     old = campaigns[0]
-    text, _ = export_return(session, old.key, "Sam")  # the laptop's copy, made before the purge
+    laptop = open_database("sqlite://")  # Sam's laptop, loaded from his pack before the purge
+    with laptop.session() as s:
+        import_pack_text(s, pack_text(session, old.key, "Sam"))
+        c = get_campaign(s, old.key)
+        cand = s.exec(select(Candidate).where(Candidate.campaign_id == c.id, Candidate.ref == "NOTAPP")).one()
+        item = campaign_items(s, c.id)[0]
+        save_evidence(s, cand.id, find_member(s, c.id, "Sam").id, item.id, EvidenceState(notes="restored notes"))
+        text, _ = export_return(s, old.key, "Sam")
+    laptop.dispose()
     purge(session, date(2025, 2, 1), dry_run=False)
     before = snapshot(session)
     with pytest.raises(ValidationError, match="was purged under the retention policy and cannot be given a return"):

@@ -1,5 +1,6 @@
-"""A three-member round trip through the CLI: pack out, three laptops score, three returns in,
-consensus, results exported. SQLite files throughout (each laptop has its own database)."""
+"""A three-member round trip through the CLI with sealed files: a passphrase-locked pack per
+member out, three laptops score, three signed and encrypted returns in, consensus, results
+exported. SQLite files throughout (each laptop has its own database)."""
 
 from __future__ import annotations
 
@@ -60,11 +61,17 @@ def test_three_member_round_trip(tmp_path, template_db_file, capsys):
     (tmp_path / "c.toml").write_text(CAMPAIGN)
     assert main([*chair, "campaign", "create", str(tmp_path / "c.toml")]) == 0
     key = capsys.readouterr().out.strip()
-    assert main([*chair, "pack", "export", key, str(tmp_path / "pack.json")]) == 0
+    secret = tmp_path / "passphrase.txt"
+    secret.write_text("correct horse battery staple\n")
 
     for n, (member, by_candidate) in enumerate(SCORES.items()):
+        pack = str(tmp_path / f"pack{n}.age")
+        assert main([*chair, "pack", "export", key, pack, "--member", member, "--passphrase-file", str(secret)]) == 0
+        raw = (tmp_path / f"pack{n}.age").read_bytes()
+        assert member.encode() not in raw and b"Candidate" not in raw and key.encode() not in raw
         laptop = _db(tmp_path / f"laptop{n}.db", template_db_file)
-        assert main([*laptop, "pack", "import", str(tmp_path / "pack.json")]) == 0
+        assert main([*laptop, "pack", "import", pack, "--passphrase-file", str(secret)]) == 0
+        assert f"this laptop is {member}'s" in capsys.readouterr().out
         db = open_database(sqlite_url(tmp_path / f"laptop{n}.db"))
         with db.session() as s:
             campaign = get_campaign(s, key)
@@ -75,9 +82,11 @@ def test_three_member_round_trip(tmp_path, template_db_file, capsys):
                     save_evidence(s, row.id, me.id, item.id, EvidenceState(notes=f"{member} on {row.ref}", score=score))
                 submit(s, row.id, me.id)
         db.dispose()
-        assert main([*laptop, "return", "export", key, "--member", member, str(tmp_path / f"return{n}.json")]) == 0
+        assert main([*laptop, "return", "export", key, str(tmp_path / f"return{n}.age")]) == 0
+        raw = (tmp_path / f"return{n}.age").read_bytes()
+        assert member.encode() not in raw and f"{member} on".encode() not in raw
 
-    returns = [str(tmp_path / f"return{n}.json") for n in range(3)]
+    returns = [str(tmp_path / f"return{n}.age") for n in range(3)]
     assert main([*chair, "return", "import", *returns]) == 0
     assert main([*chair, "return", "import", *returns]) == 0  # idempotent
     out = capsys.readouterr().out

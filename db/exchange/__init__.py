@@ -2,7 +2,8 @@
 
 The package's modules, each with one job:
 
-* ``envelope``: the versioned, checksummed file format; the one place files become bytes and back.
+* ``envelope``: the versioned file format and its seal (age, Ed25519); the one place files become bytes and back.
+* ``keys``: where the campaign's and members' exchange keys are kept.
 * ``pack`` / ``pack_framework``: export and import of panel packs (and the framework they carry).
 * ``returns``: export of a member's return, and merging one into this database.
 * ``batch``: importing several returns as one transaction, with a preview.
@@ -24,17 +25,34 @@ from db.exchange.envelope import (
     canonical,
     checksum,
     dumps,
+    file_format,
     read_exchange_file,
     seal,
+    sealed_format,
     unseal,
     write_exchange_file,
 )
-from db.exchange.pack import CAMPAIGN_FIELDS, calibration_levels, export_pack, import_pack, pack_content, read_pack
-from db.exchange.returns import export_return, merge_return, return_content
+from db.exchange.pack import (
+    CAMPAIGN_FIELDS,
+    calibration_levels,
+    export_pack,
+    import_pack,
+    import_pack_text,
+    pack_content,
+    pack_text,
+    read_pack,
+)
+from db.exchange.returns import (
+    export_return,
+    merge_return,
+    return_amendments,
+    return_content,
+)
 
 __all__ = [
     "CAMPAIGN_FIELDS", "FORMAT_NAMES", "FORMAT_PACK", "FORMAT_RETURN", "MAX_FILE_BYTES", "VERSION", "Envelope",
     "PackImport", "ReturnBatch", "ReturnImport", "calibration_levels", "canonical", "checksum", "dumps",
-    "export_pack", "export_return", "import_any", "import_pack", "import_return", "import_returns", "merge_return",
-    "pack_content", "read_exchange_file", "read_pack", "return_content", "seal", "unseal", "write_exchange_file",
+    "export_pack", "export_return", "file_format", "import_any", "import_pack", "import_return", "import_returns", "merge_return",
+    "import_pack_text", "pack_content", "pack_text", "read_exchange_file", "read_pack", "return_amendments",
+    "return_content", "seal", "sealed_format", "unseal", "write_exchange_file",
 ]

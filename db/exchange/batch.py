@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from db.errors import ImportRefused
 from db.exchange.common import ReturnImport
-from db.exchange.envelope import FORMAT_RETURN, sniff_format
+from db.exchange.envelope import FORMAT_PACK, sealed_format
 from db.exchange.pack import import_pack
 from db.exchange.returns import merge_return
 
@@ -87,8 +87,8 @@ def import_return(
     return batch.results[0]
 
 
-def import_any(session: Session, data: bytes, *, source: str, actor: str = "") -> str:
-    """Import a panel pack or a return, whichever the file is; return the one-line summary."""
-    if sniff_format(data) == FORMAT_RETURN:
-        return import_return(session, data, source=source, actor=actor).summary
-    return import_pack(session, data, source=source, actor=actor).summary
+def import_any(session: Session, data: bytes, *, source: str, actor: str = "", passphrase: str = "") -> str:
+    """Import a sealed panel pack (opened with ``passphrase``) or a return, whichever the file is; the summary line."""
+    if sealed_format(data) == FORMAT_PACK:
+        return import_pack(session, data, passphrase, source=source, actor=actor).summary
+    return import_return(session, data, source=source, actor=actor).summary

@@ -10,6 +10,11 @@ then the trust rules below) before writing, then writes it in one transaction.
 Trust rules: a pack never changes a bundled or shared framework (see
 ``pack_framework``), and never changes a campaign on the database that
 created it (the chair's): there it may only be "already up to date".
+
+Sealing: a pack is made for one panel member and locked with a passphrase
+(``export_pack`` / ``import_pack``). ``pack_text`` / ``import_pack_text`` are
+the same steps without the passphrase layer (tests and fuzzing use them: age's
+scrypt costs about a second each way).
 """
 
 from __future__ import annotations
@@ -20,10 +25,19 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from db.audit import record
-from db.campaigns import get_campaign
-from db.errors import ImportRefused
+from db.campaigns import find_member, get_campaign, set_current_member
+from db.errors import ImportRefused, ValidationError
+from db.exchange import keys as exchange_keys
 from db.exchange.common import PackImport, bulk_insert, laptop_user
-from db.exchange.envelope import FORMAT_PACK, iso, seal, unseal
+from db.exchange.envelope import (
+    FORMAT_PACK,
+    PackKeys,
+    iso,
+    lock_pack,
+    open_pack,
+    seal,
+    unseal,
+)
 from db.exchange.origin import campaign_created_here, mark_from_pack
 from db.exchange.pack_framework import apply_framework, plan_framework
 from db.models import (
@@ -40,6 +54,7 @@ from db.models import (
 from db.specs.base import validate
 from db.specs.exchange import PackContent, scale_rows
 
+MIN_PASSPHRASE = 8
 CAMPAIGN_FIELDS = (
     "key", "title", "department", "reference", "location", "grade", "level", "level_reason", "scale",
     "min_total", "divergence_threshold", "scoring_method", "decision_date", "retention_months",
@@ -146,42 +161,94 @@ def pack_content(session: Session, campaign: Campaign) -> dict[str, Any]:
     }
 
 
-def export_pack(session: Session, campaign_key: str, *, actor: str = "") -> str:
-    """The panel pack for a campaign, as the text of a file. Records the export in the audit trail."""
+def pack_text(session: Session, campaign_key: str, member_name: str, *, actor: str = "") -> str:
+    """One member's panel pack before the passphrase layer: the campaign, their new signing key, the recipient.
+
+    Makes a new Ed25519 key pair for the member (only the public half is kept
+    here) and records the export in the audit trail.
+    """
     campaign = get_campaign(session, campaign_key)
+    member = find_member(session, campaign.id, member_name)  # type: ignore[arg-type]
     actor = actor or laptop_user(session, campaign.id)  # type: ignore[arg-type]
     content = pack_content(session, campaign)
-    text = seal(FORMAT_PACK, campaign.key, content)
+    recipient = exchange_keys.campaign_keys(session, campaign.id).recipient  # type: ignore[arg-type]
+    signing = exchange_keys.new_member_key(session, campaign.id, member.id)  # type: ignore[arg-type]
+    keys = {"member": member.name, "signing_key": signing.private, "public_key": signing.public, "recipient": recipient}
+    text = seal(FORMAT_PACK, campaign.key, content, keys=keys)
     record(
         session, action="export", entity="pack", entity_id=campaign.id, campaign_id=campaign.id, actor=actor,
-        new=f"{len(content['candidates'])} candidates, {len(content['items'])} items",
+        new=f"{len(content['candidates'])} candidates, {len(content['items'])} items, for {member.name}",
     )
     session.commit()
     return text
+
+
+def export_pack(session: Session, campaign_key: str, member_name: str, passphrase: str, *, actor: str = "") -> bytes:
+    """The sealed panel pack for one member: the bytes of a file only ``passphrase`` opens."""
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise ValidationError(f"a panel pack passphrase needs at least {MIN_PASSPHRASE} characters")
+    return lock_pack(pack_text(session, campaign_key, member_name, actor=actor), passphrase)
 
 
 # --- import ------------------------------------------------------------------------
 
 
 def read_pack(data: str | bytes, source: str) -> PackContent:
-    """The pack's content, checked (envelope and spec); ImportRefused with one line otherwise."""
+    """A plain pack's content, checked (envelope and spec); ImportRefused with one line otherwise."""
+    return _read(data, source)[0]
+
+
+def _read(data: str | bytes, source: str) -> tuple[PackContent, PackKeys]:
     env = unseal(data, source, FORMAT_PACK)
     pack = validate(PackContent, env.content, source=source, what="panel pack", error=ImportRefused)
     if pack.campaign.key != env.campaign:
         raise ImportRefused(
             f"{source}: not a valid panel pack: campaign.key {pack.campaign.key!r} differs from the envelope's {env.campaign!r}"
         )
-    return pack
+    if env.keys is None:
+        raise ImportRefused(f"{source}: not a valid panel pack: it carries no keys (made by an older panel-tui?)")
+    if env.keys.member.lower() not in {m.name.lower() for m in pack.panel}:
+        raise ImportRefused(f"{source}: not a valid panel pack: it is for {env.keys.member!r}, who is not on its panel")
+    return pack, env.keys
 
 
-def import_pack(session: Session, data: str | bytes, *, source: str = "pack", actor: str = "") -> PackImport:
-    """Load a panel pack: its framework (matched by content, see ``pack_framework``), then the campaign.
+def import_pack(
+    session: Session, data: bytes, passphrase: str, *, source: str = "pack", actor: str = "", member: str | None = None
+) -> PackImport:
+    """Open a sealed pack with its passphrase and load it (see ``import_pack_text``)."""
+    return import_pack_text(session, open_pack(data, passphrase, source), source=source, actor=actor, member=member)
+
+
+def import_pack_text(
+    session: Session, data: str | bytes, *, source: str = "pack", actor: str = "", member: str | None = None
+) -> PackImport:
+    """Load a plain pack: its framework (matched by content, see ``pack_framework``), then the campaign,
+    then the member's keys, and make this laptop that member's.
 
     A campaign already held under the same key gains only the pack's new
     candidates and panel members (never on the database that created it); one
-    whose items differ is refused.
+    whose items differ is refused. ``member``, if given, must be whom the pack is for.
     """
-    pack = read_pack(data, source)
+    pack, keys = _read(data, source)
+    if member is not None and " ".join(member.split()).lower() != keys.member.lower():
+        raise ImportRefused(f"{source}: this pack is not for {member!r}; nothing imported")
+    result = _load(session, pack, source, actor)
+    _adopt_keys(session, result.campaign_key, keys)
+    return result
+
+
+def _adopt_keys(session: Session, campaign_key: str, keys: PackKeys) -> None:
+    """Keep the pack's keys and make this laptop its member's; never on the chair's database."""
+    campaign = get_campaign(session, campaign_key)
+    if campaign_created_here(session, campaign.id):  # type: ignore[arg-type]
+        return  # the chair's database keeps no member's private key
+    member = find_member(session, campaign.id, keys.member)  # type: ignore[arg-type]
+    signing = exchange_keys.SigningKey(private=keys.signing_key, public=keys.public_key)
+    exchange_keys.store_laptop_keys(session, campaign.id, member.id, signing, keys.recipient)  # type: ignore[arg-type]
+    set_current_member(session, campaign.id, member.id)  # type: ignore[arg-type]  # commits
+
+
+def _load(session: Session, pack: PackContent, source: str, actor: str) -> PackImport:
     key = pack.campaign.key
     existing = session.exec(select(Campaign).where(Campaign.key == key)).first()
     if existing is not None:

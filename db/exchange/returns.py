@@ -6,14 +6,25 @@ with bulk statements (a few queries per file, not per row), so a
 2,000-candidate return merges in about a second. ``merge_return`` writes into
 the caller's transaction and does not commit: ``db.exchange.batch`` commits a
 whole batch of files at once, or none of it.
+
+Sealing (``db.exchange.envelope``): a return is signed with the laptop's member
+key (from their pack) and encrypted to the campaign's recipient; import opens it
+with this database's campaign identity and checks the signature against the
+named member's public keys before anything else is read. Plain returns are refused.
+
+Amendments: a return carries the member's amendments to submitted work (reason,
+field, old and new value, when), read from the laptop's audit trail. A return that
+changes an assessment the chair holds as submitted must carry them; import writes
+them to the chair's audit trail (``db.review`` then flags the consensus).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import Field
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
@@ -21,11 +32,20 @@ from db import scales
 from db.audit import record
 from db.campaigns import find_member, get_campaign
 from db.errors import Conflict, ImportRefused, ValidationError
+from db.exchange import keys as exchange_keys
 from db.exchange.common import ReturnImport, bulk_insert, chunks, laptop_user
-from db.exchange.envelope import FORMAT_RETURN, iso, seal, unseal
-from db.retention import refuse_purged
+from db.exchange.envelope import (
+    FORMAT_RETURN,
+    check_author,
+    iso,
+    lock_return,
+    open_return,
+    seal,
+    unseal,
+)
 from db.models import (
     Assessment,
+    AuditEvent,
     Campaign,
     CampaignItem,
     Candidate,
@@ -36,8 +56,28 @@ from db.models import (
     PanelMember,
     utcnow,
 )
-from db.specs.base import validate
+from db.retention import refuse_purged
+from db.specs.base import Block, Line, Spec, Stamp, validate
 from db.specs.exchange import ReturnContent
+
+AMENDED_FIELDS = ("notes", "score", "star", "tags")
+
+
+class AmendmentSpec(Spec):
+    """One changed field of submitted work, as the laptop's audit trail recorded it."""
+
+    ref: Line(80, required=True)  # type: ignore[valid-type]
+    item: Line(200, required=True)  # type: ignore[valid-type]
+    field: Literal[AMENDED_FIELDS]  # type: ignore[valid-type]
+    old: Block(50_000) = ""  # type: ignore[valid-type]
+    new: Block(50_000) = ""  # type: ignore[valid-type]
+    reason: Block(2000, required=True)  # type: ignore[valid-type]
+    at: Stamp
+
+
+class _Amendments(Spec):
+    amendments: Annotated[list[AmendmentSpec], Field(max_length=100_000)]
+
 
 # --- export ------------------------------------------------------------------------
 
@@ -95,18 +135,51 @@ def return_content(session: Session, campaign: Campaign, member: PanelMember) ->
     }
 
 
-def export_return(session: Session, campaign_key: str, member_name: str, *, actor: str = "") -> tuple[str, int]:
-    """A panel member's return for a campaign, as the text of a file, and how many assessments it holds."""
+def return_amendments(session: Session, campaign: Campaign, member: PanelMember) -> list[dict[str, Any]]:
+    """The member's amendments to submitted work, from this laptop's audit trail, oldest first."""
+    rows = session.exec(
+        select(
+            AuditEvent.entity, AuditEvent.old_value, AuditEvent.new_value, AuditEvent.reason, AuditEvent.at,
+            Candidate.ref, CampaignItem.name,
+        )
+        .join(ItemEvidence, col(ItemEvidence.id) == AuditEvent.entity_id)
+        .join(Assessment, col(Assessment.id) == ItemEvidence.assessment_id)
+        .join(Candidate, col(Candidate.id) == Assessment.candidate_id)
+        .join(CampaignItem, col(CampaignItem.id) == ItemEvidence.item_id)
+        .where(
+            AuditEvent.campaign_id == campaign.id, AuditEvent.action == "amend",
+            col(AuditEvent.entity).in_([f"evidence.{f}" for f in AMENDED_FIELDS]), Assessment.member_id == member.id,
+        )
+        .order_by(AuditEvent.id)
+    ).all()
+    return [
+        {"ref": ref, "item": item, "field": entity.split(".", 1)[1], "old": old, "new": new, "reason": reason, "at": iso(at)}
+        for entity, old, new, reason, at, ref, item in rows
+    ]
+
+
+def export_return(session: Session, campaign_key: str, member_name: str, *, actor: str = "") -> tuple[bytes, int]:
+    """A panel member's sealed return (signed with their key, encrypted to the chair), and how many assessments it holds.
+
+    Only the laptop that imported this member's pack holds their key.
+    """
     campaign = get_campaign(session, campaign_key)
     member = find_member(session, campaign.id, member_name)  # type: ignore[arg-type]
+    keys = exchange_keys.laptop_keys(session, campaign.id)  # type: ignore[arg-type]
+    if keys is None or keys.member_id != member.id:
+        raise ImportRefused(
+            f"this database holds no signing key for {member.name} in {campaign.key}: "
+            f"import the panel pack the chair made for {member.name} first"
+        )
     content = return_content(session, campaign, member)
-    text = seal(FORMAT_RETURN, campaign.key, content)
+    text = seal(FORMAT_RETURN, campaign.key, content, amendments=return_amendments(session, campaign, member))
+    data = lock_return(text, campaign.key, member.name, keys.signing.private, keys.recipient)
     record(
         session, action="export", entity="return", entity_id=member.id, campaign_id=campaign.id,
         actor=actor or member.name, new=f"{len(content['assessments'])} assessments",
     )
     session.commit()
-    return text, len(content["assessments"])
+    return data, len(content["assessments"])
 
 
 # --- import: resolve names to this database's ids ------------------------------------------
@@ -200,18 +273,25 @@ def merge_return(
     file has unsubmitted, refuses the whole file as a Conflict. Refusals are
     raised before anything is written.
     """
-    env = unseal(data, source, FORMAT_RETURN)
-    key = env.campaign
+    raw = data.encode() if isinstance(data, str) else data
+    signed = open_return(raw, exchange_keys.campaign_identities(session), source)
+    key = signed.campaign
     if campaign_key is not None and key != campaign_key:
         raise ImportRefused(f"{source} is a return for campaign {key}, not {campaign_key}")
     campaign = session.exec(select(Campaign).where(Campaign.key == key)).first()
     if campaign is None:
         raise ImportRefused(f"{source} is a return for campaign {key}, which this database does not hold")
-    content = validate(ReturnContent, env.content, source=source, what="return", error=ImportRefused)
     members = session.exec(select(PanelMember).where(PanelMember.campaign_id == campaign.id)).all()
-    member = next((m for m in members if m.name.lower() == content.member.lower()), None)
+    member = next((m for m in members if m.name.lower() == signed.member.lower()), None)
     if member is None:
-        raise ImportRefused(f"{source}: {content.member!r} is not on the panel for campaign {key}")
+        raise ImportRefused(f"{source}: {signed.member!r} is not on the panel for campaign {key}")
+    # The author first: nothing the file says is read until its signature is known to be the member's.
+    check_author(signed, exchange_keys.member_public_keys(session, campaign.id, member.id), source)  # type: ignore[arg-type]
+    env = unseal(signed.body, source, FORMAT_RETURN)
+    content = validate(ReturnContent, env.content, source=source, what="return", error=ImportRefused)
+    if env.campaign != key or content.member.lower() != member.name.lower():
+        raise ImportRefused(f"{source}: the signed header and the content disagree on campaign or member; refused")
+    amendments = _amendments_by_evidence(env.amendments, source)
     actor = actor or laptop_user(session, campaign.id)  # type: ignore[arg-type]
     assessments = _resolve(session, campaign, content, source)
     # A purged candidate's record stays gone: a late return may not write notes back onto it.
@@ -255,6 +335,7 @@ def merge_return(
     changed_assessments: list[dict[str, Any]] = []
     new_evidence: list[tuple[int, _FileEvidence]] = []  # (candidate id, evidence)
     changed_evidence: list[tuple[int, _FileEvidence]] = []  # (evidence id, evidence)
+    amended: list[tuple[int, AmendmentSpec]] = []  # (evidence id, amendment) for the chair's audit
     touched = 0
     for a in assessments:
         held = held_assessments.get(a.candidate_id)
@@ -277,6 +358,16 @@ def merge_return(
             if updated_at >= ev.updated_at:
                 conflicts.append(f"candidate {a.ref}, {ev.item_name}: this database holds newer evidence from {member.name}")
                 continue
+            if held is not None and held[1] is not None:
+                # Submitted work changes only with the panellist's reasons, which go into this audit trail.
+                why = [m for m in amendments.get((a.ref, ev.item_name.lower()), ()) if m.at > updated_at]
+                if not why:
+                    conflicts.append(
+                        f"candidate {a.ref}, {ev.item_name}: changes {member.name}'s submitted assessment "
+                        "without an amendment reason"
+                    )
+                    continue
+                amended += [(eid, m) for m in why]
             changed_evidence.append((eid, ev))
             changed = True
         if held is None:
@@ -358,9 +449,24 @@ def merge_return(
             for ind, tag in ev.tags.items()
         ]
     bulk_insert(session, IndicatorTag, tag_rows)
+    for eid, m in amended:
+        record(
+            session, action="amend", entity=f"evidence.{m.field}", entity_id=eid, campaign_id=campaign.id,
+            actor=member.name, old=m.old, new=m.new, reason=f"{m.reason} (amended {iso(m.at)}; from {source})",
+        )
     record(
         session, action="import", entity="return", entity_id=member.id, campaign_id=campaign.id, actor=actor,
         new=f"{touched} assessments, {result.evidence} item evidence from {member.name}", reason=source,
     )
     session.flush()
     return result
+
+
+def _amendments_by_evidence(raw: list[dict[str, Any]] | None, source: str) -> dict[tuple[str, str], list[AmendmentSpec]]:
+    if not raw:
+        return {}
+    checked = validate(_Amendments, {"amendments": raw}, source=source, what="return", error=ImportRefused)
+    out: dict[tuple[str, str], list[AmendmentSpec]] = {}
+    for m in checked.amendments:
+        out.setdefault((m.ref, m.item.lower()), []).append(m)
+    return out

@@ -1,7 +1,9 @@
 """`panel-tui pack export | import` and `panel-tui return export | import`: the offline exchange.
 
-The chair exports a panel pack for each panellist's laptop; each panellist
-exports a return of their assessments; the chair imports the returns.
+The chair exports a panel pack for each panellist's laptop, locked with a
+passphrase given to that panellist by another route; each panellist exports a
+return (signed with their key from the pack, sealed to the chair's database);
+the chair imports the returns.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from panel_tui.commands import fail, open_db
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("pack", help="export or import a panel pack (a campaign for a panellist's laptop)")
     psub = p.add_subparsers(dest="pack_command", required=True, metavar="{export,import}")
-    ex = psub.add_parser("export", help="write CAMPAIGN's panel pack to FILE")
+    ex = psub.add_parser("export", help="write CAMPAIGN's panel pack for one member to FILE, locked with a passphrase")
     ex.add_argument("campaign", help="campaign key (see 'panel-tui campaign list')")
     ex.add_argument("file", type=Path)
+    ex.add_argument("--member", metavar="NAME", required=True, help="the panel member the pack is for")
+    ex.add_argument("--passphrase-file", type=Path, metavar="F", help="read the passphrase from F's first line (else prompt twice)")
     ex.set_defaults(handler=pack_export_cmd)
     im = psub.add_parser("import", help="load a panel pack into this laptop's database")
     im.add_argument("file", type=Path)
-    im.add_argument("--member", metavar="NAME", help="the panel member who uses this laptop")
+    im.add_argument("--member", metavar="NAME", help="refuse the pack unless it is for NAME")
+    im.add_argument("--passphrase-file", type=Path, metavar="F", help="read the passphrase from F's first line (else prompt)")
     im.set_defaults(handler=pack_import_cmd)
 
     r = sub.add_parser("return", help="export or import a panel member's return (their assessments)")
@@ -38,28 +43,48 @@ def register(sub: argparse._SubParsersAction) -> None:
     rim.set_defaults(handler=return_import_cmd)
 
 
+def passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
+    """From --passphrase-file (its first line), or typed (twice when making a pack); never echoed."""
+    import getpass
+
+    from db.errors import ValidationError
+
+    if args.passphrase_file is not None:
+        try:
+            lines = args.passphrase_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValidationError(f"cannot read the passphrase file {args.passphrase_file}: {exc}") from None
+        if not lines or not lines[0]:
+            raise ValidationError(f"{args.passphrase_file}: the first line is empty; no passphrase")
+        return lines[0]
+    first = getpass.getpass("Pack passphrase: ")
+    if confirm and getpass.getpass("Same passphrase again: ") != first:
+        raise ValidationError("the two passphrases differ; nothing written")
+    return first
+
+
 def pack_export_cmd(args: argparse.Namespace) -> int:
     from db.exchange import export_pack, write_exchange_file
 
+    secret = passphrase(args, confirm=True)
     with open_db(args).session() as session:
-        text = export_pack(session, args.campaign)
-    _write(args.file, text, write_exchange_file)
-    print(f"wrote panel pack for {args.campaign} to {args.file}")
+        data = export_pack(session, args.campaign, args.member, secret)
+    _write(args.file, data, write_exchange_file)
+    print(f"wrote {args.member}'s panel pack for {args.campaign} to {args.file}")
     return 0
 
 
 def pack_import_cmd(args: argparse.Namespace) -> int:
-    from db.campaigns import find_member, get_campaign, set_current_member
+    from db.campaigns import current_member, get_campaign
     from db.exchange import import_pack, read_exchange_file
 
     data = read_exchange_file(args.file)
+    secret = passphrase(args, confirm=False)
     with open_db(args).session() as session:
-        result = import_pack(session, data, source=str(args.file))
+        result = import_pack(session, data, secret, source=str(args.file), member=args.member)
         print(result.summary)
-        if args.member:
-            campaign = get_campaign(session, result.campaign_key)
-            member = find_member(session, campaign.id, args.member)  # type: ignore[arg-type]
-            set_current_member(session, campaign.id, member.id)  # type: ignore[arg-type]
+        member = current_member(session, get_campaign(session, result.campaign_key).id)  # type: ignore[arg-type]
+        if member is not None:
             print(f"this laptop is {member.name}'s")
     return 0
 
@@ -110,7 +135,7 @@ def return_import_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(path: Path, text: str, writer) -> None:
+def _write(path: Path, text: str | bytes, writer) -> None:
     from db.errors import ValidationError
 
     try:

@@ -3,5 +3,7 @@
 from panel_tui.dialogs.common import ConfirmDialog, MemberPicker, PanelMemberDialog, ReasonDialog
 from panel_tui.dialogs.extend_reserve import ExtendReserveDialog
 from panel_tui.dialogs.file_picker import FilePicker
+from panel_tui.dialogs.passphrase import PackSecret, PassphraseDialog
 
-__all__ = ["ConfirmDialog", "ExtendReserveDialog", "FilePicker", "MemberPicker", "PanelMemberDialog", "ReasonDialog"]
+__all__ = ["ConfirmDialog", "ExtendReserveDialog", "FilePicker", "MemberPicker", "PackSecret", "PanelMemberDialog",
+           "PassphraseDialog", "ReasonDialog"]

@@ -3,6 +3,9 @@
 The same service functions as `panel-tui pack ...` and `panel-tui return ...`.
 Exports and imports run in service workers with a progress bar, so a large return
 never freezes the screen; the bar goes when the work ends, however it ends.
+A pack is made for one member and locked with a passphrase typed (masked) in
+``PassphraseDialog``; opening one asks for it too. Returns need no passphrase:
+they are signed with the laptop's member key and sealed to the chair's database.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, ProgressBar, RichLog
 
 from db import exchange
-from db.campaigns import current_member, get_campaign
+from db.campaigns import current_member, get_campaign, panel_members
 from db.files import write_private
 from db.text import clean_line
-from panel_tui.dialogs import FilePicker
+from panel_tui.dialogs import FilePicker, PackSecret, PassphraseDialog
 from panel_tui.work import ServiceWork
 
 
@@ -29,27 +32,33 @@ class ExchangeView:
     title: str
     key: str
     member_name: str | None
+    members: tuple[str, ...] = ()
 
 
 def load_exchange(session, campaign_id: int) -> ExchangeView:
     campaign = get_campaign(session, campaign_id)
     member = current_member(session, campaign_id)
-    return ExchangeView(campaign.title, campaign.key, member.name if member else None)
+    names = tuple(m.name for m in panel_members(session, campaign_id))
+    return ExchangeView(campaign.title, campaign.key, member.name if member else None, names)
 
 
-def export_file(session, kind: str, campaign_key: str, member_name: str, path: Path) -> str:
-    """Write a pack or this member's return (owner-only, atomically); returns the line to show."""
+def export_file(session, kind: str, campaign_key: str, member_name: str, path: Path, passphrase: str = "") -> str:
+    """Write a member's pack or this member's return (owner-only, atomically); returns the line to show."""
     if kind == "pack":
-        write_private(path, exchange.export_pack(session, campaign_key))
-        return f"wrote panel pack to {path}"
-    text, n = exchange.export_return(session, campaign_key, member_name)
-    write_private(path, text)
+        write_private(path, exchange.export_pack(session, campaign_key, member_name, passphrase))
+        return f"wrote {member_name}'s panel pack to {path}"
+    data, n = exchange.export_return(session, campaign_key, member_name)
+    write_private(path, data)
     return f"wrote {member_name}'s return ({n} assessments) to {path}"
 
 
-def import_file(session, path: Path, actor: str) -> str:
+def import_file(session, path: Path, actor: str, passphrase: str = "") -> str:
     data = exchange.read_exchange_file(path)
-    return exchange.import_any(session, data, source=path.name, actor=actor)
+    return exchange.import_any(session, data, source=path.name, actor=actor, passphrase=passphrase)
+
+
+def _slug(name: str) -> str:
+    return clean_line(name).lower().replace(" ", "-").replace("/", "-")
 
 
 class ExchangeScreen(ServiceWork, Screen[None]):
@@ -72,8 +81,9 @@ class ExchangeScreen(ServiceWork, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(
-            "Panel packs carry a campaign to a panellist's laptop; returns carry a panellist's notes and scores "
-            "back to the chair. Files are checked (checksum, campaign, version) and imported all-or-nothing.",
+            "Panel packs carry a campaign to one panellist's laptop, locked with a passphrase you give them by another "
+            "route; returns carry their notes and scores back, signed by them and readable only by the chair's "
+            "database. A changed file is refused; imports are all-or-nothing.",
             classes="screen-title",
         )
         yield ProgressBar(id="progress", show_eta=False)
@@ -96,8 +106,17 @@ class ExchangeScreen(ServiceWork, Screen[None]):
         if self.view is None:
             return
         self.app.push_screen(
-            FilePicker("Save the panel pack as", self.start, suggested=f"{self.view.key}-pack.json", must_exist=False),
-            lambda path: path and self._run(export_file, "pack", self.view.key, "", path, what="EXPORTED"),
+            PassphraseDialog("Make a panel pack", members=list(self.view.members)), self._pack_secret_chosen
+        )
+
+    def _pack_secret_chosen(self, secret: PackSecret | None) -> None:
+        if secret is None or secret.member is None or self.view is None:
+            return
+        key, member = self.view.key, secret.member
+        self.app.push_screen(
+            FilePicker(f"Save {member}'s panel pack as", self.start, suggested=f"{key}-pack-{_slug(member)}.age",
+                       must_exist=False),
+            lambda path: path and self._run(export_file, "pack", key, member, path, secret.passphrase, what="EXPORTED"),
         )
 
     def action_export_return(self) -> None:
@@ -107,17 +126,25 @@ class ExchangeScreen(ServiceWork, Screen[None]):
         if not name:
             self.notify("Choose who you are first (w on the campaign screen)", severity="warning")
             return
-        slug = clean_line(name).lower().replace(" ", "-").replace("/", "-")
         self.app.push_screen(
-            FilePicker("Save your return as", self.start, suggested=f"{self.view.key}-return-{slug}.json", must_exist=False),
+            FilePicker("Save your return as", self.start, suggested=f"{self.view.key}-return-{_slug(name)}.age",
+                       must_exist=False),
             lambda path: path and self._run(export_file, "return", self.view.key, name, path, what="EXPORTED"),
         )
 
     def action_import_file(self) -> None:
         actor = (self.view.member_name if self.view else None) or ""
         self.app.push_screen(
-            FilePicker("Import a panel pack or a return", self.start),
-            lambda path: path and self._run(import_file, path, actor, what="IMPORTED"),
+            FilePicker("Import a panel pack or a return", self.start), lambda path: path and self._chosen(path, actor)
+        )
+
+    def _chosen(self, path: Path, actor: str) -> None:
+        if exchange.file_format(path) != exchange.FORMAT_PACK:
+            self._run(import_file, path, actor, what="IMPORTED")  # a return, or refused in one line
+            return
+        self.app.push_screen(
+            PassphraseDialog(f"Passphrase for {path.name}"),
+            lambda secret: secret and self._run(import_file, path, actor, secret.passphrase, what="IMPORTED"),
         )
 
     def _run(self, fn, *args, what: str) -> None:
