@@ -57,7 +57,7 @@ class CampaignScreen(ServiceWork, Screen[None]):
                 id="campaign.today_only"),
         Binding("x", "exchange", "Packs & returns", show=False, tooltip="Export or import panel packs and returns (offline exchange)",
                 id="campaign.exchange"),
-        Binding("f", "app.frameworks", "Frameworks", id="campaign.frameworks"),
+        Binding("f", "frameworks", "Frameworks", tooltip="The campaign's framework, at its level", id="campaign.frameworks"),
         Binding("q,escape", "app.campaigns", "Campaigns", id="campaign.back"),
     ]
 
@@ -231,6 +231,14 @@ class CampaignScreen(ServiceWork, Screen[None]):
             self.app.push_screen(
                 CandidateForm(self.database, self.campaign_id, candidate_id), lambda changed: changed and self.reload()
             )
+
+    def action_frameworks(self) -> None:
+        from panel_tui.screens.frameworks import FrameworksScreen, campaign_framework
+
+        def found(where: tuple[str, int]) -> None:
+            self.app.push_screen(FrameworksScreen(self.database, *where))
+
+        self.run_service(campaign_framework, self.campaign_id, tag="frameworks", done=found, title="Frameworks not opened")
 
     def action_exchange(self) -> None:
         from panel_tui.screens.exchange import ExchangeScreen
