@@ -428,8 +428,9 @@ async def test_past_decision_date_reserve_warns_then_extends(make_demo_app, fina
         await pilot.press("down", "r")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)  # warned before making an expired place
-        await pilot.press("n")
+        await pilot.press("escape")
         await settle(pilot)
+        assert isinstance(app.screen, OutcomesScreen)
         assert outcome(final, "HRBP-002") is None or outcome(final, "HRBP-002").status != "reserve"
         await pilot.press("r")
         await settle(pilot)
