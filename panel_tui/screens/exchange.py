@@ -66,7 +66,7 @@ class ExchangeScreen(ServiceWork, Screen[None]):
         self.database = database
         self.campaign_id = campaign_id
         self.member_id = member_id
-        self.start = start or Path.cwd()
+        self.start = start  # None: the file picker's own start (the last folder used)
         self.view: ExchangeView | None = None
 
     def compose(self) -> ComposeResult:

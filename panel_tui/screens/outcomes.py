@@ -419,7 +419,7 @@ class OutcomesScreen(ServiceWork, Screen[None]):
 
     def action_export_csv(self) -> None:
         self.app.push_screen(
-            FilePicker("Save the merit list as", self.start or Path.cwd(), suggested=f"{self.campaign_key}-merit-list.csv",
+            FilePicker("Save the merit list as", self.start, suggested=f"{self.campaign_key}-merit-list.csv",
                        must_exist=False),
             lambda path: path and self._export(path, "csv", None),
         )
@@ -431,7 +431,7 @@ class OutcomesScreen(ServiceWork, Screen[None]):
         what = "PDF" if kind == "pdf" else "Markdown"
         ref = clean_line(row.ref)
         self.app.push_screen(
-            FilePicker(f"Save {ref}'s assessment record ({what}) as", self.start or Path.cwd(),
+            FilePicker(f"Save {ref}'s assessment record ({what}) as", self.start,
                        suggested=f"{ref}-assessment-record.{kind}", must_exist=False),
             lambda path: path and self._export(path, kind, row.candidate_id),
         )
