@@ -21,7 +21,7 @@ from db.text import clean_line
 from panel_tui.work import ServiceWork
 
 
-class CampaignEditForm(ServiceWork, ModalScreen["EditResult | None"]):
+class CampaignEditForm(ServiceWork, ModalScreen[EditResult | None]):
     """Returns the EditResult when saved, None when cancelled."""
 
     CSS_PATH = "../styles/campaign_edit.tcss"

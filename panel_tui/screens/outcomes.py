@@ -66,7 +66,10 @@ class OutcomesScreen(ServiceWork, Screen[None]):
                 id="outcomes.tie_up"),
         Binding("t", "order_tie", "Record tie order", tooltip="Record the tie's order on screen, with a reason",
                 id="outcomes.order_tie"),
-        Binding("c", "export_csv", "CSV", tooltip="Export the merit list as CSV", id="outcomes.export_csv"),
+        Binding("c", "export_csv", "CSV", tooltip="Export the merit list as CSV (a .xlsx name writes Excel)",
+                id="outcomes.export_csv"),
+        Binding("X", "export_csv('xlsx')", "Excel", show=False, tooltip="Export the merit list as an Excel workbook",
+                id="outcomes.export_xlsx"),
         Binding("m", "export_record('md')", "Record", tooltip="Export this candidate's assessment record (Markdown)",
                 id="outcomes.export_markdown"),
         Binding("p", "export_record('pdf')", "PDF", tooltip="Export this candidate's assessment record (PDF)",
@@ -417,11 +420,12 @@ class OutcomesScreen(ServiceWork, Screen[None]):
 
     # --- reports -------------------------------------------------------------------------
 
-    def action_export_csv(self) -> None:
+    def action_export_csv(self, kind: str = "csv") -> None:
         self.app.push_screen(
-            FilePicker("Save the merit list as", self.start, suggested=f"{self.campaign_key}-merit-list.csv",
+            FilePicker("Save the merit list as", self.start, suggested=f"{self.campaign_key}-merit-list.{kind}",
                        must_exist=False),
-            lambda path: path and self._export(path, "csv", None),
+            # The name decides: a .xlsx name writes an Excel workbook, anything else CSV.
+            lambda path: path and self._export(path, "xlsx" if path.suffix.lower() == ".xlsx" else "csv", None),
         )
 
     def action_export_record(self, kind: str) -> None:
@@ -453,6 +457,8 @@ class OutcomesScreen(ServiceWork, Screen[None]):
     def palette_commands(self):
         row = self._highlighted_row()
         yield ("Export merit list (CSV)", "Every candidate, rank, total, item scores and status", self.action_export_csv)
+        yield ("Export merit list (Excel)", "The same columns as an .xlsx workbook, marked OFFICIAL-SENSITIVE",
+               lambda: self.action_export_csv("xlsx"))
         yield ("Show merit list", "Ranks, totals, status", lambda: self.action_show_tab("merit"))
         yield ("Show score distribution", "Per item, how many candidates at each scale point",
                lambda: self.action_show_tab("distribution"))

@@ -291,6 +291,25 @@ async def test_export_the_merit_list_as_csv(make_demo_app, final, workdir):
     assert (target.stat().st_mode & 0o777) == 0o600
 
 
+async def test_export_the_merit_list_as_excel(make_demo_app, final, workdir):
+    from openpyxl import load_workbook
+
+    app = make_demo_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_outcomes(pilot)
+        await pilot.press("X")
+        await settle(pilot)
+        await pilot.press("enter")  # the suggested .xlsx name in the working folder
+        target = workdir / "demo-hr-business-partner-merit-list.xlsx"
+        await wait_for_file(pilot, target)
+        await pilot.pause(0.2)
+    wb = load_workbook(target)
+    assert wb.sheetnames == ["Marking", "Merit list"] and wb["Marking"]["A1"].value == "OFFICIAL-SENSITIVE"
+    rows = [[c.value for c in row] for row in wb["Merit list"].iter_rows()]
+    assert rows[1][:4] == [1, "HRBP-001", "Amira Okafor", 29] and len(rows) == 7
+    assert (target.stat().st_mode & 0o777) == 0o600
+
+
 async def test_export_the_assessment_record(make_demo_app, final, workdir):
     app = make_demo_app()
     async with app.run_test(size=(120, 36)) as pilot:
