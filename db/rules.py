@@ -28,7 +28,6 @@ __all__ = [
     "extend_reserve",
     "is_expired",
     "expired_at_start",
-    "reserve_refusal",
     "MAX_RESERVE_MONTHS",
     "offer_candidates",
     "next_offer",
@@ -354,33 +353,6 @@ def expired_at_start(decision_date: date, today: date, months: int = 12) -> date
     expiry = reserve_expiry(decision_date, months)
     return expiry if is_expired(expiry, today) else None
 
-
-def reserve_refusal(action: str, status: str, expired: bool, extended: bool, final: bool = True) -> str | None:
-    """Why a reserve-list action cannot be taken on a candidate, as one line (None: it can).
-
-    ``action`` is "appoint", "reserve" or "extend"; every refusal has words so a key never does nothing.
-    """
-    if action == "extend":
-        if status != "reserve":
-            return "only a reserve place can be extended"
-        if extended:
-            return f"the reserve place has already been extended once (at most {MAX_RESERVE_MONTHS} months)"
-        return None
-    if not final:
-        return "the result is not final: agree every item score first"
-    if action == "appoint":
-        if status in ("appointed", "declined"):
-            return f"already {status}"
-        if expired:
-            return "the reserve place has expired: extend it (x) before appointing"
-        return None
-    if action == "reserve":
-        if status == "reserve":
-            return "already on the reserve list"
-        if status not in ("pending", "not_appointed"):
-            return f"cannot go on the reserve list when {status.replace('_', ' ')}"
-        return None
-    raise ValueError(f"unknown reserve action {action!r}")
 
 
 # --------------------------------------------------------------------------

@@ -577,7 +577,9 @@ def test_an_expired_place_may_be_extended_within_24_months_but_not_into_the_past
 
 
 def test_every_reserve_refusal_has_words():
-    assert rules.reserve_refusal("appoint", "reserve", expired=True, extended=False).startswith("the reserve place has expired")
-    assert rules.reserve_refusal("extend", "reserve", expired=True, extended=False) is None
-    assert "extended once" in rules.reserve_refusal("extend", "reserve", expired=False, extended=True)
-    assert rules.reserve_refusal("reserve", "pending", expired=False, extended=False, final=False)
+    from db.reserve import reserve_refusal
+
+    assert reserve_refusal("appoint", "reserve", expired=True, extended=False).startswith("the reserve place has expired")
+    assert reserve_refusal("extend", "reserve", expired=True, extended=False) is None
+    assert "extended once" in reserve_refusal("extend", "reserve", expired=False, extended=True)
+    assert reserve_refusal("reserve", "pending", expired=False, extended=False, final=False)

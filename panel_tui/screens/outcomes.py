@@ -22,8 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
 
 from db import outcomes as service
-from db import rules
-from db.reserve import reserve_warning
+from db.reserve import reserve_refusal, reserve_warning
 from db.outcomes import MeritList, MeritRow
 from db.text import clean_line
 from panel_tui.dialogs import ConfirmDialog, ExtendReserveDialog, FilePicker, ReasonDialog
@@ -283,7 +282,7 @@ class OutcomesScreen(ServiceWork, Screen[None]):
         if what is None:
             return None
         final = row.rank is not None and not row.provisional
-        return rules.reserve_refusal(what, str(row.status), row.expired, row.reserve_extended, final)
+        return reserve_refusal(what, str(row.status), row.expired, row.reserve_extended, final)
 
     def _refused(self, action: str, row: MeritRow) -> bool:
         """Say why the action cannot be taken (a key never does nothing silently); True if refused."""
