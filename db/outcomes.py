@@ -305,10 +305,12 @@ def appoint(session: Session, candidate_id: int, actor: str, reason: str = "", t
     session.commit()
 
 
-def add_to_reserve(session: Session, candidate_id: int, actor: str) -> date:
+def add_to_reserve(session: Session, candidate_id: int, actor: str, allow_expired: bool = False,
+                   today: date | None = None) -> date:
     """Put a passing, not appointed candidate on the reserve list; returns the expiry date.
 
-    The expiry is rules.reserve_expiry of the campaign's decision date.
+    The expiry is rules.reserve_expiry of the campaign's decision date. A place that would
+    already have expired (a past decision date) is refused unless ``allow_expired``.
     """
     candidate = queries.candidate(session, candidate_id)
     campaign = session.get(Campaign, candidate.campaign_id)
@@ -320,6 +322,10 @@ def add_to_reserve(session: Session, candidate_id: int, actor: str) -> date:
     if row.status == OutcomeStatus.RESERVE:
         raise ValidationError(f"{row.ref} is already on the reserve list")
     expiry = rules.reserve_expiry(campaign.decision_date)
+    if not allow_expired and rules.expired_at_start(campaign.decision_date, today or date.today()):
+        from db.reserve import expired_warning
+
+        raise ValidationError(expired_warning(row.ref, campaign.decision_date, expiry))
     outcome = _outcome(session, candidate_id)
     old = outcome.status
     outcome.status, outcome.reserve_expiry = OutcomeStatus.RESERVE.value, expiry
@@ -330,7 +336,8 @@ def add_to_reserve(session: Session, candidate_id: int, actor: str) -> date:
     return expiry
 
 
-def extend_reserve(session: Session, candidate_id: int, months: int, reason: str, actor: str) -> date:
+def extend_reserve(session: Session, candidate_id: int, months: int, reason: str, actor: str,
+                   today: date | None = None) -> date:
     """Extend a reserve place to ``months`` after the decision date (once, at most 24 months); returns the new expiry."""
     candidate = queries.candidate(session, candidate_id)
     campaign = session.get(Campaign, candidate.campaign_id)
@@ -342,7 +349,8 @@ def extend_reserve(session: Session, candidate_id: int, months: int, reason: str
         raise ValidationError("the campaign has no decision date")
     try:
         new_expiry = rules.extend_reserve(
-            campaign.decision_date, outcome.reserve_expiry, int(months), reason or "", outcome.reserve_extended
+            campaign.decision_date, outcome.reserve_expiry, int(months), reason or "", outcome.reserve_extended,
+            today or date.today(),
         )
     except ValueError as exc:
         raise ValidationError(str(exc)) from None

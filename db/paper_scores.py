@@ -151,6 +151,19 @@ def import_paper_scores(
     return PaperImport(source=source, campaign_key=campaign.key, scores=len(rows), unchanged=unchanged, submitted=submitted)
 
 
+def import_paper_scores_xlsx(
+    session: Session, campaign_key: str, data: bytes, *, source: str = "scores.xlsx", submit: bool = False,
+    actor: str = "",
+) -> PaperImport:
+    """The same import from an Excel workbook: its data sheet, in the CSV's columns (db.xlsx reads it)."""
+    from db.xlsx import xlsx_to_csv
+
+    if len(data) > MAX_BYTES:
+        raise ValidationError(f"{source}: file is too large ({len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB)")
+    text = xlsx_to_csv(data, source, max_rows=MAX_ROWS)
+    return import_paper_scores(session, campaign_key, text, source=source, submit=submit, actor=actor)
+
+
 def _text(data: str | bytes, source: str) -> str:
     """The sheet as text: size-capped, UTF-8 (with or without a byte-order mark)."""
     size = len(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)

@@ -68,8 +68,62 @@ def result_text(row: MeritRow) -> str:
     else:
         text = result.label
     return text + (" - provisional" if row.provisional else "")
-def audit_history(session: Session, candidate_id: int) -> list[AuditEvent]:
-    """Every audited change about one candidate: their details, assessments, evidence, consensus, outcome."""
+class AuditLine(NamedTuple):
+    """One audited change as people read it: the item it concerns in its own field, the reason in ``reason``."""
+
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    item: str
+    old_value: str
+    new_value: str
+    reason: str
+
+
+def _item_names(session: Session, events: list[AuditEvent]) -> dict[tuple[str, int], str]:
+    """(kind, entity id) -> the item's name, for consensus and evidence events."""
+    names: dict[tuple[str, int], str] = {}
+    consensus = {e.entity_id for e in events if e.entity == "consensus" and e.entity_id is not None}
+    evidence = {e.entity_id for e in events if e.entity.startswith("evidence.") and e.entity_id is not None}
+    if consensus:
+        for cid, name in session.exec(
+            select(Consensus.id, CampaignItem.name).join(CampaignItem, CampaignItem.id == Consensus.item_id)
+            .where(col(Consensus.id).in_(consensus))
+        ).all():
+            names[("consensus", cid)] = name  # type: ignore[index]
+    if evidence:
+        for eid, name in session.exec(
+            select(ItemEvidence.id, CampaignItem.name).join(CampaignItem, CampaignItem.id == ItemEvidence.item_id)
+            .where(col(ItemEvidence.id).in_(evidence))
+        ).all():
+            names[("evidence", eid)] = name  # type: ignore[index]
+    return names
+
+
+def _line(event: AuditEvent, item: str, ref: str) -> AuditLine:
+    reason = event.reason
+    if event.entity == "consensus" and item and reason.strip() in (f"{ref} {item}", item):
+        # Consensus events store "<ref> <item>" as their reason; the reason people gave is the rationale.
+        reason = event.new_value.split(": ", 1)[1] if ": " in event.new_value else ""
+    return AuditLine(event.at, event.actor, event.action, event.entity, item, event.old_value, event.new_value, reason)
+
+
+def audit_history(session: Session, candidate_id: int) -> list[AuditLine]:
+    """Every audited change about one candidate: their details, assessments, evidence, consensus, outcome.
+
+    Each line names the item it concerns (consensus and evidence) apart from the reason."""
+    events = _audit_events(session, candidate_id)
+    names = _item_names(session, events)
+    candidate = session.get(Candidate, candidate_id)
+    ref = candidate.ref if candidate else ""
+    return [
+        _line(e, names.get(("evidence" if e.entity.startswith("evidence.") else e.entity, e.entity_id or 0), ""), ref)
+        for e in events
+    ]
+
+
+def _audit_events(session: Session, candidate_id: int) -> list[AuditEvent]:
     assessment_ids = list(session.exec(select(Assessment.id).where(Assessment.candidate_id == candidate_id)).all())
     evidence_ids = list(session.exec(
         select(ItemEvidence.id).where(col(ItemEvidence.assessment_id).in_(assessment_ids))
@@ -179,10 +233,10 @@ def assessment_record_markdown(session: Session, candidate_id: int) -> str:
     if not events:
         out.append("_No changes recorded._")
     else:
-        out.append("| When (UTC) | Who | Action | What | Old | New | Reason |")
-        out.append("|---|---|---|---|---|---|---|")
+        out.append("| When (UTC) | Who | Action | What | Item | Old | New | Reason |")
+        out.append("|---|---|---|---|---|---|---|---|")
         for e in events:
-            out.append(f"| {_when(e.at)} | {_cell(e.actor)} | {_cell(e.action)} | {_cell(e.entity)} | "
+            out.append(f"| {_when(e.at)} | {_cell(e.actor)} | {_cell(e.action)} | {_cell(e.entity)} | {_cell(e.item)} | "
                        f"{_cell(e.old_value)} | {_cell(e.new_value)} | {_cell(e.reason)} |")
     out.append("")
     return "\n".join(out)

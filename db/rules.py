@@ -27,6 +27,7 @@ __all__ = [
     "reserve_expiry",
     "extend_reserve",
     "is_expired",
+    "expired_at_start",
     "MAX_RESERVE_MONTHS",
     "offer_candidates",
     "next_offer",
@@ -316,11 +317,14 @@ def extend_reserve(
     new_months: int,
     reason: str,
     already_extended: bool,
+    today: date | None = None,
 ) -> date:
     """New expiry, new_months from the decision date.
 
     One extension only, with a reason, up to 24 months in total, and it must
-    end later than the current expiry.
+    end later than the current expiry. An expired place may be extended (a
+    decision date in the past makes one) as long as the new expiry, still
+    within the 24 months, is not itself past ``today``.
     """
     if not reason or not reason.strip():
         raise ValueError("an extension needs a reason")
@@ -331,12 +335,24 @@ def extend_reserve(
     new_expiry = reserve_expiry(decision_date, new_months)
     if new_expiry <= current_expiry:
         raise ValueError("an extension must end after the current expiry")
+    if today is not None and is_expired(new_expiry, today):
+        raise ValueError(
+            f"{new_months} months from the decision date ({decision_date.isoformat()}) ended on "
+            f"{new_expiry.isoformat()}: the place cannot be kept within the {MAX_RESERVE_MONTHS}-month limit"
+        )
     return new_expiry
 
 
 def is_expired(expiry: date, today: date) -> bool:
     """Expired once today is after the expiry date."""
     return today > expiry
+
+
+def expired_at_start(decision_date: date, today: date, months: int = 12) -> date | None:
+    """The expiry of a reserve place made today, if it would already have passed (else None)."""
+    expiry = reserve_expiry(decision_date, months)
+    return expiry if is_expired(expiry, today) else None
+
 
 
 # --------------------------------------------------------------------------

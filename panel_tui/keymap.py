@@ -35,6 +35,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("setup", (("panel_tui.screens.setup", "SetupScreen"),)),
     ("campaign", (("panel_tui.screens.campaign", "CampaignScreen"),)),
     ("candidate_form", (("panel_tui.screens.candidate_form", "CandidateForm"),)),
+    ("campaign_edit", (("panel_tui.screens.campaign_edit", "CampaignEditForm"),)),
     ("interview", (("panel_tui.screens.interview", "InterviewScreen"),)),
     ("consolidation", (("panel_tui.screens.consolidation", "ConsolidationScreen"),
                        ("panel_tui.widgets.score_grid", "ScoreGrid"))),

@@ -354,3 +354,20 @@ def test_fail_reasons_list_every_reason(session):
     assert merit.row(cands["F2"]).fail_reasons == ("below the minimum total: 12, needs 16",)
     assert merit.row(cands["F3"]).fail_reasons == ("below the pass mark: A",)
     assert merit.row(cands["F4"]).fail_reasons == ()
+
+
+def test_reserve_place_already_expired_is_refused_unless_confirmed(session):
+    from db.reserve import reserve_warning
+
+    campaign, cands, _ = build(session, TIES)
+    later = date(2028, 6, 1)  # long after the decision date (2026-01-31)
+    assert reserve_warning(session, cands["P2"], today=date(2026, 6, 1)) is None
+    warning = reserve_warning(session, cands["P2"], today=later)
+    assert warning and "would already be expired" in warning and "2027-01-31" in warning
+    with pytest.raises(ValidationError, match="would already be expired"):
+        add_to_reserve(session, cands["P2"], "Chair", today=later)
+    assert merit_list(session, campaign.id).row(cands["P2"]).status == "pending"  # nothing changed
+    assert add_to_reserve(session, cands["P2"], "Chair", allow_expired=True, today=later) == date(2027, 1, 31)
+    with pytest.raises(ValidationError, match="cannot be kept within the 24-month limit"):
+        extend_reserve(session, cands["P2"], 24, "late vacancies", "Chair", today=later)
+    assert extend_reserve(session, cands["P2"], 24, "late vacancies", "Chair", today=date(2027, 6, 1)) == date(2028, 1, 31)

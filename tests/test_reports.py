@@ -62,7 +62,7 @@ def test_assessment_record_markdown(session, demo):
     assert "- **Status:** appointed" in md
     history = md.split("## Audit history", 1)[1]
     assert history.count("| record | consensus |") == 6
-    assert "| submit | assessment |" in history and "| appoint | outcome | pending | appointed |" in history
+    assert "| submit | assessment |" in history and "| appoint | outcome |  | pending | appointed |" in history
 
 
 def test_record_of_an_unfinished_candidate(session, demo):

@@ -555,3 +555,31 @@ def test_prop_spread_and_divergence(scores, threshold):
 def test_prop_histogram_counts_everything(values):
     h = histogram(values, [1, 2, 3, 4, 5, 6, 7])
     assert sum(h.values()) == len(values)
+
+
+import db.rules as rules  # noqa: E402
+
+
+def test_reserve_made_after_a_past_decision_date_is_expired_at_start():
+    from datetime import date as _date
+
+    assert rules.expired_at_start(_date(2025, 7, 14), _date(2026, 12, 1)) == _date(2026, 7, 14)
+    assert rules.expired_at_start(_date(2026, 7, 14), _date(2026, 12, 1)) is None
+
+
+def test_an_expired_place_may_be_extended_within_24_months_but_not_into_the_past():
+    from datetime import date as _date
+
+    dd, today = _date(2025, 7, 14), _date(2026, 12, 1)
+    assert rules.extend_reserve(dd, _date(2026, 7, 14), 24, "late posts", False, today) == _date(2027, 7, 14)
+    with pytest.raises(ValueError, match="cannot be kept within the 24-month limit"):
+        rules.extend_reserve(_date(2024, 1, 1), _date(2025, 1, 1), 24, "late posts", False, today)
+
+
+def test_every_reserve_refusal_has_words():
+    from db.reserve import reserve_refusal
+
+    assert reserve_refusal("appoint", "reserve", expired=True, extended=False).startswith("the reserve place has expired")
+    assert reserve_refusal("extend", "reserve", expired=True, extended=False) is None
+    assert "extended once" in reserve_refusal("extend", "reserve", expired=False, extended=True)
+    assert reserve_refusal("reserve", "pending", expired=False, extended=False, final=False)

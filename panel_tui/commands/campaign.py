@@ -1,4 +1,4 @@
-"""`panel-tui campaign create | list | show`."""
+"""`panel-tui campaign create | list | show | edit`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from panel_tui.commands import open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("campaign", help="create a campaign from a TOML file, list campaigns, show one")
-    csub = p.add_subparsers(dest="campaign_command", required=True, metavar="{create,list,show}")
+    p = sub.add_parser("campaign", help="create a campaign from a TOML file, list campaigns, show or edit one")
+    csub = p.add_subparsers(dest="campaign_command", required=True, metavar="{create,list,show,edit}")
     cr = csub.add_parser("create", help="create a campaign from a TOML file (see docs/SETUP.md); prints its key")
     cr.add_argument("file", type=Path, help="campaign file, e.g. docs/campaign-example.toml")
     cr.set_defaults(handler=create_cmd)
@@ -20,6 +20,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     sh = csub.add_parser("show", help="a short summary of one campaign")
     sh.add_argument("campaign", help="campaign key (see 'panel-tui campaign list')")
     sh.set_defaults(handler=show_cmd)
+    ed = csub.add_parser("edit", help="change a campaign's title, decision date, interview length or panel (audited)")
+    ed.add_argument("campaign", help="campaign key (see 'panel-tui campaign list')")
+    ed.add_argument("--title", help="the new title")
+    ed.add_argument("--decision-date", metavar="YYYY-MM-DD", help="the new decision date")
+    ed.add_argument("--minutes", metavar="N", help="the new interview length in minutes")
+    ed.add_argument("--rename-member", nargs=2, action="append", default=[], metavar=("OLD", "NEW"),
+                    help="rename a panel member (repeatable)")
+    ed.add_argument("--remove-member", action="append", default=[], metavar="NAME",
+                    help="remove a panel member who has no evidence or scores (repeatable)")
+    ed.add_argument("--add-member", action="append", default=[], metavar="NAME",
+                    help="add a panel member (repeatable; role from --role)")
+    ed.add_argument("--role", default="member", help="role of the added members: chair, member or independent")
+    ed.add_argument("--reason", default="", help="why (required; kept in the audit trail)")
+    ed.set_defaults(handler=edit_cmd)
 
 
 def read_toml(path: Path) -> dict:
@@ -98,4 +112,21 @@ def show_cmd(args: argparse.Namespace) -> int:
         lines.append("Panel:      " + ("; ".join(f"{m.name} ({m.role})" for m in members) if members else "none yet"))
         lines.append(f"Candidates: {n}")
         print("\n".join(lines))
+    return 0
+
+
+def edit_cmd(args: argparse.Namespace) -> int:
+    from db.campaign_edit import CampaignEdit, edit_campaign
+
+    edit = CampaignEdit(
+        title=args.title, decision_date=args.decision_date, interview_minutes=args.minutes,
+        rename=tuple((old, new) for old, new in args.rename_member), remove=tuple(args.remove_member),
+        add=tuple((name, args.role) for name in args.add_member), reason=args.reason,
+    )
+    with open_db(args).session() as session:
+        result = edit_campaign(session, args.campaign, edit, actor="panel-tui campaign edit")
+    for change in result.changes:
+        print(change)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0

@@ -15,13 +15,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     export = rsub.add_parser("export", help="every candidate's scores, consensus, total, rank and reserve date")
     export.add_argument("campaign", help="campaign key (see 'panel-tui campaign list')")
-    export.add_argument("--format", choices=["json", "csv"], default="json")
+    export.add_argument("--format", choices=["json", "csv", "xlsx"], default="json",
+                        help="xlsx (Excel) needs --out FILE")
     export.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     export.set_defaults(handler=export_cmd)
 
-    merit = rsub.add_parser("merit", help="print the merit list, or write it as CSV")
+    merit = rsub.add_parser("merit", help="print the merit list, or write it as CSV or Excel")
     merit.add_argument("campaign", help="campaign key (see 'panel-tui campaign list')")
     merit.add_argument("--csv", type=Path, metavar="FILE", help="write CSV to FILE ('-' for standard output)")
+    merit.add_argument("--xlsx", type=Path, metavar="FILE", help="write an Excel workbook to FILE (marked OFFICIAL-SENSITIVE)")
     merit.set_defaults(handler=merit_cmd)
 
     rec = rsub.add_parser("record", help="write a candidate's assessment record as Markdown or PDF")
@@ -45,8 +47,18 @@ def export_cmd(args: argparse.Namespace) -> int:
     from db.campaigns import get_campaign
     from db.reports import results_csv, results_document
 
+    if args.format == "xlsx" and (args.out is None or str(args.out) == "-"):
+        from db.errors import ValidationError
+
+        raise ValidationError("--format xlsx needs --out FILE (a workbook is not text)")
     with open_db(args).session() as session:
-        campaign_id = get_campaign(session, args.campaign).id
+        campaign = get_campaign(session, args.campaign)
+        campaign_id = campaign.id
+        if args.format == "xlsx":
+            from db.xlsx import csv_to_xlsx
+
+            csv_to_xlsx(args.out, results_csv(session, campaign_id), sheet="Results", title=f"{campaign.title}: results")
+            return 0
         if args.format == "json":
             text = json.dumps(results_document(session, campaign_id), indent=2, ensure_ascii=False) + "\n"
         else:
@@ -101,9 +113,14 @@ def merit_cmd(args: argparse.Namespace) -> int:
 
     with open_db(args).session() as session:
         campaign = get_campaign(session, args.campaign)
+        if args.xlsx is not None:
+            from db.xlsx import csv_to_xlsx
+
+            csv_to_xlsx(args.xlsx, merit_list_csv(session, campaign.id), sheet="Merit list",  # type: ignore[arg-type]
+                        title=f"{campaign.title}: merit list")
         if args.csv is not None:
             _write(args.csv, _safe_csv(merit_list_csv(session, campaign.id)))  # type: ignore[arg-type]
-        else:
+        elif args.xlsx is None:
             _write(None, merit_list_text(session, campaign.id))  # type: ignore[arg-type]
     return 0
 

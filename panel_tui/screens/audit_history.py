@@ -30,7 +30,7 @@ class AuditHistory(ServiceWork, ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("When", "Who", "What", "Old", "New", "Reason")
+        table.add_columns("When", "Who", "What", "Item", "Old", "New", "Reason")
         table.focus()
         self.run_service(audit_history, self.candidate_id, tag="history", done=self._show, title="History not loaded")
 
@@ -39,10 +39,10 @@ class AuditHistory(ServiceWork, ModalScreen[None]):
         for e in events:
             table.add_row(
                 e.at.astimezone().strftime("%d %b %Y %H:%M"), Text(clean_line(e.actor)), Text(clean_line(f"{e.action} {e.entity}")),
-                Text(_short(e.old_value)), Text(_short(e.new_value)), Text(clean_line(e.reason)),
+                Text(_short(e.item, 24)), Text(_short(e.old_value)), Text(_short(e.new_value)), Text(clean_line(e.reason)),
             )
         if not events:
-            table.add_row("", "", "no changes recorded yet", "", "", "")
+            table.add_row("", "", "no changes recorded yet", "", "", "", "")
 
 
 def _short(text: str, width: int = 30) -> str:

@@ -57,7 +57,9 @@ class CampaignScreen(ServiceWork, Screen[None]):
                 id="campaign.today_only"),
         Binding("x", "exchange", "Packs & returns", show=False, tooltip="Export or import panel packs and returns (offline exchange)",
                 id="campaign.exchange"),
-        Binding("f", "app.frameworks", "Frameworks", id="campaign.frameworks"),
+        Binding("E", "edit_campaign", "Edit campaign", show=False,
+                tooltip="Title, decision date, interview length, panel (audited with a reason)", id="campaign.edit_campaign"),
+        Binding("f", "frameworks", "Frameworks", tooltip="The campaign's framework, at its level", id="campaign.frameworks"),
         Binding("q,escape", "app.campaigns", "Campaigns", id="campaign.back"),
     ]
 
@@ -232,6 +234,30 @@ class CampaignScreen(ServiceWork, Screen[None]):
                 CandidateForm(self.database, self.campaign_id, candidate_id), lambda changed: changed and self.reload()
             )
 
+    def action_edit_campaign(self) -> None:
+        from panel_tui.screens.campaign_edit import CampaignEditForm
+
+        if self.campaign is None:
+            return
+
+        def saved(result) -> None:
+            if result is None:
+                return
+            self.notify("Campaign changed: " + "; ".join(result.changes), markup=False)
+            for warning in result.warnings:
+                self.notify(warning, title="Warning", severity="warning", markup=False)
+            self.run_service(load_campaign, self.campaign_id, tag="load", done=self._loaded, title="Campaign not loaded")
+
+        self.app.push_screen(CampaignEditForm(self.campaign, self.members, self.member_name), saved)
+
+    def action_frameworks(self) -> None:
+        from panel_tui.screens.frameworks import FrameworksScreen, campaign_framework
+
+        def found(where: tuple[str, int]) -> None:
+            self.app.push_screen(FrameworksScreen(self.database, *where))
+
+        self.run_service(campaign_framework, self.campaign_id, tag="frameworks", done=found, title="Frameworks not opened")
+
     def action_exchange(self) -> None:
         from panel_tui.screens.exchange import ExchangeScreen
 
@@ -250,3 +276,4 @@ class CampaignScreen(ServiceWork, Screen[None]):
         yield ("Add a panellist", "A member, chair or independent member for this campaign's panel", self.action_add_member)
         yield ("Today's interviews only", "Show only today's candidates, in slot order (again: everyone)", self.action_today_only)
         yield ("Panel packs and returns", "Offline exchange between laptops", self.action_exchange)
+        yield ("Edit campaign", "Title, decision date, interview length, panel (with a reason)", self.action_edit_campaign)

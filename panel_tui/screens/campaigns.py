@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -17,6 +17,8 @@ from panel_tui.work import ServiceWork
 class CampaignsScreen(ServiceWork, Screen[None]):
     HELP_TITLE = "Campaigns"
     BINDINGS = [
+        Binding("i", "import_pack", "Import a pack", tooltip="Import the panel pack the chair sent you (a new laptop starts here)",
+                id="campaigns.import_pack"),
         Binding("enter", "open_campaign", "Open", show=True, id="campaigns.open"),
         Binding("n", "new_campaign", "New campaign", tooltip="Set up a campaign from a role template or from blank",
                 id="campaigns.new"),
@@ -54,7 +56,8 @@ class CampaignsScreen(ServiceWork, Screen[None]):
                 key=str(r.id),
             )
         self.query_one("#empty-hint", Label).update(
-            "" if rows else "No campaigns yet: press n to set one up, or run `panel-tui campaign create FILE.toml` or `panel-tui demo`."
+            "" if rows else "No campaigns yet: press i to import the panel pack the chair sent you, or n to set one up "
+            "(or run `panel-tui campaign create FILE.toml` or `panel-tui demo`)."
         )
         table.focus()
 
@@ -77,7 +80,24 @@ class CampaignsScreen(ServiceWork, Screen[None]):
 
         self.app.push_screen(SetupScreen(self.database), created)
 
+    def action_import_pack(self) -> None:
+        """The exchange screen's import flow, with no campaign yet; the list reloads when it closes."""
+        from panel_tui.screens.exchange import ExchangeScreen
+
+        screen = ExchangeScreen(self.database, None, None)
+        self._importing = True
+        self.app.push_screen(screen)
+        screen.call_after_refresh(screen.action_import_file)
+
+    @on(events.ScreenResume)
+    def _back_from_import(self) -> None:
+        # The exchange screen closes with pop_screen (no result callback): reload once back from it.
+        if getattr(self, "_importing", False):
+            self._importing = False
+            self.reload()
+
     def palette_commands(self):
+        yield ("Import a pack", "Import the panel pack the chair sent you", self.action_import_pack)
         yield ("New campaign", "Set up a campaign from a role template or from blank", self.action_new_campaign)
 
     def _open(self, campaign_id: int) -> None:

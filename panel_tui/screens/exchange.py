@@ -70,12 +70,12 @@ class ExchangeScreen(ServiceWork, Screen[None]):
         Binding("q,escape", "app.pop_screen", "Back", id="exchange.back"),
     ]
 
-    def __init__(self, database, campaign_id: int, member_id: int | None, *, start: Path | None = None) -> None:
+    def __init__(self, database, campaign_id: int | None, member_id: int | None, *, start: Path | None = None) -> None:
         super().__init__()
         self.database = database
         self.campaign_id = campaign_id
         self.member_id = member_id
-        self.start = start or Path.cwd()
+        self.start = start  # None: the file picker's own start (the last folder used)
         self.view: ExchangeView | None = None
 
     def compose(self) -> ComposeResult:
@@ -93,7 +93,8 @@ class ExchangeScreen(ServiceWork, Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Panel packs and returns"
         self.query_one(ProgressBar).display = False
-        self.run_service(load_exchange, self.campaign_id, tag="load", done=self._loaded, title="Campaign not loaded")
+        if self.campaign_id is not None:  # None: opened from an empty campaigns list to import a pack
+            self.run_service(load_exchange, self.campaign_id, tag="load", done=self._loaded, title="Campaign not loaded")
 
     def _loaded(self, view: ExchangeView) -> None:
         self.view = view

@@ -69,7 +69,7 @@ class FeedbackEditor(ServiceWork, ModalScreen[bool]):
         self.campaign_id = campaign_id
         self.candidate_id = candidate_id
         self.actor = actor
-        self.start = start or Path.cwd()
+        self.start = start  # None: the file picker's own start (the last folder used)
         self.ref = str(candidate_id)
         self.saved_text = ""
         self.saved_any = False

@@ -33,6 +33,16 @@ def framework_keys(session) -> list[str]:
     return [fw.key for fw in list_frameworks(session)]
 
 
+def campaign_framework(session, campaign_id: int) -> tuple[str, int]:
+    """The campaign's framework key and level: where the browser opens when called from a campaign."""
+    from db.campaigns import get_campaign
+    from db.models import Framework
+
+    campaign = get_campaign(session, campaign_id)
+    framework = session.get(Framework, campaign.framework_id)
+    return (framework.key if framework else ""), campaign.level
+
+
 class FrameworksScreen(ServiceWork, Screen[None]):
     CSS_PATH = "../styles/frameworks.tcss"
     HELP_TITLE = "Framework browser"
@@ -46,12 +56,14 @@ class FrameworksScreen(ServiceWork, Screen[None]):
         Binding("escape", "close_search_or_back", "Back", id="frameworks.back"),
     ]
 
-    def __init__(self, database) -> None:
+    def __init__(self, database, framework: str | None = None, level: int = 1) -> None:
+        """``framework`` / ``level``: where to open (a campaign opens its own framework at its level)."""
         super().__init__()
         self.database = database
         self.frameworks: list[str] = []
         self.framework_index = 0
-        self.level = 1
+        self.start_framework = framework
+        self.level = min(6, max(1, level))
         self.element_index = 0
         self.data: dict = {}
 
@@ -77,6 +89,8 @@ class FrameworksScreen(ServiceWork, Screen[None]):
 
     def _listed(self, keys: list[str]) -> None:
         self.frameworks = keys
+        if self.start_framework in keys:
+            self.framework_index = keys.index(self.start_framework)
         if keys:
             self._load_framework()
 

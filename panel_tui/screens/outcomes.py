@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
 
 from db import outcomes as service
+from db.reserve import reserve_refusal, reserve_warning
 from db.outcomes import MeritList, MeritRow
 from db.text import clean_line
 from panel_tui.dialogs import ConfirmDialog, ExtendReserveDialog, FilePicker, ReasonDialog
@@ -64,7 +65,10 @@ class OutcomesScreen(ServiceWork, Screen[None]):
                 id="outcomes.tie_up"),
         Binding("t", "order_tie", "Record tie order", tooltip="Record the tie's order on screen, with a reason",
                 id="outcomes.order_tie"),
-        Binding("c", "export_csv", "CSV", tooltip="Export the merit list as CSV", id="outcomes.export_csv"),
+        Binding("c", "export_csv", "CSV", tooltip="Export the merit list as CSV (a .xlsx name writes Excel)",
+                id="outcomes.export_csv"),
+        Binding("X", "export_csv('xlsx')", "Excel", show=False, tooltip="Export the merit list as an Excel workbook",
+                id="outcomes.export_xlsx"),
         Binding("m", "export_record('md')", "Record", tooltip="Export this candidate's assessment record (Markdown)",
                 id="outcomes.export_markdown"),
         Binding("p", "export_record('pdf')", "PDF", tooltip="Export this candidate's assessment record (PDF)",
@@ -239,13 +243,8 @@ class OutcomesScreen(ServiceWork, Screen[None]):
         row = self._highlighted_row()
         if row is None:
             return False
-        final = row.rank is not None and not row.provisional
-        if action == "appoint":
-            return final and row.status not in ("appointed", "declined") and not row.expired
-        if action == "reserve":
-            return final and row.status in ("pending", "not_appointed")
-        if action == "extend_reserve":
-            return row.status == "reserve" and not row.reserve_extended and not row.expired
+        if action in ("appoint", "reserve", "extend_reserve"):
+            return True  # refusals are explained by the action (_refused), never a silent key
         if action == "not_appointed":
             return row.status in ("pending", "reserve")
         if action == "declined":
@@ -276,9 +275,25 @@ class OutcomesScreen(ServiceWork, Screen[None]):
 
         self.run_service(fn, *args, tag=what, done=finished, failed=refused)
 
+    @staticmethod
+    def _refusal(action: str, row: MeritRow) -> str | None:
+        """Why appoint / reserve / extend cannot be taken on this row (rules.reserve_refusal), or None."""
+        what = {"appoint": "appoint", "reserve": "reserve", "extend_reserve": "extend", "extend": "extend"}.get(action)
+        if what is None:
+            return None
+        final = row.rank is not None and not row.provisional
+        return reserve_refusal(what, str(row.status), row.expired, row.reserve_extended, final)
+
+    def _refused(self, action: str, row: MeritRow) -> bool:
+        """Say why the action cannot be taken (a key never does nothing silently); True if refused."""
+        why = self._refusal(action, row)
+        if why:
+            self.notify(f"{clean_line(row.ref)}: {why}", title="Not possible", severity="warning", markup=False)
+        return why is not None
+
     def action_appoint(self) -> None:
         row = self._highlighted_row()
-        if row is None or self.merit is None:
+        if row is None or self.merit is None or self._refused("appoint", row):
             return
         unavailable = ("appointed", "declined")
         higher = [
@@ -308,15 +323,28 @@ class OutcomesScreen(ServiceWork, Screen[None]):
 
     def action_reserve(self) -> None:
         row = self._highlighted_row()
-        if row is None:
+        if row is None or self._refused("reserve", row):
             return
-        ref = clean_line(row.ref)
-        self._run("put on the reserve list", service.add_to_reserve, row.candidate_id, self.actor,
-                  done=lambda expiry: self.notify(f"{ref} is on the reserve list until {expiry.isoformat()}", markup=False))
+        cid, ref = row.candidate_id, clean_line(row.ref)
+
+        def add(allow_expired: bool) -> None:
+            def added(expiry) -> None:
+                expired = " (already expired: extend it with x)" if allow_expired else ""
+                self.notify(f"{ref} is on the reserve list until {expiry.isoformat()}{expired}", markup=False)
+
+            self._run("put on the reserve list", service.add_to_reserve, cid, self.actor, allow_expired, done=added)
+
+        def checked(warning: str | None) -> None:
+            if warning is None:
+                add(False)
+                return
+            self.app.push_screen(ConfirmDialog(fit(warning + "?")), lambda ok: ok and add(True))
+
+        self.run_service(reserve_warning, cid, tag="reserve_warning", done=checked, title="Not put on the reserve list")
 
     def action_extend_reserve(self) -> None:
         row = self._highlighted_row()
-        if row is None or row.reserve_expiry is None:
+        if row is None or self._refused("extend", row) or row.reserve_expiry is None:
             return
         cid, ref = row.candidate_id, clean_line(row.ref)
 
@@ -391,11 +419,12 @@ class OutcomesScreen(ServiceWork, Screen[None]):
 
     # --- reports -------------------------------------------------------------------------
 
-    def action_export_csv(self) -> None:
+    def action_export_csv(self, kind: str = "csv") -> None:
         self.app.push_screen(
-            FilePicker("Save the merit list as", self.start or Path.cwd(), suggested=f"{self.campaign_key}-merit-list.csv",
+            FilePicker("Save the merit list as", self.start, suggested=f"{self.campaign_key}-merit-list.{kind}",
                        must_exist=False),
-            lambda path: path and self._export(path, "csv", None),
+            # The name decides: a .xlsx name writes an Excel workbook, anything else CSV.
+            lambda path: path and self._export(path, "xlsx" if path.suffix.lower() == ".xlsx" else "csv", None),
         )
 
     def action_export_record(self, kind: str) -> None:
@@ -405,7 +434,7 @@ class OutcomesScreen(ServiceWork, Screen[None]):
         what = "PDF" if kind == "pdf" else "Markdown"
         ref = clean_line(row.ref)
         self.app.push_screen(
-            FilePicker(f"Save {ref}'s assessment record ({what}) as", self.start or Path.cwd(),
+            FilePicker(f"Save {ref}'s assessment record ({what}) as", self.start,
                        suggested=f"{ref}-assessment-record.{kind}", must_exist=False),
             lambda path: path and self._export(path, kind, row.candidate_id),
         )
@@ -427,6 +456,8 @@ class OutcomesScreen(ServiceWork, Screen[None]):
     def palette_commands(self):
         row = self._highlighted_row()
         yield ("Export merit list (CSV)", "Every candidate, rank, total, item scores and status", self.action_export_csv)
+        yield ("Export merit list (Excel)", "The same columns as an .xlsx workbook, marked OFFICIAL-SENSITIVE",
+               lambda: self.action_export_csv("xlsx"))
         yield ("Show merit list", "Ranks, totals, status", lambda: self.action_show_tab("merit"))
         yield ("Show score distribution", "Per item, how many candidates at each scale point",
                lambda: self.action_show_tab("distribution"))
@@ -452,5 +483,5 @@ class OutcomesScreen(ServiceWork, Screen[None]):
             ("feedback", f"Feedback: {ref}", "Edit the feedback draft, then export it", self.action_feedback),
         ]
         for action, title, help_text, callback in actions:
-            if self.check_action(action, ()):
+            if self.check_action(action, ()) and self._refusal(action, row) is None:
                 yield (title, help_text, callback)

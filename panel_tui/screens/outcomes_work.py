@@ -58,6 +58,11 @@ def export_report(session, kind: str, campaign_id: int, candidate_id: int | None
     if kind == "csv":
         write_private(path, reports.merit_list_csv(session, campaign_id))
         return f"Wrote the merit list to {path}"
+    if kind == "xlsx":
+        from db.xlsx import csv_to_xlsx
+
+        csv_to_xlsx(path, reports.merit_list_csv(session, campaign_id), sheet="Merit list", title="Merit list")
+        return f"Wrote the merit list (Excel) to {path}"
     assert candidate_id is not None
     if kind == "md":
         write_private(path, reports.assessment_record_markdown(session, candidate_id))

@@ -40,3 +40,40 @@ async def test_today_only_filters_the_candidates(make_demo_app):
         await pilot.press("t")
         await settle(pilot)
         assert table.row_count == 6
+
+
+async def test_campaign_owner_edits_the_campaign_by_keys(make_demo_app, reader):
+    from db.models import Campaign
+    from panel_tui.screens.campaign_edit import CampaignEditForm
+
+    app = make_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("E")
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignEditForm)
+        await pilot.press("home", "ctrl+k", *"HR Business Partner (re-run)", "enter")
+        await pilot.press("home", "ctrl+k", *"2026-02-20", "enter")
+        await pilot.press("home", "ctrl+k", *"45", "enter")
+        await pilot.press("enter", "end", *"-Jones", "enter", "enter")  # Sam kept, Priya renamed, Joe kept
+        await pilot.press(*"Ruth Ogundipe", "enter", *"Owner's correction after the sift", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, CampaignEditForm), str(app.screen.query_one("#edit-error").render())
+        assert "HR Business Partner (re-run)" in str(app.screen.query_one("#campaign-summary").render())
+
+        # Removing a member with evidence is refused in the form, with one line; nothing changes.
+        await pilot.press("E")
+        await settle(pilot)
+        await pilot.press("enter", "enter", "enter", "home", "ctrl+k")  # clear Sam Whitfield's name
+        await pilot.press("enter", "enter", "enter", "enter", "enter", *"Sam left", "enter")  # past 3 more and "add"
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignEditForm)
+        assert "part of the record" in str(app.screen.query_one("#edit-error").render())
+    with Session(reader.engine) as s:
+        campaign = s.exec(select(Campaign)).one()
+        panel = sorted(m.name for m in s.exec(select(PanelMember)).all())
+        events = s.exec(select(AuditEvent).where(AuditEvent.reason == "Owner's correction after the sift")).all()
+    assert campaign.title == "HR Business Partner (re-run)" and campaign.interview_minutes == 45
+    assert str(campaign.decision_date) == "2026-02-20"
+    assert panel == ["Joe Lambert", "Priya Raman-Jones", "Ruth Ogundipe", "Sam Whitfield"]
+    assert {e.entity for e in events} == {"campaign.title", "campaign.decision_date", "campaign.interview_minutes", "panel"}

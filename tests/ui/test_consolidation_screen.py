@@ -96,5 +96,9 @@ async def test_audit_history_shows_the_consensus_change(make_demo_app):
         await settle(pilot)
         table = app.screen.query_one("#audit")
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        assert any("record consensus" in r[2] and r[4].startswith("5") and r[1] == "Sam Whitfield" for r in rows)
+        assert any("record consensus" in r[2] and r[5].startswith("5") and r[1] == "Sam Whitfield" for r in rows)
+        # Field trial: the Reason column held the item's name; the item has its own column, the reason is the rationale.
+        consensus = next(r for r in rows if "record consensus" in r[2])
+        assert consensus[3] and consensus[3] not in consensus[6]
+        assert consensus[6] == "Agreed after discussion."
         assert any("submit assessment" in r[2] for r in rows)

@@ -16,8 +16,9 @@ from textual.widgets import DataTable, TextArea
 
 from db.consolidation import record_consensus
 from db.engine import open_database, sqlite_url
-from db.models import AuditEvent, CampaignItem, Candidate, Outcome
+from db.models import AuditEvent, Campaign, CampaignItem, Candidate, Outcome
 from db.outcomes import merit_list
+from panel_tui.dialogs import ConfirmDialog
 from panel_tui.screens.dialogs import ReasonDialog
 from panel_tui.screens.feedback_editor import FeedbackEditor
 from panel_tui.screens.outcomes import ExtendReserveDialog, OutcomesScreen
@@ -222,16 +223,19 @@ async def test_not_appointed_and_keys_offered_only_where_they_apply(make_demo_ap
     async with app.run_test(size=(120, 36)) as pilot:
         await open_outcomes(pilot)
         screen = app.screen
-        assert screen.check_action("appoint", ()) and not screen.check_action("extend_reserve", ())
+        assert screen._refusal("appoint", screen._highlighted_row()) is None
+        assert screen._refusal("extend_reserve", screen._highlighted_row()) == "only a reserve place can be extended"
         titles = [title for title, _, _ in screen.palette_commands()]
         assert "Appoint HRBP-001" in titles and "Export merit list (CSV)" in titles
         assert not any(t.startswith("Extend") for t in titles)
         await pilot.press("down", "down")  # HRBP-003: not fully scored
         await settle(pilot)
-        assert not screen.check_action("appoint", ()) and not screen.check_action("reserve", ())
-        await pilot.press("a")  # nothing happens
+        titles = [title for title, _, _ in screen.palette_commands()]
+        assert not any(t.startswith(("Appoint", "Reserve list")) for t in titles)
+        await pilot.press("a")  # refused with one line, never silently
         await settle(pilot)
         assert app.screen is screen
+        assert any("HRBP-003: the result is not final" in m for m in notifications(app))
         await pilot.press("up", "n")
         await settle(pilot)
         assert column(app, "status")[1] == "not appointed"
@@ -284,6 +288,25 @@ async def test_export_the_merit_list_as_csv(make_demo_app, final, workdir):
     assert lines[1] == "1,HRBP-001,Amira Okafor,29,5,5,4,5,5,5,yes,no,pending,,"
     assert lines[2] == "2,HRBP-002,Ben Castell,26,4,5,4,4,5,4,yes,no,pending,,"
     assert len(lines) == 7
+    assert (target.stat().st_mode & 0o777) == 0o600
+
+
+async def test_export_the_merit_list_as_excel(make_demo_app, final, workdir):
+    from openpyxl import load_workbook
+
+    app = make_demo_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_outcomes(pilot)
+        await pilot.press("X")
+        await settle(pilot)
+        await pilot.press("enter")  # the suggested .xlsx name in the working folder
+        target = workdir / "demo-hr-business-partner-merit-list.xlsx"
+        await wait_for_file(pilot, target)
+        await pilot.pause(0.2)
+    wb = load_workbook(target)
+    assert wb.sheetnames == ["Marking", "Merit list"] and wb["Marking"]["A1"].value == "OFFICIAL-SENSITIVE"
+    rows = [[c.value for c in row] for row in wb["Merit list"].iter_rows()]
+    assert rows[1][:4] == [1, "HRBP-001", "Amira Okafor", 29] and len(rows) == 7
     assert (target.stat().st_mode & 0o777) == 0o600
 
 
@@ -409,3 +432,41 @@ async def test_results_stay_hidden_until_the_viewer_submits(make_demo_app):
         assert "hidden until you submit yours" in rows["HRBP-003"]
         assert "5" not in " ".join(rows["HRBP-003"][3:]) and "6" not in " ".join(rows["HRBP-003"][3:])
         assert "hidden until you submit yours" not in rows["HRBP-001"]
+
+
+async def test_past_decision_date_reserve_warns_then_extends(make_demo_app, final):
+    """Field trial: a decision date long past made reserve places already expired, and x / a did nothing."""
+    with session_on(final) as s:
+        for campaign in s.exec(select(Campaign)).all():
+            campaign.decision_date = date(2025, 7, 14)
+            s.add(campaign)
+        s.commit()
+    app = make_demo_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_outcomes(pilot)
+        await pilot.press("down", "r")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # warned before making an expired place
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, OutcomesScreen)
+        assert outcome(final, "HRBP-002") is None or outcome(final, "HRBP-002").status != "reserve"
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert outcome(final, "HRBP-002").reserve_expiry == date(2026, 7, 14)
+        await pilot.press("a")  # expired: refused, with words
+        await settle(pilot)
+        assert any("HRBP-002: the reserve place has expired" in m for m in notifications(app))
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ExtendReserveDialog)
+        await pilot.press(*"Posts confirmed late", "enter")  # 24 months from the decision date
+        await settle(pilot)
+        assert column(app, "status")[1] == "reserve to 2027-07-14 (ext.)"
+        await pilot.press("x")  # already extended: refused, with words
+        await settle(pilot)
+        assert any("already been extended once" in m for m in notifications(app))
+    saved = outcome(final, "HRBP-002")
+    assert saved.reserve_expiry == date(2027, 7, 14) and saved.reserve_extended
