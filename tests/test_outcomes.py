@@ -216,9 +216,10 @@ def test_set_status(session):
 
 
 def test_reserve_list_expiry_extension_and_expired(session):
+    today = date(2026, 6, 1)  # fixed: the rules depend on the day, and the test must not age
     campaign, cands, _ = build(session, TIES)
-    appoint(session, cands["P1"], "Chair")
-    expiry = add_to_reserve(session, cands["P2"], "Chair")
+    appoint(session, cands["P1"], "Chair", today=today)
+    expiry = add_to_reserve(session, cands["P2"], "Chair", today=today)
     assert expiry == date(2027, 1, 31)  # decision date + 12 months
     row = merit_list(session, campaign.id, today=date(2026, 6, 1)).row(cands["P2"])
     assert row.status == "reserve" and row.reserve_expiry == expiry and not row.expired
@@ -226,26 +227,26 @@ def test_reserve_list_expiry_extension_and_expired(session):
     assert merit_list(session, campaign.id, today=expiry + timedelta(days=1)).row(cands["P2"]).expired
 
     with pytest.raises(ValidationError, match="already appointed"):
-        add_to_reserve(session, cands["P1"], "Chair")
+        add_to_reserve(session, cands["P1"], "Chair", today=today)
     with pytest.raises(ValidationError, match="already on the reserve list"):
-        add_to_reserve(session, cands["P2"], "Chair")
+        add_to_reserve(session, cands["P2"], "Chair", today=today)
     with pytest.raises(ValidationError, match="did not pass"):
-        add_to_reserve(session, cands["P8"], "Chair")
+        add_to_reserve(session, cands["P8"], "Chair", today=today)
     with pytest.raises(ValidationError, match="not on the reserve list"):
-        extend_reserve(session, cands["P3"], 18, "vacancies", "Chair")
+        extend_reserve(session, cands["P3"], 18, "vacancies", "Chair", today=today)
 
     with pytest.raises(ValidationError, match="needs a reason"):
-        extend_reserve(session, cands["P2"], 18, "", "Chair")
+        extend_reserve(session, cands["P2"], 18, "", "Chair", today=today)
     with pytest.raises(ValidationError, match="may not exceed 24 months"):
-        extend_reserve(session, cands["P2"], 25, "more vacancies", "Chair")
+        extend_reserve(session, cands["P2"], 25, "more vacancies", "Chair", today=today)
     with pytest.raises(ValidationError, match="must end after"):
-        extend_reserve(session, cands["P2"], 12, "more vacancies", "Chair")
-    new = extend_reserve(session, cands["P2"], 18, "Two more vacancies expected", "Chair")
+        extend_reserve(session, cands["P2"], 12, "more vacancies", "Chair", today=today)
+    new = extend_reserve(session, cands["P2"], 18, "Two more vacancies expected", "Chair", today=today)
     assert new == date(2027, 7, 31)
-    row = merit_list(session, campaign.id).row(cands["P2"])
+    row = merit_list(session, campaign.id, today=today).row(cands["P2"])
     assert row.reserve_expiry == new and row.reserve_extended and row.reserve_reason == "Two more vacancies expected"
     with pytest.raises(ValidationError, match="already been extended once"):
-        extend_reserve(session, cands["P2"], 24, "again", "Chair")
+        extend_reserve(session, cands["P2"], 24, "again", "Chair", today=today)
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "extend reserve")).one()
     assert (event.old_value, event.new_value) == ("2027-01-31", "2027-07-31")
 
