@@ -55,20 +55,25 @@ def claim(session: Session, row, expected_version: int | None, *, entity: str) -
     model = type(row)
     if row.id is None:  # a new row: the caller saw nothing there
         if expected_version:
+            session.rollback()
             raise stale(session, entity, None, None)
         row.version = 1
         return
+    row_id = row.id
     if expected_version == 0:
-        raise stale(session, entity, row.id, row.version)
-    seen = row.version if expected_version is None else expected_version
-    result = session.execute(
-        update(model).where(col(model.id) == row.id, col(model.version) == seen).values(version=seen + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+        moved = True
+    else:
+        seen = row.version if expected_version is None else expected_version
+        result = session.execute(
+            update(model).where(col(model.id) == row_id, col(model.version) == seen).values(version=seen + 1)
+            .execution_options(synchronize_session=False)
+        )
+        moved = result.rowcount != 1
+    if moved:
+        # Nothing of this write may stay: roll back before reading who changed it.
         session.rollback()
-        current = session.exec(select(model.version).where(col(model.id) == row.id)).first()
-        raise stale(session, entity, row.id, current)
+        current = session.exec(select(model.version).where(col(model.id) == row_id)).first()
+        raise stale(session, entity, row_id, current)
     set_committed_value(row, "version", seen + 1)
 
 
