@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Callable
 
-COMMAND_MODULES = ("frameworks", "campaign", "candidates", "exchange", "scores", "results", "purge", "audit")
+COMMAND_MODULES = ("frameworks", "campaign", "candidates", "exchange", "scores", "results", "purge", "audit", "server")
 
 
 def fail(message: str) -> int:
