@@ -92,6 +92,12 @@ def test_unsubmitted_work_is_sealed_until_you_submit_your_own(session, demo, log
     # ... but Priya, who has not submitted HRBP-003, still cannot read Sam's.
     assert _count(logins["priya"], EVIDENCE_OF, member=sam, candidate=three) == 0
     assert _count(logins["priya"], EVIDENCE_OF, member=priya, candidate=three) > 0  # her own, always
+    # What Sam's login sealed at submission is what the owner finds: the audit chain verifies.
+    from db.audit_verify import verify
+
+    session.expire_all()
+    result = verify(session, demo.id)
+    assert result.ok, result.problems
 
 
 def test_a_login_cannot_write_or_relink_someone_else(session, demo, logins):
