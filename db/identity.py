@@ -78,7 +78,8 @@ def _stored_choice(session: Session, campaign_id: int, database_url: str | None)
     key = database_key(session, database_url)
     if key.startswith("memory:"):
         return _MEMORY.get((key, campaign_id))
-    value = _read_choices().get(key, {}).get(str(campaign_id))
+    entry = _read_choices().get(key)
+    value = entry.get(str(campaign_id)) if isinstance(entry, dict) else None
     return value if isinstance(value, int) else None
 
 
@@ -90,7 +91,9 @@ def _store_choice(session: Session, campaign_id: int, member_id: int, database_u
         _MEMORY[(key, campaign_id)] = member_id
         return
     choices = _read_choices()
-    choices.setdefault(key, {})[str(campaign_id)] = member_id
+    if not isinstance(choices.get(key), dict):
+        choices[key] = {}
+    choices[key][str(campaign_id)] = member_id
     folder = config_dir()
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -130,3 +130,14 @@ def test_server_identity_is_the_login(session, demo, tmp_path, monkeypatch):
     assert "sign in as them" in identity.switch_refusal(session, cid)
     with pytest.raises(ValidationError, match="already linked to Priya Raman"):
         identity.link_member(session, cid, "Joe", me)
+
+
+def test_a_damaged_identity_file_means_not_chosen(session, demo, tmp_path, monkeypatch):
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    monkeypatch.setenv("PANEL_TUI_CONFIG", str(folder))
+    key = identity.database_key(session)
+    (folder / "identity.json").write_text('{"%s": ["not", "a", "map"]}' % key)
+    assert current_member(session, demo.id) is None
+    set_current_member(session, demo.id, find_member(session, demo.id, "Joe").id)
+    assert _name(current_member(session, demo.id)) == "Joe Lambert"
