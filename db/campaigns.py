@@ -26,7 +26,6 @@ from db.models import (
     PanelMember,
     Question,
     RoleTemplate,
-    Setting,
 )
 
 PANEL_ROLES = PanelRole.values()
@@ -235,29 +234,26 @@ def find_member(session: Session, campaign_id: int, name: str) -> PanelMember:
     raise NotFound(f"no panel member {name!r} in this campaign (the panel: {names})")
 
 
-# --- who is using this laptop ----------------------------------------------
-
-
-def _member_setting_key(campaign_id: int) -> str:
-    return f"member:{campaign_id}"
+# --- who is using the app (db/identity.py: kept per person, never in the shared database) ---
 
 
 def current_member(session: Session, campaign_id: int) -> PanelMember | None:
-    setting = session.get(Setting, _member_setting_key(campaign_id))
-    if setting is None:
-        return None
-    member = session.get(PanelMember, int(setting.value))
-    return member if member is not None and member.campaign_id == campaign_id else None
+    from db import identity
+
+    return identity.current_member(session, campaign_id)
 
 
-def set_current_member(session: Session, campaign_id: int, member_id: int) -> None:
-    member = session.get(PanelMember, member_id)
-    if member is None or member.campaign_id != campaign_id:
-        raise NotFound("that panel member is not on this campaign's panel")
-    setting = session.get(Setting, _member_setting_key(campaign_id)) or Setting(key=_member_setting_key(campaign_id))
-    setting.value = str(member_id)
-    session.add(setting)
-    session.commit()
+def set_current_member(session: Session, campaign_id: int, member_id: int, *, actor: str = "") -> None:
+    from db import identity
+
+    identity.set_current_member(session, campaign_id, member_id, actor=actor)
+
+
+def link_member(session: Session, campaign_id: int, name: str, role: str, *, actor: str = "") -> PanelMember:
+    """Link a panel member to the PostgreSQL login role that is them on a department server."""
+    from db import identity
+
+    return identity.link_member(session, campaign_id, name, role, actor=actor)
 
 
 def add_panel_member(session: Session, campaign_id: int, name: str, role: str = "member", *, actor: str = "") -> PanelMember:

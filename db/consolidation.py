@@ -27,6 +27,7 @@ from db.interview import candidate_item
 from db.models import Assessment, Campaign, Candidate, Consensus, Indicator, IndicatorTag, ItemEvidence, utcnow
 from db.queries import GridItem, GridMember
 from db.results import evaluate, item_rules
+from db.versions import claim
 from db.vocabulary import score_text
 
 SCORING_METHODS = ("consensus", "mean")
@@ -145,6 +146,7 @@ class CellEvidence:
     members: tuple[MemberCell, ...]
     consensus: float | None
     rationale: str
+    consensus_version: int = 0  # 0: none recorded; pass to record_consensus as expected_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +156,7 @@ class ConsensusView:
     score: float
     rationale: str
     updated_at: datetime
+    version: int = 1  # pass it back as expected_version: a change made since is refused, not overwritten
 
 
 # --- the grid ------------------------------------------------------------------
@@ -312,6 +315,7 @@ def cell_evidence(session: Session, candidate_id: int, item_id: int, viewer_memb
         candidate_id=candidate_id, candidate_ref=candidate.ref, item_id=item_id, item_name=item.name,
         scale=tuple(item.scale or campaign.scale), visible=visible, members=tuple(cells),
         consensus=consensus.score if consensus else None, rationale=consensus.rationale if consensus else "",
+        consensus_version=consensus.version if consensus else 0,
     )
 
 
@@ -319,7 +323,8 @@ def cell_evidence(session: Session, candidate_id: int, item_id: int, viewer_memb
 
 
 def record_consensus(
-    session: Session, candidate_id: int, item_id: int, score: float, rationale: str, actor: str
+    session: Session, candidate_id: int, item_id: int, score: float, rationale: str, actor: str,
+    expected_version: int | None = None,
 ) -> ConsensusView:
     """Record (or change) the panel's agreed score and rationale for one item.
 
@@ -327,6 +332,8 @@ def record_consensus(
     every panel member must have submitted their assessment first. A change
     is audited with the old and new score and rationale. Changing the score
     clears any tie order the chair gave this candidate (their place may move).
+    ``expected_version``: the consensus version the caller showed (0: none yet); if it has changed
+    since, StaleData names who changed it and nothing is written.
     """
     candidate, item, campaign = candidate_item(session, candidate_id, item_id)
     if campaign.scoring_method == "mean":
@@ -351,7 +358,9 @@ def record_consensus(
     now = utcnow()
     if existing is None:
         existing = Consensus(candidate_id=candidate_id, item_id=item_id, score=value, rationale=rationale, updated_at=now)
+        claim(session, existing, expected_version, entity="consensus")
     else:
+        claim(session, existing, expected_version, entity="consensus")
         existing.score, existing.rationale, existing.updated_at = value, rationale, now
     session.add(existing)
     session.flush()
@@ -368,13 +377,17 @@ def record_consensus(
                 actor=actor, old=f"{outcome.tie_position}: {outcome.tie_reason}", new="",
                 reason=f"consensus for {item.name} changed",
             )
+            claim(session, outcome, None, entity="outcome")
             outcome.tie_position, outcome.tie_reason, outcome.updated_at = None, "", now
             session.add(outcome)
     session.commit()
-    return ConsensusView(candidate_id=candidate_id, item_id=item_id, score=value, rationale=rationale, updated_at=now)
+    return ConsensusView(candidate_id=candidate_id, item_id=item_id, score=value, rationale=rationale, updated_at=now,
+                         version=existing.version)
 
 
-def set_scoring_method(session: Session, campaign_id: int, method: str, actor: str = "") -> None:
+def set_scoring_method(
+    session: Session, campaign_id: int, method: str, actor: str = "", expected_version: int | None = None
+) -> None:
     """Choose "consensus" or "mean" scoring; refused once any score is recorded."""
     if method not in SCORING_METHODS:
         raise ValidationError(f"scoring method must be 'consensus' or 'mean', not {method!r}")
@@ -396,6 +409,7 @@ def set_scoring_method(session: Session, campaign_id: int, method: str, actor: s
     ).first()
     if any_score is not None or any_consensus is not None:
         raise ValidationError("the scoring method cannot change once scores have been recorded")
+    claim(session, campaign, expected_version, entity="campaign")
     record(session, action="change", entity="campaign.scoring_method", entity_id=campaign_id, campaign_id=campaign_id,
            actor=actor, old=campaign.scoring_method, new=method)
     campaign.scoring_method = method

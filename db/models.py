@@ -106,6 +106,7 @@ class Campaign(SQLModel, table=True):
     anonymised: bool = False
     interview_minutes: int = 60
     created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1  # bumped by every edit: a write based on an older version is refused (db/versions.py)
 
 
 class CampaignItem(SQLModel, table=True):
@@ -156,6 +157,8 @@ class PanelMember(SQLModel, table=True):
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     name: str
     role: str = "member"  # "chair" | "member" | "independent"
+    # On a department server: the PostgreSQL login role that *is* this member (db/identity.py).
+    db_role: Optional[str] = Field(default=None, max_length=63)
 
 
 # --- assessment -------------------------------------------------------------
@@ -205,6 +208,7 @@ class Consensus(SQLModel, table=True):
     score: float
     rationale: str = Field(default="", sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
 
 
 class Outcome(SQLModel, table=True):
@@ -219,6 +223,7 @@ class Outcome(SQLModel, table=True):
     reserve_reason: str = ""
     feedback: str = Field(default="", sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
 
 
 class AuditEvent(SQLModel, table=True):

@@ -21,6 +21,7 @@ from db.calibration import Calibration, ItemAgreement, ItemDistribution, MemberL
 from db.errors import NotFound, ValidationError
 from db.models import Campaign, Candidate, Outcome, utcnow
 from db.results import campaign_results
+from db.versions import claim
 from db.vocabulary import OutcomeStatus, Result, score_text
 
 __all__ = [
@@ -216,7 +217,9 @@ def _outcome(session: Session, candidate_id: int) -> Outcome:
     return queries.outcome_of(session, candidate_id) or Outcome(candidate_id=candidate_id)
 
 
-def _save(session: Session, outcome: Outcome) -> None:
+def _save(session: Session, outcome: Outcome, expected_version: int | None = None) -> None:
+    # A write based on an outcome the caller saw at an older version is refused (db/versions.py).
+    claim(session, outcome, expected_version, entity="outcome")
     outcome.updated_at = utcnow()
     session.add(outcome)
     session.flush()
@@ -228,8 +231,12 @@ def _audit(session: Session, outcome: Outcome, campaign_id: int, action: str, ac
            actor=actor, old=old, new=new, reason=reason)
 
 
-def order_tie(session: Session, campaign_id: int, candidate_ids: list[int], reason: str, actor: str) -> None:
-    """Record the chair's order for one tie group (every candidate in it, best first) with a reason."""
+def order_tie(session: Session, campaign_id: int, candidate_ids: list[int], reason: str, actor: str,
+              expected_versions: dict[int, int] | None = None) -> None:
+    """Record the chair's order for one tie group (every candidate in it, best first) with a reason.
+
+    ``expected_versions``: candidate id -> the outcome version the caller showed (0: none yet).
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("ordering a tie needs a reason")
@@ -258,7 +265,7 @@ def order_tie(session: Session, campaign_id: int, candidate_ids: list[int], reas
         outcome = _outcome(session, r.candidate_id)
         old = f"{outcome.tie_position}: {outcome.tie_reason}" if outcome.tie_position is not None else ""
         outcome.tie_position, outcome.tie_reason = base + n, reason
-        _save(session, outcome)
+        _save(session, outcome, (expected_versions or {}).get(r.candidate_id))
         _audit(session, outcome, campaign_id, "tie order", actor, old, f"{n + 1} of {len(rows)} ({r.ref})", reason)
     session.commit()
 
@@ -278,7 +285,8 @@ def _offerable(merit: MeritList, candidate: Candidate, what: str) -> MeritRow:
     return row
 
 
-def appoint(session: Session, candidate_id: int, actor: str, reason: str = "", today: date | None = None) -> None:
+def appoint(session: Session, candidate_id: int, actor: str, reason: str = "", today: date | None = None,
+            expected_version: int | None = None) -> None:
     """Offer the post to a candidate on the merit list.
 
     Passing over an available candidate ranked higher needs a reason
@@ -300,13 +308,13 @@ def appoint(session: Session, candidate_id: int, actor: str, reason: str = "", t
     outcome = _outcome(session, candidate_id)
     old = outcome.status
     outcome.status, outcome.offer_reason = OutcomeStatus.APPOINTED.value, reason
-    _save(session, outcome)
+    _save(session, outcome, expected_version)
     _audit(session, outcome, candidate.campaign_id, "appoint", actor, old, OutcomeStatus.APPOINTED.value, reason)
     session.commit()
 
 
 def add_to_reserve(session: Session, candidate_id: int, actor: str, allow_expired: bool = False,
-                   today: date | None = None) -> date:
+                   today: date | None = None, expected_version: int | None = None) -> date:
     """Put a passing, not appointed candidate on the reserve list; returns the expiry date.
 
     The expiry is rules.reserve_expiry of the campaign's decision date. A place that would
@@ -330,14 +338,14 @@ def add_to_reserve(session: Session, candidate_id: int, actor: str, allow_expire
     old = outcome.status
     outcome.status, outcome.reserve_expiry = OutcomeStatus.RESERVE.value, expiry
     outcome.reserve_extended, outcome.reserve_reason = False, ""
-    _save(session, outcome)
+    _save(session, outcome, expected_version)
     _audit(session, outcome, campaign.id, "reserve", actor, old, f"reserve until {expiry.isoformat()}")  # type: ignore[arg-type]
     session.commit()
     return expiry
 
 
 def extend_reserve(session: Session, candidate_id: int, months: int, reason: str, actor: str,
-                   today: date | None = None) -> date:
+                   today: date | None = None, expected_version: int | None = None) -> date:
     """Extend a reserve place to ``months`` after the decision date (once, at most 24 months); returns the new expiry."""
     candidate = queries.candidate(session, candidate_id)
     campaign = session.get(Campaign, candidate.campaign_id)
@@ -356,14 +364,15 @@ def extend_reserve(session: Session, candidate_id: int, months: int, reason: str
         raise ValidationError(str(exc)) from None
     old = outcome.reserve_expiry
     outcome.reserve_expiry, outcome.reserve_extended, outcome.reserve_reason = new_expiry, True, reason.strip()
-    _save(session, outcome)
+    _save(session, outcome, expected_version)
     _audit(session, outcome, campaign.id, "extend reserve", actor, old.isoformat(), new_expiry.isoformat(),  # type: ignore[arg-type]
            reason.strip())
     session.commit()
     return new_expiry
 
 
-def set_status(session: Session, candidate_id: int, status: str, actor: str, reason: str = "") -> None:
+def set_status(session: Session, candidate_id: int, status: str, actor: str, reason: str = "",
+               expected_version: int | None = None) -> None:
     """Mark a candidate not appointed or declined (or back to pending).
 
     Use appoint and add_to_reserve for those statuses: they apply the merit rules.
@@ -379,7 +388,7 @@ def set_status(session: Session, candidate_id: int, status: str, actor: str, rea
     if old == status:
         return
     outcome.status = status
-    _save(session, outcome)
+    _save(session, outcome, expected_version)
     _audit(session, outcome, candidate.campaign_id, "status", actor, old, status, (reason or "").strip())
     session.commit()
 

@@ -19,6 +19,8 @@ def _isolate_user_files(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))  # who-am-I choices (db/identity.py)
+    monkeypatch.delenv("PANEL_TUI_CONFIG", raising=False)
     monkeypatch.delenv("PANEL_TUI_DB", raising=False)
     monkeypatch.delenv("PANEL_TUI_DB_URL", raising=False)
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Callable
 
-COMMAND_MODULES = ("frameworks", "campaign", "candidates", "exchange", "scores", "results", "purge", "audit")
+COMMAND_MODULES = ("frameworks", "campaign", "candidates", "exchange", "scores", "results", "purge", "audit", "server")
 # Top-level command -> the module that registers it (tests/test_cli.py checks it against the modules).
 COMMANDS = {
     "frameworks": "frameworks",
@@ -22,6 +22,7 @@ COMMANDS = {
     "results": "results",
     "purge": "purge",
     "audit": "audit",
+    "server": "server",
 }
 
 

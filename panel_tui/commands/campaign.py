@@ -1,4 +1,4 @@
-"""`panel-tui campaign create | list | show | edit`."""
+"""`panel-tui campaign create | list | show | edit | link-member`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from panel_tui.commands import open_db
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("campaign", help="create a campaign from a TOML file, list campaigns, show or edit one")
-    csub = p.add_subparsers(dest="campaign_command", required=True, metavar="{create,list,show,edit}")
+    csub = p.add_subparsers(dest="campaign_command", required=True, metavar="{create,list,show,edit,link-member}")
     cr = csub.add_parser("create", help="create a campaign from a TOML file (see docs/SETUP.md); prints its key")
     cr.add_argument("file", type=Path, help="campaign file, e.g. docs/campaign-example.toml")
     cr.set_defaults(handler=create_cmd)
@@ -34,6 +34,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     ed.add_argument("--role", default="member", help="role of the added members: chair, member or independent")
     ed.add_argument("--reason", default="", help="why (required; kept in the audit trail)")
     ed.set_defaults(handler=edit_cmd)
+    register_link_member(csub)
+
+
+def register_link_member(csub: argparse._SubParsersAction) -> None:
+    lm = csub.add_parser("link-member", help="department server: link a panel member to their PostgreSQL login role")
+    lm.add_argument("campaign", help="campaign key (see 'panel-tui campaign list')")
+    lm.add_argument("name", help="the panel member (name or first name)")
+    lm.add_argument("role", help="their PostgreSQL login role ('' to unlink)")
+    lm.set_defaults(handler=link_member_cmd)
 
 
 def read_toml(path: Path) -> dict:
@@ -129,4 +138,14 @@ def edit_cmd(args: argparse.Namespace) -> int:
         print(change)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def link_member_cmd(args: argparse.Namespace) -> int:
+    from db.campaigns import get_campaign, link_member
+
+    with open_db(args).session() as session:
+        campaign = get_campaign(session, args.campaign)
+        member = link_member(session, campaign.id, args.name, args.role, actor="panel-tui campaign link-member")  # type: ignore[arg-type]
+    print(f"{member.name} is login {member.db_role}" if member.db_role else f"{member.name} is linked to no login")
     return 0

@@ -15,10 +15,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 
 from db import campaigns as campaign_service
+from db import identity
 from db import interview as interview_service
 from db.models import Campaign, PanelMember
 from db.text import clean_line
-from panel_tui.screens.dialogs import MemberPicker
+from panel_tui.screens.dialogs import ConfirmDialog, MemberPicker
 from panel_tui.work import ServiceWork
 
 STATE_STYLE = {"not started": "dim", "in progress": "yellow", "submitted": "green"}
@@ -46,7 +47,7 @@ class CampaignScreen(ServiceWork, Screen[None]):
     HELP_TITLE = "Campaign (candidates)"
     BINDINGS = [
         Binding("enter", "interview", "Interview", tooltip="Open the interview screen for this candidate", id="campaign.interview"),
-        Binding("w", "who_am_i", "Switch panellist", tooltip="Choose which panel member is using this laptop", id="campaign.who_am_i"),
+        Binding("w", "who_am_i", "Switch panellist", tooltip="Choose which panel member is using this laptop (asks to confirm; audited)", id="campaign.who_am_i"),
         Binding("c", "consolidate", "Consolidate", tooltip="The chair's grid: panel scores side by side, consensus",
                 id="campaign.consolidate"),
         Binding("o", "outcomes", "Outcomes", tooltip="Merit list, reserve list, panel agreement, reports", id="campaign.outcomes"),
@@ -150,17 +151,34 @@ class CampaignScreen(ServiceWork, Screen[None]):
         self._resumed_once = True
 
     def action_who_am_i(self) -> None:
-        def chosen(member_id: int | None) -> None:
-            if member_id is None:
-                return
+        # On a department server a panellist is their login: say why instead of offering a list.
+        self.run_service(identity.switch_refusal, self.campaign_id, tag="who_am_i", done=self._pick_member,
+                         title="Panellist not switched")
 
-            def chosen_saved(_: None) -> None:
+    def _pick_member(self, refusal: str) -> None:
+        if refusal:
+            self.notify(refusal[0].upper() + refusal[1:], title="Cannot switch panellist", severity="warning")
+            return
+
+        def save(member_id: int) -> None:
+            def chosen_saved(_: object) -> None:
                 self.member_id = member_id
                 self.member_name = next(name for mid, name, _ in self.members if mid == member_id)
                 self.reload()
 
             self.run_service(campaign_service.set_current_member, self.campaign_id, member_id, tag="who_am_i",
                              done=chosen_saved, title="Panellist not switched")
+
+        def chosen(member_id: int | None) -> None:
+            if member_id is None or member_id == self.member_id:
+                return
+            if self.member_id is None:  # the first choice on this laptop: nobody to switch from
+                save(member_id)
+                return
+            new_name = next(name for mid, name, _ in self.members if mid == member_id)
+            question = (f"Switch panellist from {self.member_name} to {new_name}?\n"
+                        "Scores entered from now on are recorded as theirs; the switch is audited.")
+            self.app.push_screen(ConfirmDialog(question), lambda yes: save(member_id) if yes else None)
 
         self.app.push_screen(MemberPicker(self.members, self.member_id), chosen)
 

@@ -18,9 +18,11 @@ from panel_tui.widgets.star_bar import STAR_WORDS
 from panel_tui.work import ServiceWork
 
 
-def record(session, candidate_id: int, item_id: int, scale: list, typed: str, rationale: str, actor: str) -> None:
-    """Check the typed score against the scale, then record it (both refusals are PanelErrors)."""
-    consolidation.record_consensus(session, candidate_id, item_id, parse_score(scale, typed), rationale, actor)
+def record(session, candidate_id: int, item_id: int, scale: list, typed: str, rationale: str, actor: str,
+           expected_version: int | None = None) -> None:
+    """Check the typed score against the scale, then record it (refusals, a stale version too, are PanelErrors)."""
+    consolidation.record_consensus(session, candidate_id, item_id, parse_score(scale, typed), rationale, actor,
+                                   expected_version=expected_version)
 
 
 class ConsensusDialog(ServiceWork, ModalScreen[bool]):
@@ -80,7 +82,7 @@ class ConsensusDialog(ServiceWork, ModalScreen[bool]):
         self.run_service(
             record, self.candidate_id, self.item_id, list(self.cell.scale),
             self.query_one("#consensus-score", Input).value, self.query_one("#consensus-rationale", TextArea).text,
-            self.actor, tag="record", done=lambda _: self.dismiss(True), failed=self._refused,
+            self.actor, self.cell.consensus_version, tag="record", done=lambda _: self.dismiss(True), failed=self._refused,
         )
 
     def _refused(self, message: str) -> None:

@@ -213,6 +213,8 @@ async def test_choose_who_i_am_is_remembered(make_demo_app, reader):
         await pilot.pause()
         await pilot.press("down", "enter")  # Priya Raman
         await pilot.pause()
+        await pilot.press("y")  # confirm the switch from Sam (audited)
+        await pilot.pause()
         assert "Priya Raman" in app.screen.sub_title
         await pilot.press("down", "down", "enter")
         await pilot.pause()
