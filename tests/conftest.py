@@ -21,6 +21,8 @@ def _isolate_user_files(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.delenv("PANEL_TUI_DB", raising=False)
     monkeypatch.delenv("PANEL_TUI_DB_URL", raising=False)
+    for name in ("PANEL_TUI_PASSPHRASE", "PANEL_TUI_PASSPHRASE_NEW", "PANEL_TUI_LOCK_MINUTES"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def _reset_postgres(url: str) -> None:

@@ -79,20 +79,29 @@ def _new_key(args: argparse.Namespace):
     return FileKey.new(passphrase)
 
 
-def encrypt_cmd(args: argparse.Namespace) -> int:
+def _convert(path, old, new, what: str) -> None:
     from db.cipher import convert
+    from db.errors import DatabaseFileError
+
+    try:
+        convert(path, old, new)
+    except OSError as exc:
+        raise DatabaseFileError(f"could not {what} {path}: {exc.strerror or exc}; the original is unchanged") from None
+
+
+def encrypt_cmd(args: argparse.Namespace) -> int:
     from db.errors import DatabaseFileError
 
     path, state = _file(args)
     if state == "encrypted":
         raise DatabaseFileError(f"{path} is already encrypted (change its passphrase with 'panel-tui rekey')")
-    convert(path, None, _new_key(args))
+    _convert(path, None, _new_key(args), "encrypt")
     print(f"{path}: encrypted. Keep the passphrase safe: without it the data cannot be recovered.", file=sys.stderr)
     return 0
 
 
 def rekey_cmd(args: argparse.Namespace) -> int:
-    from db.cipher import connect, convert
+    from db.cipher import connect
     from db.errors import DatabaseFileError
 
     path, state = _file(args)
@@ -100,18 +109,17 @@ def rekey_cmd(args: argparse.Namespace) -> int:
         raise DatabaseFileError(f"{path} is not encrypted (encrypt it with 'panel-tui encrypt')")
     old = _old_key(args, path)
     connect(path, old).close()  # a wrong old passphrase is refused before a new one is asked for
-    convert(path, old, _new_key(args))
+    _convert(path, old, _new_key(args), "re-key")
     print(f"{path}: passphrase changed.", file=sys.stderr)
     return 0
 
 
 def decrypt_cmd(args: argparse.Namespace) -> int:
-    from db.cipher import convert
     from db.errors import DatabaseFileError
 
     path, state = _file(args)
     if state != "encrypted":
         raise DatabaseFileError(f"{path} is not encrypted")
-    convert(path, _old_key(args, path), None)
+    _convert(path, _old_key(args, path), None, "decrypt")
     print(f"{path}: decrypted; the file now shows its contents to anyone who can read it.", file=sys.stderr)
     return 0
