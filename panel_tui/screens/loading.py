@@ -24,6 +24,7 @@ class LoadingScreen(Screen[None]):
     """Header, footer and a still "Loading" line (no animation: it would take CPU from the load)."""
 
     CSS_PATH = "../styles/loading.tcss"
+    AUTO_FOCUS = None  # keys typed while loading are the screen's, to replay (the prompt is focused when shown)
     HELP_TITLE = "Start-up"
     BINDINGS = [
         Binding("escape", "cancel", "Quit", tooltip="Quit (or, for a new database, skip the passphrase)",
@@ -48,7 +49,7 @@ class LoadingScreen(Screen[None]):
         yield Static("Loading the panel's data…", id="loading-message")
         with Vertical(id="passphrase-box"):
             yield Static("", id="passphrase-label")
-            yield Input(password=True, id="passphrase", placeholder="passphrase")
+            yield Input(password=True, id="passphrase", placeholder="passphrase", disabled=True)
             yield Static("", id="passphrase-error")
         yield Footer()
 
@@ -61,14 +62,15 @@ class LoadingScreen(Screen[None]):
         box = self.query_one("#passphrase-box")
         box.display = True
         field = self.query_one("#passphrase", Input)
-        field.value = ""
+        field.value, field.disabled = "", False
         field.focus()
         self.refresh_bindings()
 
     def _done(self, passphrase: str | None, message: str) -> None:
         self.asking = None
         self.query_one("#passphrase-box").display = False
-        self.query_one("#passphrase", Input).value = ""
+        field = self.query_one("#passphrase", Input)
+        field.value, field.disabled = "", True
         loading = self.query_one("#loading-message", Static)
         loading.update(message)
         loading.display = True

@@ -108,8 +108,8 @@ async def test_a_new_database_can_stay_unprotected(tmp_path):
 
 
 async def test_idle_lock_hides_everything_keeps_saving_and_unlocks_with_the_passphrase(encrypted_demo):
-    # 0.05 minutes = 3 s without a key: long enough to open an interview and type, short enough for a test.
-    app = make_app(db_path=str(encrypted_demo), open_campaign=DEMO_KEY, passphrase=SECRET, lock_minutes=0.05)
+    # 0.1 minutes = 6 s without a key: long enough to open an interview and type on a busy machine.
+    app = make_app(db_path=str(encrypted_demo), open_campaign=DEMO_KEY, passphrase=SECRET, lock_minutes=0.1)
     async with app.run_test(size=(120, 40)) as pilot:
         await _until(pilot, lambda: isinstance(app.screen, CampaignScreen))
         await pilot.pause()
