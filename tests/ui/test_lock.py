@@ -118,7 +118,7 @@ async def test_idle_lock_hides_everything_keeps_saving_and_unlocks_with_the_pass
         interview = app.screen
         await pilot.press(*"Led a restructure of 40 staff")
         assert not app.locked
-        await _until(pilot, lambda: isinstance(app.screen, LockScreen))
+        await _until(pilot, lambda: isinstance(app.screen, LockScreen), tries=800)
         shown = app.export_screenshot()
         for private in ("restructure", "Whitfield", "HRBP"):
             assert private not in shown  # the lock is opaque: nothing of the app shows through
