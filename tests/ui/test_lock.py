@@ -41,7 +41,9 @@ async def _until(pilot, condition, tries: int = 300) -> None:
 
 
 def _asking(app) -> bool:
-    return isinstance(app.screen, LoadingScreen) and app.screen.asking is not None
+    """The prompt is shown and focused (the focus lands a moment after it is shown)."""
+    return (isinstance(app.screen, LoadingScreen) and app.screen.asking is not None
+            and app.screen.query_one("#passphrase", Input).has_focus)
 
 
 def _text(app, selector: str) -> str:
@@ -53,6 +55,7 @@ async def test_prompt_then_a_wrong_passphrase_then_the_right_one_opens_the_campa
     app = make_app(db_path=str(encrypted_demo), open_campaign=DEMO_KEY)
     async with app.run_test(size=(120, 36)) as pilot:
         await _until(pilot, lambda: _asking(app))
+        await pilot.pause()
         field = app.screen.query_one("#passphrase", Input)
         assert field.password and field.has_focus
         assert "is encrypted" in _text(app, "#passphrase-label")
@@ -73,6 +76,7 @@ async def test_escape_at_the_prompt_quits_and_leaves_the_file_alone(encrypted_de
     app = make_app(db_path=str(encrypted_demo), open_campaign=DEMO_KEY)
     async with app.run_test(size=(120, 36)) as pilot:
         await _until(pilot, lambda: _asking(app))
+        await pilot.pause()
         await pilot.press("escape")
         await _until(pilot, lambda: not app.is_running)
     assert app.database is None and app.startup_error is None
@@ -84,6 +88,7 @@ async def test_a_new_database_is_offered_a_passphrase_typed_twice(tmp_path):
     app = make_app(db_path=str(path), offer_protection=True)
     async with app.run_test(size=(120, 36)) as pilot:
         await _until(pilot, lambda: _asking(app))
+        await pilot.pause()
         await pilot.press(*"short", "enter")
         assert "at least 8 characters" in _text(app, "#passphrase-error")
         await pilot.press(*SECRET, "enter")
@@ -101,6 +106,7 @@ async def test_a_new_database_can_stay_unprotected(tmp_path):
     app = make_app(db_path=str(path), offer_protection=True)
     async with app.run_test(size=(120, 36)) as pilot:
         await _until(pilot, lambda: _asking(app))
+        await pilot.pause()
         await pilot.press("escape")
         await _until(pilot, lambda: isinstance(app.screen, CampaignsScreen))
         assert not app.database.encrypted
