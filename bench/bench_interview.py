@@ -116,15 +116,16 @@ def stats_line(values: list[float], unit: float = 1000.0) -> str:
 # --- fixtures -------------------------------------------------------------------
 
 
-def demo_database(path: Path):
-    """A demo database on disk; returns (database, candidate id, member id) for an unassessed candidate."""
+def demo_database(path: Path, passphrase: str | None = None):
+    """A demo database on disk (SQLCipher-encrypted with ``passphrase``); returns (database, candidate id,
+    member id) for an unassessed candidate."""
     from sqlmodel import select
 
     from db.demo import ensure_demo
     from db.engine import open_database, sqlite_url
     from db.models import Candidate, PanelMember
 
-    database = open_database(sqlite_url(path))
+    database = open_database(sqlite_url(path), passphrase=passphrase)
     with database.session() as session:
         campaign = ensure_demo(session)
         candidate = session.exec(
@@ -379,8 +380,9 @@ def run_tmux(tmp: Path, n_keys: int, gap: float, editor_size: tuple[int, int]) -
 # --- (b) autosave ----------------------------------------------------------------------
 
 
-def run_saves(tmp: Path, n: int, profile: bool) -> dict[str, list[float]]:
-    """Autosave as the screen's save queue does it, the old per-save path, and raw SQL floors."""
+def run_saves(tmp: Path, n: int, profile: bool, passphrase: bool = False) -> dict[str, list[float]]:
+    """Autosave as the screen's save queue does it, the old per-save path, and raw SQL floors
+    (``passphrase``: also autosave on a SQLCipher-encrypted database, interleaved with the rest)."""
     from sqlmodel import Session
 
     from db import autosave as fast
@@ -427,6 +429,15 @@ def run_saves(tmp: Path, n: int, profile: bool) -> dict[str, list[float]]:
     def queue_save(notes: str) -> None:
         fast.autosave(queue_session, target, item_id, EvidenceState(notes=notes))
 
+    if passphrase:
+        enc_db, enc_candidate, enc_member = demo_database(tmp / "saves-enc.db", passphrase="bench passphrase")
+        enc_session = Session(bind=enc_db.engine.connect(), expire_on_commit=False)
+        enc_target = fast.autosave_target(enc_session, enc_candidate, enc_member)
+        enc_session.commit()
+
+    def enc_save(notes: str) -> None:
+        fast.autosave(enc_session, enc_target, item_id, EvidenceState(notes=notes))
+
     def old_save(notes: str) -> None:
         with old_db.session() as session:
             service.save_evidence(session, old_candidate, old_member, item_id, EvidenceState(notes=notes))
@@ -458,6 +469,9 @@ def run_saves(tmp: Path, n: int, profile: bool) -> dict[str, list[float]]:
         names[3]: lambda notes: raw_save(raws["FULL"], notes),
         names[4]: lambda notes: raw_save(raws["NORMAL"], notes),
     }
+    if passphrase:
+        names = (*names, "autosave (queue), encrypted")
+        fns[names[-1]] = enc_save
     for w in range(5):  # warm-up: statement caches, first-use imports
         for fn in fns.values():
             fn(TEXT[: 15 * (w + 1)])
@@ -516,6 +530,10 @@ def run_saves(tmp: Path, n: int, profile: bool) -> dict[str, list[float]]:
         con.close()
     database.dispose()
     old_db.dispose()
+    if passphrase:
+        enc_session.close()
+        enc_session.bind.close()
+        enc_db.dispose()
     return out
 
 
@@ -535,6 +553,7 @@ def main() -> int:
     parser.add_argument("--skip-save", action="store_true")
     parser.add_argument("--dir", help="folder for the temporary databases (default: system temp; must be a real disk)")
     parser.add_argument("--profile", action="store_true", help="profile saves even if the target is met")
+    parser.add_argument("--passphrase", action="store_true", help="(b) also autosave on a SQLCipher-encrypted database")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="panel-bench-interview-", dir=args.dir))
@@ -575,7 +594,7 @@ def main() -> int:
             print(f"    difference of medians {diff:+.2f} ms")
         if not args.skip_save:
             print(f"\n(b) autosave commit, {args.saves} saves each, interleaved, files in {tmp}")
-            res = run_saves(tmp, args.saves, args.profile)
+            res = run_saves(tmp, args.saves, args.profile, args.passphrase)
             for name, values in res.items():
                 print(f"    {name:28s} {stats_line(values)}")
             p99 = percentile(res["autosave (queue), FULL"], 99) * 1000

@@ -21,7 +21,10 @@ Subjects, interleaved round by round (the order alternates), same interpreter an
 Besides wall time, the CPU time the process had used when the data appeared is read from /proc
 (all threads): it is far less sensitive to other load on the machine than the wall clock.
 
-    python bench/bench_startup.py [--runs 9] [--before REV] [--profile]
+    python bench/bench_startup.py [--runs 9] [--before REV] [--profile] [--passphrase]
+
+--passphrase also measures the app on an encrypted database ("app-enc": PANEL_TUI_PASSPHRASE set;
+the key derivation runs once, in the loading worker), in the same interleaved rounds.
 
 --profile prints the import-time offenders of the UI thread's path to the first frame and of the
 worker's path to the data (python -X importtime).
@@ -286,6 +289,17 @@ def run_cli(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, floa
     return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
+def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolated percentile, q in [0, 100] (bench_interview.py uses it too)."""
+    xs = sorted(values)
+    if len(xs) == 1:
+        return xs[0]
+    pos = (len(xs) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
 def med(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
@@ -321,6 +335,7 @@ def main() -> int:
     )
     parser.add_argument("--profile", action="store_true", help="also print the import-time offenders of both start-up paths")
     parser.add_argument("--cli-only", action="store_true", help="only the CLI comparison (no terminal runs)")
+    parser.add_argument("--passphrase", action="store_true", help="also measure the app on an encrypted database (app-enc)")
     args = parser.parse_args()
 
     python = python_path()
@@ -341,6 +356,9 @@ def main() -> int:
         roots = {"app": ROOT}
         if args.before:
             roots["before"] = extract(args.before, tmp / "before")
+        if args.passphrase:
+            roots["app-enc"] = ROOT
+        secret = {"PANEL_TUI_PASSPHRASE": "bench passphrase"}  # a new file given one is created encrypted
         # subject -> (command, env, cwd, markers); "-first" subjects get a new database file each run
         subjects: dict[str, tuple[str, dict[str, str], Path, tuple[str, ...]]] = {
             "bare": (f"{shlex.quote(python)} {shlex.quote(str(tmp / 'bare_app.py'))}", {}, tmp, (BARE_MARKER,)),
@@ -352,9 +370,9 @@ def main() -> int:
         for name, root in roots.items():
             demo_db = tmp / f"{name}-demo.db"
             cmd = f"{shlex.quote(python)} -m panel_tui demo"
-            env = {"PYTHONPATH": str(root), "PANEL_TUI_DB": str(demo_db)}
-            subjects[name] = (cmd, env, root, (FIRST_MARKER, MARKER))
-            subjects[f"{name}-first"] = (cmd, {"PYTHONPATH": str(root)}, root, (FIRST_MARKER, MARKER))
+            base_env = {"PYTHONPATH": str(root), **(secret if name.endswith("-enc") else {})}
+            subjects[name] = (cmd, {**base_env, "PANEL_TUI_DB": str(demo_db)}, root, (FIRST_MARKER, MARKER))
+            subjects[f"{name}-first"] = (cmd, base_env, root, (FIRST_MARKER, MARKER))
 
         if args.cli_only:  # the warm-up launches still create the demo database the CLI reads
             subjects = {k: v for k, v in subjects.items() if k in roots}
@@ -388,7 +406,9 @@ def main() -> int:
         cli_cmds = {"import sqlmodel": ([python, "-c", "import sqlmodel"], ROOT, cli_env)}
         for name, root in roots.items():
             cli_cmds[f"{name} campaign list"] = (
-                [python, "-m", "panel_tui", "campaign", "list"], root, {**cli_env, "PYTHONPATH": str(root)},
+                [python, "-m", "panel_tui", "campaign", "list"], root,
+                {**cli_env, "PYTHONPATH": str(root), "PANEL_TUI_DB": str(tmp / f"{name}-demo.db"),
+                 **(secret if name.endswith("-enc") else {})},
             )
         cli: dict[str, list[tuple[float, float]]] = {k: [] for k in cli_cmds}
         for cmd, cwd, env in cli_cmds.values():

@@ -50,13 +50,38 @@ def dbapi():
 
 
 def is_encrypted(path: Path) -> bool:
-    """True for an existing, non-empty file that is not plain SQLite (SQLCipher files look random)."""
+    """True for a file that looks like SQLCipher: not plain SQLite, random-looking, and whole
+    pages long (so a stray text file is still reported as "not an SQLite file")."""
     try:
         with path.open("rb") as fh:
             head = fh.read(16)
+        size = path.stat().st_size
     except OSError:
         return False
-    return len(head) == 16 and head != SQLITE_HEADER
+    return len(head) == 16 and head != SQLITE_HEADER and size >= 512 and size % 512 == 0
+
+
+def in_use(path: Path) -> bool:
+    """Does another process have this SQLite file open (WAL mode)? Each connection holds a shared
+    lock on the "DMS" byte of the -shm file while open; an exclusive lock attempt shows it.
+    Call it before this process opens the file: closing our descriptor drops our own locks."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows refuses to replace an open file anyway
+        return False
+    try:
+        fd = os.open(path.with_name(path.name + "-shm"), os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 128)  # SQLite's UNIX_SHM_DMS byte
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, 128)
+        return False
+    finally:
+        os.close(fd)
 
 
 def check_new_passphrase(passphrase: str) -> str:
@@ -140,37 +165,65 @@ def convert(path: Path, old: FileKey | None, new: FileKey | None) -> None:
     the original is untouched, so an interruption loses nothing.
     """
     tmp = path.with_name(path.name + ".converting")
-    for stale in (tmp, tmp.with_name(tmp.name + "-journal")):
-        stale.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
+    # A write lock held from before the export until after the rename: no commit can slip in
+    # between and be lost with the old file.
+    guard = connect(path, old)
+    try:
+        _lock_with_empty_wal(guard, path)
+        for stale in (tmp, tmp.with_name(tmp.name + "-journal")):
+            stale.unlink(missing_ok=True)
+        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        try:
+            _export(path, tmp, old, new)
+            # The WAL is empty (every commit is in the main file), so removing it loses nothing.
+            for side in ("-wal", "-shm"):
+                path.with_name(path.name + side).unlink(missing_ok=True)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_folder(path.parent)
+    finally:
+        guard.rollback()
+        guard.close()
+
+
+def _lock_with_empty_wal(guard, path: Path) -> None:
+    """Fold the WAL into the main file, then hold the write lock; retried if a write came in between."""
+    guard.execute("PRAGMA busy_timeout = 3000")
+    wal = path.with_name(path.name + "-wal")
+    for _ in range(5):
+        try:
+            guard.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            guard.execute("BEGIN IMMEDIATE")
+        except dbapi().OperationalError:
+            break
+        if not wal.exists() or wal.stat().st_size == 0:
+            return
+        guard.rollback()
+    raise DatabaseFileError(f"{path} is being written by another program: close panel-tui there and try again")
+
+
+def _export(path: Path, tmp: Path, old: FileKey | None, new: FileKey | None) -> None:
+    """Copy ``path`` into ``tmp`` under the new key, check it and sync it."""
     src = connect(path, old)
     try:
-        # Fold the WAL into the main file first, so the export sees every committed row.
-        src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # Reads go through the WAL, so the export sees every committed row.
         counts = _row_counts(src)
         src.execute(f"ATTACH DATABASE {_sql_string(str(tmp))} AS converted KEY {_attach_key(new)}")
         src.execute("SELECT sqlcipher_export('converted')")
         src.execute("DETACH DATABASE converted")
-    except Exception:
+    finally:
         src.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    src.close()
     check = connect(tmp, new)
     try:
         ok = check.execute("PRAGMA integrity_check").fetchone()[0] == "ok" and _row_counts(check) == counts
     finally:
         check.close()
     if not ok:
-        tmp.unlink(missing_ok=True)
         raise DatabaseFileError(f"could not convert {path}: the new copy did not match; the original is unchanged")
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
-    for side in ("-wal", "-shm"):
-        path.with_name(path.name + side).unlink(missing_ok=True)
-    os.replace(tmp, path)
-    _fsync_folder(path.parent)
 
 
 def _row_counts(conn) -> dict[str, int]:

@@ -30,9 +30,11 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+from db import cipher
+from db.cipher import FileKey
 from db.errors import DatabaseFileError
 
-SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_HEADER = cipher.SQLITE_HEADER
 APP_NAME = "panel-tui"
 
 
@@ -70,8 +72,28 @@ def sqlite_path(url: str) -> Path | None:
     return Path(rest[1:]) if rest.startswith("/") else Path(rest)
 
 
+def file_state(url: str) -> str:
+    """What is at ``url`` before opening it: "new" (no file, or an empty one), "plain" (SQLite),
+    "encrypted" (SQLCipher), "other" (any other file: refused on opening) or "server" (not a file)."""
+    path = sqlite_path(url)
+    if path is None:
+        return "server"
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except FileNotFoundError:
+        return "new"
+    except OSError:
+        return "other"  # a folder, unreadable...: opening says which
+    if not head:
+        return "new"
+    if head == SQLITE_HEADER:
+        return "plain"
+    return "encrypted" if cipher.is_encrypted(path) else "other"
+
+
 def _prepare_sqlite_file(path: Path) -> None:
-    """Make the folder and file owner-only, and refuse a file that is not SQLite."""
+    """Make the folder and file owner-only, and refuse a file that is neither SQLite nor SQLCipher."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
@@ -81,7 +103,7 @@ def _prepare_sqlite_file(path: Path) -> None:
             raise DatabaseFileError(f"{path} is a folder, not a panel-tui database")
         with path.open("rb") as fh:
             head = fh.read(16)
-        if head and head != SQLITE_HEADER:
+        if head and head != SQLITE_HEADER and not cipher.is_encrypted(path):
             raise DatabaseFileError(f"{path} is not a panel-tui database (not an SQLite file)")
         if not os.access(path, os.W_OK):
             raise DatabaseFileError(f"{path} is not writable")
@@ -95,6 +117,34 @@ def _prepare_sqlite_file(path: Path) -> None:
     os.close(fd)
 
 
+def file_key(url: str, passphrase: str | None) -> FileKey | None:
+    """The key that opens the file at ``url`` (None: a plain file), checked against the file.
+
+    Runs the key derivation (0.2-0.4 s): the TUI calls it in its loading worker. Raises
+    PassphraseNeeded / WrongPassphrase / DatabaseFileError with one line; the file is not written.
+    """
+    state = file_state(url)
+    path = sqlite_path(url)
+    if state == "server":
+        if passphrase:
+            raise DatabaseFileError(
+                "a passphrase encrypts SQLite files only; encryption on PostgreSQL is the server's job (disk encryption, TLS)"
+            )
+        return None
+    assert path is not None
+    if state == "encrypted":
+        if not passphrase:
+            raise cipher.PassphraseNeeded(f"{path} is encrypted: give its passphrase ({cipher.PASSPHRASE_ENV} or the prompt)")
+        key = FileKey.for_file(path, passphrase)
+        cipher.connect(path, key).close()  # a wrong passphrase fails here, reading nothing
+        return key
+    if passphrase and state == "plain":
+        raise DatabaseFileError(f"{path} is not encrypted: open it without a passphrase, or encrypt it with 'panel-tui encrypt'")
+    if passphrase and state == "new":
+        return FileKey.new(passphrase)  # a new file is created encrypted
+    return None
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
@@ -106,18 +156,29 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
-    """Make the engine for any SQLAlchemy URL; SQLite gets its durability settings."""
+def make_engine(url: str, key: FileKey | None = None) -> Engine:
+    """Make the engine for any SQLAlchemy URL; SQLite gets its durability settings.
+
+    With ``key``, the file is SQLCipher: every new connection presents the key first (the
+    passphrase is never in the URL; the derivation is not repeated per connection)."""
     if url.startswith("sqlite"):
         path = sqlite_path(url)
         if path is None:
+            if key is not None:
+                raise DatabaseFileError("an in-memory database is not stored: there is nothing to encrypt")
             # In-memory: one shared connection so every session sees the same data.
             engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
         else:
             _prepare_sqlite_file(path)
-            engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+            if key is None:
+                engine = create_engine(url, connect_args={"check_same_thread": False})
+            else:
+                engine = create_engine(url, module=cipher.dbapi(), connect_args={"check_same_thread": False})
+                event.listen(engine, "connect", lambda dbapi_conn, _record: key.apply(dbapi_conn))
+        event.listen(engine, "connect", _sqlite_pragmas)  # after the key: nothing reads the file before it
         return engine
+    if key is not None:
+        raise DatabaseFileError("encryption on PostgreSQL is the server's job (disk encryption, TLS)")
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -127,6 +188,12 @@ class Database:
 
     engine: Engine
     url: str
+    key: FileKey | None = None
+    """The file's SQLCipher key (None: not encrypted); the idle lock checks a passphrase against it."""
+
+    @property
+    def encrypted(self) -> bool:
+        return self.key is not None
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -197,16 +264,26 @@ def _schema_state(engine: Engine) -> tuple[set[str], str | None]:
     return set(inspect(engine).get_table_names()), None
 
 
-def open_database(url: str | None = None, *, load_frameworks: bool = True) -> Database:
+def open_database(
+    url: str | None = None,
+    *,
+    load_frameworks: bool = True,
+    passphrase: str | None = None,
+    key: FileKey | None = None,
+) -> Database:
     """Open (creating or upgrading as needed) the database at ``url``.
 
-    Raises DatabaseFileError with a one-line message for a file that is not
-    panel-tui's, is corrupt, or was written by a newer version of the app.
+    An encrypted file needs its ``passphrase`` (or an already derived ``key``); a new file
+    given a passphrase is created encrypted. Raises DatabaseFileError with a one-line message
+    for a file that is not panel-tui's, is corrupt, was written by a newer version of the app,
+    or is encrypted and the passphrase is missing or wrong (the file is not written then).
     """
     from db.migrations import HEAD, KNOWN_REVISIONS, upgrade
 
     url = url or resolve_url()
-    engine = make_engine(url)
+    if key is None:
+        key = file_key(url, passphrase)
+    engine = make_engine(url, key)
     where = sqlite_path(url) or url
     try:
         tables, revision = _schema_state(engine)
@@ -220,7 +297,7 @@ def open_database(url: str | None = None, *, load_frameworks: bool = True) -> Da
             engine.dispose()
             raise DatabaseFileError(f"{where} is not a panel-tui database (it has other tables)")
         _create_schema(engine, load_frameworks=load_frameworks)
-        return Database(engine=engine, url=url)
+        return Database(engine=engine, url=url, key=key)
     if revision not in KNOWN_REVISIONS:
         engine.dispose()
         raise DatabaseFileError(
@@ -228,7 +305,7 @@ def open_database(url: str | None = None, *, load_frameworks: bool = True) -> Da
         )
     elif revision != HEAD:
         upgrade(engine)
-    database = Database(engine=engine, url=url)
+    database = Database(engine=engine, url=url, key=key)
     if load_frameworks:
         from db.frameworks import ensure_bundled
 

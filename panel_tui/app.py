@@ -1,11 +1,16 @@
 """The App: screens, global bindings, command palette, theme.
 
 Start-up from the CLI is lazy: the app paints a loading screen first, and SQLAlchemy, the
-models and the database file are loaded in a thread worker (see PanelApp.on_mount).
+models and the database file are loaded in a thread worker (see PanelApp.on_mount). An encrypted
+file's passphrase is asked for on that screen and its key derived in the worker; once open, an
+encrypted database locks after PANEL_TUI_LOCK_MINUTES (default 10) without a key or a click.
 """
 
 from __future__ import annotations
 
+import os
+from functools import partial
+from time import monotonic
 from typing import TYPE_CHECKING, Iterable
 
 from textual import events
@@ -30,6 +35,8 @@ class PanelApp(App[None]):
     ]
     # The keymap applied from the user's keymap.toml (binding id -> keys); the help screen shows it.
     user_keymap: dict[str, str] = {}
+    # Actions that would show data from under the idle lock.
+    LOCKED_OUT = frozenset({"help", "command_palette", "campaigns", "frameworks"})
 
     def __init__(
         self,
@@ -39,6 +46,9 @@ class PanelApp(App[None]):
         db_path: str | None = None,
         demo: bool = False,
         open_campaign: str | None = None,
+        passphrase: str | None = None,
+        offer_protection: bool = False,
+        lock_minutes: float | None = None,
     ) -> None:
         super().__init__()
         self.database = database
@@ -46,6 +56,11 @@ class PanelApp(App[None]):
         self.db_url, self.db_path = db_url, db_path
         self.demo = demo
         self.open_campaign = open_campaign
+        self.passphrase = passphrase  # given up front (--passphrase-file); else the environment, else asked
+        self.offer_protection = offer_protection  # a new database (not the demo's): offer a passphrase
+        self.lock_minutes = lock_minutes
+        self.locked = False
+        self._last_input = monotonic()
         self.startup_error: str | None = None
         """One line for stderr when the database could not be opened (the CLI prints it after exit)."""
         self._first_campaign: int | None = None
@@ -63,6 +78,7 @@ class PanelApp(App[None]):
             return  # the loading screen is the default screen; on_ready starts the load
         self._first_campaign, self._first_screen_due = self._start_campaign(self.database), True
         self.show_loaded()
+        self._start_idle_lock()
 
     def on_ready(self) -> None:
         # Ready = the first frame (header, footer, "loading") is on the terminal. Only now load the
@@ -85,13 +101,33 @@ class PanelApp(App[None]):
                 return get_campaign(session, key).id
         return None
 
-    def _load(self) -> None:
-        """Thread worker: open the database and find the first campaign, off the UI thread."""
-        from db.engine import open_database, resolve_url
+    def _load(self, passphrase: str | None = None, typed: bool = False) -> None:
+        """Thread worker: open the database and find the first campaign, off the UI thread.
+
+        ``typed``: ``passphrase`` came from the prompt (None then means "a new database, unprotected").
+        """
+        from db.cipher import PASSPHRASE_ENV, PassphraseNeeded, WrongPassphrase
+        from db.engine import file_state, open_database, resolve_url
         from db.errors import PanelError
 
+        url = resolve_url(self.db_url, self.db_path)
+        if not typed:
+            state = file_state(url)
+            passphrase = self.passphrase or (os.environ.get(PASSPHRASE_ENV) if state != "server" else None) or None
+            if passphrase is None and state == "encrypted":
+                self._from_thread(self._ask, "", False)
+                return
+            if passphrase is None and state == "new" and self.offer_protection:
+                self._from_thread(self._ask, "", True)
+                return
         try:
-            database = open_database(resolve_url(self.db_url, self.db_path))
+            database = open_database(url, passphrase=passphrase)  # the key derivation runs here, in the worker
+        except (WrongPassphrase, PassphraseNeeded) as exc:
+            if typed:  # a mistyped passphrase: ask again
+                self._from_thread(self._ask, str(exc), False)
+            else:  # the environment's or the file's passphrase is wrong: one line, as the CLI says it
+                self._from_thread(self._failed, str(exc))
+            return
         except PanelError as exc:
             self._from_thread(self._failed, str(exc))
             return
@@ -109,6 +145,23 @@ class PanelApp(App[None]):
         if not self._from_thread(self._loaded, database, campaign_id):
             database.dispose()
 
+    def _ask(self, error: str, new: bool) -> None:
+        from panel_tui.screens.loading import LoadingScreen
+
+        loading = self.screen_stack[0]
+        if not isinstance(loading, LoadingScreen):  # pragma: no cover - the loading screen is always first
+            return
+        if new:
+            label = ("A new database: choose a passphrase to protect it (a lost laptop then reveals nothing); "
+                     "at least 8 characters, typed twice. Esc: no passphrase.")
+        else:
+            where = self.db_path or self.db_url or "the database"
+            label = f"{where} is encrypted. Passphrase (Esc quits):"
+        loading.ask(label, error, new=new)
+
+    def on_loading_screen_passphrase(self, message) -> None:
+        self.run_worker(partial(self._load, message.passphrase, True), thread=True, group="startup")
+
     def _from_thread(self, callback, *args) -> bool:
         try:
             self.call_from_thread(callback, *args)
@@ -124,6 +177,58 @@ class PanelApp(App[None]):
         self.database = database
         self._first_campaign, self._first_screen_due = campaign_id, True
         self.show_loaded()
+        self._start_idle_lock()
+
+    # --- the idle lock (encrypted databases only) -------------------------------------------
+
+    def lock_seconds(self) -> float:
+        """Idle seconds before the lock (0: never): make_app's lock_minutes, else PANEL_TUI_LOCK_MINUTES, else 10."""
+        minutes = self.lock_minutes
+        if minutes is None:
+            raw = os.environ.get("PANEL_TUI_LOCK_MINUTES", "").strip()
+            try:
+                minutes = float(raw) if raw else 10.0
+            except ValueError:
+                self.notify(f"PANEL_TUI_LOCK_MINUTES={raw!r} is not a number: locking after 10 minutes",
+                            title="Lock", severity="warning", markup=False)
+                minutes = 10.0
+        return max(minutes, 0.0) * 60
+
+    def _start_idle_lock(self) -> None:
+        if self.database is None or self.database.key is None:
+            return
+        seconds = self.lock_seconds()
+        if seconds <= 0:
+            return
+        self._last_input = monotonic()
+        self.set_interval(min(max(seconds / 4, 0.05), 5.0), partial(self._check_idle, seconds), name="idle-lock")
+
+    def _check_idle(self, seconds: float) -> None:
+        if not self.locked and monotonic() - self._last_input >= seconds:
+            self.lock()
+
+    def lock(self) -> None:
+        """Hide everything behind the lock screen until the passphrase is typed again."""
+        from panel_tui.screens.lock import LockScreen
+
+        if self.locked or self.database is None or self.database.key is None:
+            return
+        self.locked = True
+        self.push_screen(LockScreen(self.database.key), callback=self._unlocked)
+
+    def _unlocked(self, _result: object = None) -> None:
+        self.locked = False
+        self._last_input = monotonic()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent) and not isinstance(event, events.MouseMove):
+            self._last_input = monotonic()  # any key or click keeps the app unlocked
+        await super().on_event(event)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.locked and action in self.LOCKED_OUT:
+            return False
+        return True
 
     def show_loaded(self) -> None:
         """Show the first real screen once loaded, if the loading screen is on top (else when it is again),
@@ -219,6 +324,9 @@ def make_app(
     db_path: str | None = None,
     demo: bool = False,
     open_campaign: str | None = None,
+    passphrase: str | None = None,
+    offer_protection: bool = False,
+    lock_minutes: float | None = None,
 ) -> PanelApp:
     """Build the app from its dependencies; the CLI and tests use the same factory.
 
@@ -226,5 +334,10 @@ def make_app(
     paints a loading screen and opens the database given by ``db_url`` / ``db_path`` (else the
     environment, else the default file) in a thread worker; a file it cannot open ends the app
     with ``startup_error`` set and return code 1.
+
+    An encrypted file is opened with ``passphrase``, else PANEL_TUI_PASSPHRASE, else the loading
+    screen asks; ``offer_protection`` offers a passphrase when the file is new (the CLI, not the demo).
+    ``lock_minutes`` overrides PANEL_TUI_LOCK_MINUTES (0: never lock).
     """
-    return PanelApp(database, db_url=db_url, db_path=db_path, demo=demo, open_campaign=open_campaign)
+    return PanelApp(database, db_url=db_url, db_path=db_path, demo=demo, open_campaign=open_campaign,
+                    passphrase=passphrase, offer_protection=offer_protection, lock_minutes=lock_minutes)

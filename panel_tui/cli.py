@@ -13,7 +13,7 @@ from panel_tui import __version__
 from panel_tui.commands import COMMAND_MODULES, COMMANDS, fail
 
 # Options of the top-level parser that take a value (to find the command without parsing).
-_VALUE_OPTIONS = ("--db", "--db-url")
+_VALUE_OPTIONS = ("--db", "--db-url", "--passphrase-file")
 
 
 def command_in(argv: list[str]) -> str | None:
@@ -41,6 +41,10 @@ def build_parser(command: str | None = "") -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"panel-tui {__version__}")
     parser.add_argument("--db", metavar="PATH", help="SQLite database file (env PANEL_TUI_DB)")
     parser.add_argument("--db-url", metavar="URL", help="any SQLAlchemy database URL (env PANEL_TUI_DB_URL)")
+    parser.add_argument(
+        "--passphrase-file", metavar="FILE",
+        help="read the database passphrase from the first line of FILE (else env PANEL_TUI_PASSPHRASE, else a prompt)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     demo = sub.add_parser("demo", help="open the built-in demo campaign (HR Business Partner, Grade 7)")
     demo.set_defaults(handler=None, demo=True)
@@ -82,7 +86,16 @@ def run_tui(args: argparse.Namespace, *, demo: bool) -> int:
     terminal is restored."""
     from panel_tui.app import make_app
 
-    app = make_app(db_url=args.db_url, db_path=args.db, demo=demo)
+    passphrase = None
+    if args.passphrase_file:
+        from db.errors import PanelError
+        from panel_tui.passphrase import read_passphrase_file
+
+        try:
+            passphrase = read_passphrase_file(args.passphrase_file)
+        except PanelError as exc:
+            return fail(str(exc))
+    app = make_app(db_url=args.db_url, db_path=args.db, demo=demo, passphrase=passphrase, offer_protection=not demo)
     app.run()
     if app.startup_error is not None:
         return fail(app.startup_error)

@@ -23,6 +23,8 @@ def _isolate_user_files(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("PANEL_TUI_CONFIG", raising=False)
     monkeypatch.delenv("PANEL_TUI_DB", raising=False)
     monkeypatch.delenv("PANEL_TUI_DB_URL", raising=False)
+    for name in ("PANEL_TUI_PASSPHRASE", "PANEL_TUI_PASSPHRASE_NEW", "PANEL_TUI_LOCK_MINUTES"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def _reset_postgres(url: str) -> None:

@@ -10,7 +10,9 @@ import argparse
 import sys
 from typing import Callable
 
-COMMAND_MODULES = ("frameworks", "campaign", "candidates", "exchange", "scores", "results", "purge", "audit", "server")
+COMMAND_MODULES = (
+    "frameworks", "campaign", "candidates", "exchange", "scores", "results", "purge", "audit", "server", "encrypt",
+)
 # Top-level command -> the module that registers it (tests/test_cli.py checks it against the modules).
 COMMANDS = {
     "frameworks": "frameworks",
@@ -23,6 +25,9 @@ COMMANDS = {
     "purge": "purge",
     "audit": "audit",
     "server": "server",
+    "encrypt": "encrypt",
+    "rekey": "encrypt",
+    "decrypt": "encrypt",
 }
 
 
@@ -34,8 +39,10 @@ def fail(message: str) -> int:
 
 def open_db(args: argparse.Namespace):
     from db.engine import open_database, resolve_url
+    from panel_tui.passphrase import for_opening
 
-    return open_database(resolve_url(args.db_url, args.db))
+    url = resolve_url(args.db_url, args.db)
+    return open_database(url, passphrase=for_opening(url, getattr(args, "passphrase_file", None)))
 
 
 Handler = Callable[[argparse.Namespace], int]
