@@ -17,6 +17,7 @@ from sqlmodel import Session, col, delete, select
 
 from db import campaigns as campaign_service
 from db.audit import record
+from db.versions import claim
 from db.errors import ValidationError
 from db.models import Assessment, Campaign, Candidate, ItemEvidence, PanelMember, Setting
 from db.specs.parts import DatesPart, PanelPart, RolePart
@@ -36,6 +37,7 @@ class CampaignEdit:
     remove: tuple[str, ...] = ()
     add: tuple[tuple[str, str], ...] = ()  # (name, role)
     reason: str = ""
+    expected_version: int | None = None  # the campaign version the editor saw (None: as it is now)
 
 
 @dataclass
@@ -130,6 +132,8 @@ def edit_campaign(session: Session, campaign: str | int, edit: CampaignEdit, *, 
     if not (new or renames or removals or additions):
         raise ValidationError("nothing to change: every value given is the campaign's current one")
 
+    # Two owners editing at once: the second is told who changed it, not silently overwritten.
+    claim(session, camp, edit.expected_version, entity="campaign")
     result = EditResult()
     cid = camp.id
 

@@ -95,3 +95,17 @@ def test_cli_campaign_edit(database, session, demo, capsys):
     assert main(["--db-url", database.url, "campaign", "edit", DEMO_KEY, "--remove-member", "Dr " + first,
                  "--reason", "left"]) == 1
     assert "part of the record" in capsys.readouterr().err
+
+
+def test_an_edit_based_on_a_stale_campaign_is_refused(session, demo):
+    from db.versions import StaleData
+
+    campaign = get_campaign(session, DEMO_KEY)
+    seen = campaign.version
+    edit_campaign(session, DEMO_KEY, CampaignEdit(title="HR Business Partner (Leeds)", reason="office named",
+                                                  expected_version=seen), actor="Owner A")
+    with pytest.raises(StaleData, match="changed by Owner A"):
+        edit_campaign(session, DEMO_KEY, CampaignEdit(title="HR Business Partner (York)", reason="wrong office",
+                                                      expected_version=seen), actor="Owner B")
+    session.expire_all()
+    assert get_campaign(session, DEMO_KEY).title == "HR Business Partner (Leeds)"

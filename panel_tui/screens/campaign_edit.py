@@ -87,6 +87,7 @@ class CampaignEditForm(ServiceWork, ModalScreen[EditResult | None]):
             interview_minutes=self._value("minutes") or None,
             rename=tuple(renames), remove=tuple(removals), add=((added, "member"),) if added else (),
             reason=self._value("reason"),
+            expected_version=c.version,
         )
 
     def action_save(self) -> None:
