@@ -17,9 +17,14 @@ def fail(message: str) -> int:
 
 
 def open_db(args: argparse.Namespace):
+    from db.changes import report_busy
     from db.engine import open_database, resolve_url
 
-    return open_database(resolve_url(args.db_url, args.db))
+    database = open_database(resolve_url(args.db_url, args.db))
+    # The one place a lock timeout becomes a line for people: DatabaseBusy is a PanelError,
+    # which the CLI's error path hands to ``fail`` ("the database is busy ...; try again", exit 1).
+    report_busy(database.engine)
+    return database
 
 
 Handler = Callable[[argparse.Namespace], int]
