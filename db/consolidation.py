@@ -13,7 +13,7 @@ candidate. ``viewer_member_id=None`` (an administrator, the CLI) sees all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
 from sqlmodel import Session, col, select
@@ -120,7 +120,7 @@ class Grid:
         new = list(self.rows)
         for r in rows:
             n = self.index.get(r.candidate_id)
-            if n is not None:
+            if n is not None and r != new[n]:  # an unchanged row keeps its object (nothing to redraw)
                 new[n] = r
         return replace(self, rows=tuple(new), stamp=self.stamp if stamp is None else stamp, index=self.index)
 
@@ -222,10 +222,12 @@ def refresh_grid(session: Session, grid: Grid) -> Grid:
         return grid
     shape = stamp[0]
     old_latest = grid.stamp[2] if grid.stamp else (None, None)
-    if not grid.complete or not grid.stamp or shape != grid.stamp[0] or None in old_latest:
+    if not grid.complete or not grid.stamp or shape != grid.stamp[0]:
         return load_grid(session, grid.campaign_id, grid.viewer_member_id)
-    changed = set(queries.assessments_updated_since(session, grid.campaign_id, old_latest[0]))
-    changed.update(queries.consensus_updated_since(session, grid.campaign_id, old_latest[1]))
+    # No update time yet (no assessment / consensus when the grid was read): every one now is new.
+    since = [t if t is not None else datetime(1970, 1, 1, tzinfo=timezone.utc) for t in old_latest]
+    changed = set(queries.assessments_updated_since(session, grid.campaign_id, since[0]))
+    changed.update(queries.consensus_updated_since(session, grid.campaign_id, since[1]))
     if not changed or len(changed) > 500:
         return load_grid(session, grid.campaign_id, grid.viewer_member_id)
     return grid.with_rows(grid_rows(session, grid, sorted(changed)), stamp=stamp)

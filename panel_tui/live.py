@@ -31,8 +31,14 @@ class LiveRefresh:
     _live_checking: bool = False
 
     def start_live(self) -> None:
+        """Call before the screen's first load: the baseline is taken here, on the UI thread (one tiny
+        query), so a change committed while the screen is loading is still seen as a change."""
         node: Any = self
         self._live_watch = ChangeWatch(node.app.database.engine)
+        try:
+            self._live_watch.changed()
+        except Exception:  # noqa: BLE001 - the first tick tries again
+            pass
         node.set_interval(LIVE_INTERVAL, self._live_tick, name="live")
 
     def live_changed(self) -> None:  # pragma: no cover - each screen overrides it

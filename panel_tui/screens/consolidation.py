@@ -57,8 +57,8 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Consolidation"
-        self.action_reload()
         self.start_live()
+        self.action_reload()
 
     def action_reload(self) -> None:
         # Thousands of candidates: read in a worker, draw on the UI thread; the first page first.

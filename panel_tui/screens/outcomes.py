@@ -119,9 +119,9 @@ class OutcomesScreen(ServiceWork, LiveRefresh, Screen[None]):
             self.start = Path.cwd()
         self.sub_title = "Outcomes"
         self.query_one(MeritTable).focus()
+        self.start_live()
         self.run_service(load_outcomes, self.campaign_id, self.member_id, tag="load", done=self._loaded,
                          failed=self._not_loaded, group="load", exclusive=True)
-        self.start_live()
 
     # --- loading ---------------------------------------------------------------------
 
