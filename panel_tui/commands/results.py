@@ -40,15 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def export_cmd(args: argparse.Namespace) -> int:
-    import json
-
     from db.campaigns import get_campaign
-    from db.reports import results_csv, results_document
+    from db.reports import results_csv, results_document, results_json
 
     with open_db(args).session() as session:
         campaign_id = get_campaign(session, args.campaign).id
         if args.format == "json":
-            text = json.dumps(results_document(session, campaign_id), indent=2, ensure_ascii=False) + "\n"
+            text = results_json(results_document(session, campaign_id))
         else:
             text = _safe_csv(results_csv(session, campaign_id))
     _write(args.out, text)
