@@ -188,7 +188,8 @@ def load_grid(session: Session, campaign_id: int, viewer_member_id: int | None, 
     """
     with gc_paused():
         campaign = queries.campaign_row(session, campaign_id)
-        stamp = _stamp(session, campaign_id)  # first: rows read after it are at least as new
+        # First: rows read after it are at least as new. A first page is never refreshed, so it needs none.
+        stamp = _stamp(session, campaign_id) if first is None else ()
         items = queries.items(session, campaign_id, campaign.scale)
         members = _panel(session, campaign_id, viewer_member_id)
         candidates = queries.candidates(session, campaign_id, campaign.anonymised)

@@ -67,7 +67,11 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
 
     def _first_page(self, grid: Grid) -> None:
         self._show(grid)
-        if not grid.complete:
+        if not grid.complete:  # after the first page is painted: the read competes with drawing for the GIL
+            self.call_after_refresh(self._read_rest)
+
+    def _read_rest(self) -> None:
+        if self.is_attached:
             self.run_service(consolidation.load_grid, self.campaign_id, self.member_id, tag="grid", done=self._show,
                              failed=self._not_loaded, group="grid", exclusive=True)
 

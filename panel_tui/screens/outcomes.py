@@ -97,6 +97,7 @@ class OutcomesScreen(ServiceWork, LiveRefresh, Screen[None]):
         # Tie orders the chair is arranging on screen, not yet recorded: tie group -> candidate ids.
         self.pending_ties: dict[int, list[int]] = {}
         self.scores_stamp: tuple | None = None  # of the charts on screen
+        self._loading = self._stale = False  # a merit list read is running / another is wanted after it
 
     # --- layout ----------------------------------------------------------------------
 
@@ -126,9 +127,21 @@ class OutcomesScreen(ServiceWork, LiveRefresh, Screen[None]):
     # --- loading ---------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Re-read the merit list (and the charts if scores moved); redraw what changed, keeping the highlight."""
+        """Re-read the merit list (and the charts if scores moved); redraw what changed, keeping the highlight.
+
+        A reload asked for while one is running follows it (rather than cancelling it, which
+        would only delay the answer)."""
+        if self._loading:
+            self._stale = True
+            return
+        self._loading, self._stale = True, False
         self.run_service(load_merit, self.campaign_id, self.member_id, tag="load", done=self._merit_loaded,
-                         failed=self._not_loaded, group="load", exclusive=True)
+                         failed=self._not_loaded, settled=self._merit_settled, group="load")
+
+    def _merit_settled(self) -> None:
+        self._loading = False
+        if self._stale:
+            self.reload()
 
     def live_changed(self) -> None:
         if self.merit is not None:

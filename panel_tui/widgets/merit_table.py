@@ -68,6 +68,7 @@ class MeritTable(DataTable):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._shown: dict[str, list] = {}  # row key -> the cells on screen
         self._layout: tuple = ()  # (column keys, row keys in order)
+        self._seen: dict[str, tuple] = {}  # row key -> (MeritRow, hidden, pending tie order) drawn
 
     def highlighted_id(self) -> int | None:
         if not self.row_count:
@@ -85,11 +86,26 @@ class MeritTable(DataTable):
     ) -> None:
         columns = ["rank", "ref"] + ([] if anonymised else ["name"]) + ["total", "result", "status"]
         columns += [f"item{n}" for n in range(len(items))] + ["provisional", "tie"]
-        cells = {str(r.candidate_id): self._cells(r, items, anonymised, may_see, pending_ties, len(columns)) for r in rows}
+        # A row equal to the one drawn last time (most of them after one decision) keeps its cells.
+        same_columns = bool(self._layout) and self._layout[0] == tuple(columns)
+        seen, width = (self._seen if same_columns else {}), len(columns)
+        cells: dict[str, list] = {}
+        fresh: dict[str, tuple] = {}
+        for r in rows:
+            key = str(r.candidate_id)
+            hidden = may_see is not None and r.candidate_id not in may_see
+            mark = (r, hidden, pending_ties.get(r.tie_group) if r.tie_group is not None else None)
+            fresh[key] = mark
+            old = seen.get(key)
+            cells[key] = (self._shown[key] if old is not None and old == mark and key in self._shown
+                          else self._cells(r, items, anonymised, may_see, pending_ties, width))
+        self._seen = fresh
         layout = (tuple(columns), tuple(cells))
         if layout == self._layout and self.row_count == len(cells):
             for key, new in cells.items():
                 old = self._shown[key]
+                if old is new:
+                    continue
                 for column, (a, b) in enumerate(zip(old, new)):
                     if a != b:
                         self.update_cell(key, columns[column], b, update_width=True)
