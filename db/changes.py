@@ -105,10 +105,10 @@ class ChangeWatch:
         self._conn: Any = None
         self._last: Any = None
         url = engine.url
-        self._pragma = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+        self.uses_data_version = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
 
     def _stamp(self) -> Any:
-        if self._pragma:
+        if self.uses_data_version:
             if self._conn is None:
                 self._conn = self.engine.connect()
             value = self._conn.exec_driver_sql("PRAGMA data_version").scalar()
