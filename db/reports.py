@@ -18,6 +18,7 @@ from db.campaigns import get_campaign
 from db.feedback import feedback_draft, feedback_text, save_feedback
 from db.outcomes import merit_list
 from db.record import assessment_record_markdown, assessment_record_pdf, audit_history, latin1, result_text
+from db.results import prime
 from db.text import spreadsheet_safe
 from db.vocabulary import OutcomeStatus, score_text, short_name
 
@@ -100,10 +101,12 @@ def results_document(session: Session, campaign_id: int) -> dict:
     Built from the merit list and two column reads: no grid (spread, divergence) is computed.
     """
     campaign = get_campaign(session, campaign_id)
+    fingerprint = queries.assessment_fingerprint(session, campaign_id)
+    scores = queries.member_scores(session, campaign_id)
+    prime(session, campaign_id, fingerprint, scores)  # the merit list need not read them again
     merit = {r.candidate_id: r for r in merit_list(session, campaign_id).rows}
     items = queries.items(session, campaign_id, campaign.scale)
     members = {m.id: m.name for m in queries.members(session, campaign_id)}
-    scores = queries.member_scores(session, campaign_id)
     agreed = queries.consensus_scores(session, campaign_id)
     empty: dict = {}
     candidates = []
