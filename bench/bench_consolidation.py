@@ -1,10 +1,18 @@
-"""Benchmark: consolidation grid and merit list for a large campaign.
+"""Benchmark: consolidation grid, merit list and results export for large campaigns.
 
 2,000 candidates x 6 items x 3 panel members, bulk-inserted into a temporary
 SQLite file. Times load_grid (target < 0.5 s), merit_list, and the merit list
-recomputed after one record_consensus (target < 50 ms).
+recomputed after one record_consensus (target < 50 ms); headless, an Outcomes
+decision key (handled at once; the changed row redrawn) and the grid row update
+after a consensus (< 100 ms).
 
-    .venv/bin/python bench/bench_consolidation.py [--candidates N] [--keep PATH]
+Then 20,000 x 6 x 3 (``--large``, 0 to skip): the consolidation screen open (first
+page drawn, target < 1 s; and the whole grid behind it), the grid update after
+one consensus (that row only, < 100 ms), and ``results export`` (< 2 s), each
+beside the old way (whole grid reloaded; pretty-printed JSON from the grid) in
+the same run.
+
+    .venv/bin/python bench/bench_consolidation.py [--candidates N] [--large N] [--keep PATH]
 """
 
 from __future__ import annotations
@@ -152,12 +160,21 @@ def run(n_candidates: int = 2000, keep: Path | None = None, rounds: int = 9) -> 
             figures["ranked"] = float(len(merit.ranked))  # type: ignore[attr-defined]
             figures["cells"] = float(len(grid.rows) * len(grid.items))  # type: ignore[attr-defined]
         figures["screen_open_s"] = screen_open(database, cid, grid.members[0].id)  # type: ignore[attr-defined]
+        with database.session() as session:
+            row = next(r for r in grid.rows if r.all_submitted)  # type: ignore[attr-defined]
+            record_consensus(session, row.candidate_id, grid.items[1].id, 5.0, "Agreed.", "bench")  # type: ignore[attr-defined]
+            from db.consolidation import grid_rows
+
+            figures["row_update_s"], _ = _time(lambda: grid.with_rows(grid_rows(session, grid, [row.candidate_id])))  # type: ignore[attr-defined]
+        figures["outcomes_key_s"], figures["outcomes_row_s"] = outcomes_key(database, cid)
         database.dispose()
     return figures
 
 
-def screen_open(database: Database, campaign_id: int, member_id: int, repeat: int = 3) -> float:
-    """Best time from pushing the consolidation screen to its grid drawn with every candidate (headless)."""
+def screen_open(database: Database, campaign_id: int, member_id: int | None, repeat: int = 3,
+                complete: bool = False) -> float:
+    """Best time from pushing the consolidation screen to its grid drawn (headless): the first
+    page, or with ``complete`` every candidate read and the summary counted."""
     import asyncio
 
     from panel_tui.app import make_app
@@ -173,18 +190,89 @@ def screen_open(database: Database, campaign_id: int, member_id: int, repeat: in
             while True:
                 await asyncio.sleep(0.002)
                 grids = app.screen.query(ScoreGrid)
-                if grids and grids.first().row_count:
+                grid = grids.first().grid if grids else None
+                if grid is not None and grid.rows and (grid.complete or not complete):
                     await pilot.pause()  # and painted
                     return time.perf_counter() - t
 
     return min(asyncio.run(once()) for _ in range(repeat))
 
 
+def outcomes_key(database: Database, campaign_id: int) -> tuple[float, float]:
+    """(key handled on the UI thread, changed row redrawn): an Outcomes decision (n: not appointed), headless."""
+    import asyncio
+
+    from panel_tui.app import make_app
+    from panel_tui.screens.outcomes import OutcomesScreen
+    from panel_tui.widgets.merit_table import MeritTable
+
+    async def once() -> tuple[float, float]:
+        app = make_app(database)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await pilot.pause()
+            app.push_screen(OutcomesScreen(database, campaign_id, None))
+            while True:
+                await asyncio.sleep(0.01)
+                tables = app.screen.query(MeritTable)
+                if tables and tables.first().row_count:
+                    break
+            while [w for w in app.workers if not w.is_finished]:  # the charts, read behind the list
+                await asyncio.sleep(0.05)
+            await pilot.pause()
+            table = app.screen.query_one(MeritTable)
+            key = str(table.highlighted_id())
+            t = time.perf_counter()
+            app.screen.action_not_appointed()  # what the key runs on the UI thread (pilot.press also waits for idle)
+            handled = time.perf_counter() - t
+            while "not appointed" not in " ".join(str(c) for c in table.get_row(key)):
+                await asyncio.sleep(0.002)
+            return handled, time.perf_counter() - t
+
+    return asyncio.run(once())
+
+
+def large(n_candidates: int) -> dict[str, float]:
+    """20,000 x 6 x 3: screen open, grid row update, results export; each beside the old way."""
+    import json
+
+    from db.consolidation import grid_rows, load_grid, record_consensus
+    from db.reports import results_document, results_json
+    from db.text import clean_block
+
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        database, cid = build(Path(tmp) / "large.db", n_candidates)
+        with database.session() as session:
+            figures["large_first_page_s"], _ = _time(lambda: load_grid(session, cid, None, first=100), repeat=3)
+            figures["large_load_grid_s"], grid = _time(lambda: load_grid(session, cid, None), repeat=1)
+            row = next(r for r in grid.rows if r.all_submitted)  # type: ignore[attr-defined]
+            record_consensus(session, row.candidate_id, grid.items[0].id, 5.0, "Agreed.", "bench")  # type: ignore[attr-defined]
+            figures["large_row_update_s"], _ = _time(
+                lambda: grid.with_rows(grid_rows(session, grid, [row.candidate_id])), repeat=5)  # type: ignore[attr-defined]
+            figures["large_export_s"], _ = _time(
+                lambda: clean_block(results_json(results_document(session, cid))), repeat=1)
+
+            def old_export() -> str:  # the old way: the whole grid, then json.dumps(indent=2)
+                doc = results_document(session, cid)
+                load_grid(session, cid, None)
+                return clean_block(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+            figures["large_export_old_s"], _ = _time(old_export, repeat=1)
+        figures["large_screen_open_s"] = screen_open(database, cid, None, repeat=1)  # type: ignore[arg-type]
+        figures["large_screen_full_s"] = screen_open(database, cid, None, repeat=1, complete=True)  # type: ignore[arg-type]
+        database.dispose()
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=2000)
     parser.add_argument("--keep", type=Path, help="build the database at this path and keep it")
+    parser.add_argument("--large", type=int, default=20000, help="candidates in the large campaign (0: skip it)")
     args = parser.parse_args(argv)
+    import os
+
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (figures are wall time)")
     f = run(args.candidates, args.keep)
     ms = {k: v * 1000 for k, v in f.items() if k.endswith("_s")}
     print(f"candidates {args.candidates} x {N_ITEMS} items x {len(MEMBERS)} members "
@@ -197,7 +285,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"merit_list after one consensus   {ms['recompute_best_s']:8.1f} ms best, "
           f"{ms['recompute_median_s']:.1f} ms median wall, {ms['recompute_cpu_s']:.1f} ms median CPU  (target < 50 ms)")
     print(f"consolidation screen open         {ms['screen_open_s']:8.1f} ms  (target < 500 ms; headless, to grid drawn)")
+    print(f"grid row update after consensus  {ms['row_update_s']:8.1f} ms  (target < 100 ms; was load_grid above)")
+    print(f"outcomes decision key handled    {ms['outcomes_key_s']:8.1f} ms  (target < 100 ms; headless, UI thread)")
+    print(f"  ... changed row redrawn        {ms['outcomes_row_s']:8.1f} ms  (merit list re-read in a worker)")
     ok = f["load_grid_s"] < 0.5 and f["recompute_best_s"] < 0.05 and f["screen_open_s"] < 0.5
+    ok = ok and f["row_update_s"] < 0.1 and f["outcomes_key_s"] < 0.1
+    if args.large:
+        g = {k: v * 1000 for k, v in large(args.large).items()}
+        print(f"\n{args.large} candidates x {N_ITEMS} items x {len(MEMBERS)} members")
+        print(f"screen open, first page drawn    {g['large_screen_open_s']:8.1f} ms  (target < 1000 ms)")
+        print(f"  ... whole grid behind it       {g['large_screen_full_s']:8.1f} ms  (load_grid alone {g['large_load_grid_s']:.0f} ms; "
+              f"first page alone {g['large_first_page_s']:.0f} ms)")
+        print(f"grid update after one consensus  {g['large_row_update_s']:8.1f} ms  (target < 100 ms; "
+              f"the old whole-grid reload: {g['large_load_grid_s']:.0f} ms)")
+        print(f"results export (JSON)            {g['large_export_s']:8.1f} ms  (target < 2000 ms; "
+              f"old way, grid + indent=2: {g['large_export_old_s']:.0f} ms)")
+        ok = ok and g["large_screen_open_s"] < 1000 and g["large_row_update_s"] < 100 and g["large_export_s"] < 2000
     print("OK" if ok else "SLOW")
     return 0 if ok else 1
 

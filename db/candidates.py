@@ -17,9 +17,11 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from db.audit import record
+from db.changes import lock_campaign
 from db.errors import NotFound, ValidationError
 from db.models import Campaign, Candidate
 from db.text import clean_block, clean_line
@@ -193,6 +195,8 @@ def import_candidates_csv(session: Session, campaign_id: int, text: str, filenam
             raise ValidationError(f"{filename}: column {dupes[0]!r} appears twice in the header; nothing imported")
         if "ref" not in columns:
             raise ValidationError(f"{filename}: the header has no 'ref' column ({','.join(COLUMNS)}); nothing imported")
+        # The duplicate check and the insert are one write transaction: a concurrent import waits here.
+        lock_campaign(session, campaign_id)
         existing = _refs(session, campaign_id)
         seen: dict[str, int] = {}
         bad: list[str] = []
@@ -232,6 +236,9 @@ def import_candidates_csv(session: Session, campaign_id: int, text: str, filenam
             new=f"{len(clean_rows)} candidates from {filename}",
         )
         session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ValidationError(f"{filename}: another import added some of these refs meanwhile; nothing imported") from None
     except Exception:
         session.rollback()
         raise

@@ -12,10 +12,9 @@ candidate. ``viewer_member_id=None`` (an administrator, the CLI) sees all.
 
 from __future__ import annotations
 
-import statistics
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any, Mapping, Sequence
 
 from sqlmodel import Session, col, select
 
@@ -43,6 +42,8 @@ __all__ = [
     "CellEvidence",
     "ConsensusView",
     "load_grid",
+    "grid_rows",
+    "refresh_grid",
     "cell_evidence",
     "record_consensus",
     "set_scoring_method",
@@ -101,12 +102,28 @@ class Grid:
     members: tuple[GridMember, ...]
     items: tuple[GridItem, ...]
     rows: tuple[GridRow, ...]  # in candidate ref order
+    complete: bool = True  # False: only the first rows were read (load_grid(first=N))
+    stamp: tuple = field(default=(), compare=False, repr=False)  # what refresh_grid compares
+    index: Mapping[int, int] = field(default_factory=dict, compare=False, repr=False)  # candidate id -> row
+
+    def __post_init__(self) -> None:
+        if not self.index:
+            object.__setattr__(self, "index", {r.candidate_id: n for n, r in enumerate(self.rows)})
 
     def row(self, candidate_id: int) -> GridRow:
-        for r in self.rows:
-            if r.candidate_id == candidate_id:
-                return r
-        raise NotFound(f"no candidate with id {candidate_id} in this campaign")
+        n = self.index.get(candidate_id)
+        if n is None:
+            raise NotFound(f"no candidate with id {candidate_id} in this campaign")
+        return self.rows[n]
+
+    def with_rows(self, rows: Sequence[GridRow], *, stamp: tuple | None = None) -> "Grid":
+        """This grid with these candidates' rows replaced (rows of other candidates are ignored)."""
+        new = list(self.rows)
+        for r in rows:
+            n = self.index.get(r.candidate_id)
+            if n is not None and r != new[n]:  # an unchanged row keeps its object (nothing to redraw)
+                new[n] = r
+        return replace(self, rows=tuple(new), stamp=self.stamp if stamp is None else stamp, index=self.index)
 
     @property
     def divergent_cells(self) -> int:
@@ -162,15 +179,72 @@ class ConsensusView:
 # --- the grid ------------------------------------------------------------------
 
 
-def load_grid(session: Session, campaign_id: int, viewer_member_id: int | None) -> Grid:
+def load_grid(session: Session, campaign_id: int, viewer_member_id: int | None, *, first: int | None = None) -> Grid:
     """Every candidate x item with members' scores, spread, divergence, consensus and result.
 
     For a viewer who has not yet submitted their assessment of a candidate,
     that row shows only the viewer's own scores; its statistics and value are
     computed from those alone and the consensus is withheld.
+
+    ``first=N``: only the first N candidates in ref order (``complete`` False), so
+    a screen can draw its first page at once and read the rest behind it.
     """
     with gc_paused():
-        return _load_grid(session, campaign_id, viewer_member_id)
+        campaign = queries.campaign_row(session, campaign_id)
+        # First: rows read after it are at least as new. A first page is never refreshed, so it needs none.
+        stamp = _stamp(session, campaign_id) if first is None else ()
+        items = queries.items(session, campaign_id, campaign.scale)
+        members = _panel(session, campaign_id, viewer_member_id)
+        candidates = queries.candidates(session, campaign_id, campaign.anonymised)
+        wanted = candidates if first is None else candidates[:first]
+        rows = _rows(session, campaign, items, members, wanted, viewer_member_id, whole=first is None)
+        return Grid(
+            campaign_id=campaign.id, title=campaign.title, scoring_method=campaign.scoring_method,
+            divergence_threshold=campaign.divergence_threshold, min_total=campaign.min_total,
+            anonymised=campaign.anonymised, viewer_member_id=viewer_member_id, members=members, items=items,
+            rows=rows, complete=len(wanted) == len(candidates), stamp=stamp,
+        )
+
+
+def grid_rows(session: Session, grid: Grid, candidate_ids: Sequence[int]) -> tuple[GridRow, ...]:
+    """Fresh rows for a few candidates of ``grid`` (after a consensus, or another terminal's change)."""
+    with gc_paused():
+        campaign = queries.campaign_row(session, grid.campaign_id)
+        candidates = queries.some_candidates(session, grid.campaign_id, candidate_ids, campaign.anonymised)
+        return _rows(session, campaign, grid.items, grid.members, candidates, grid.viewer_member_id, whole=False)
+
+
+def refresh_grid(session: Session, grid: Grid) -> Grid:
+    """``grid`` brought up to date: itself if nothing changed, the changed rows replaced, or read afresh.
+
+    Rows are replaced for candidates whose assessments or consensus were updated
+    since the grid was read; a change to the campaign, its panel, items or
+    candidates (or one no update time explains) reads the whole grid again.
+    """
+    stamp = _stamp(session, grid.campaign_id)
+    if stamp == grid.stamp:
+        return grid
+    shape = stamp[0]
+    old_latest = grid.stamp[2] if grid.stamp else (None, None)
+    if not grid.complete or not grid.stamp or shape != grid.stamp[0]:
+        return load_grid(session, grid.campaign_id, grid.viewer_member_id)
+    # No update time yet (no assessment / consensus when the grid was read): every one now is new.
+    since = [t if t is not None else datetime(1970, 1, 1, tzinfo=timezone.utc) for t in old_latest]
+    changed = set(queries.assessments_updated_since(session, grid.campaign_id, since[0]))
+    changed.update(queries.consensus_updated_since(session, grid.campaign_id, since[1]))
+    if not changed or len(changed) > 500:
+        return load_grid(session, grid.campaign_id, grid.viewer_member_id)
+    return grid.with_rows(grid_rows(session, grid, sorted(changed)), stamp=stamp)
+
+
+def _stamp(session: Session, campaign_id: int) -> tuple:
+    """(shape, counts, latest update times): what refresh_grid compares."""
+    campaign = queries.campaign_row(session, campaign_id)
+    shape = (campaign, queries.members(session, campaign_id), queries.candidate_fingerprint(session, campaign_id),
+             queries.items(session, campaign_id, campaign.scale))
+    assessments = queries.assessment_fingerprint(session, campaign_id)
+    totals, c_latest = queries.consensus_totals(session, campaign_id)
+    return shape, (assessments, totals), (assessments[3], c_latest)
 
 
 def _panel(session: Session, campaign_id: int, viewer_member_id: int | None) -> tuple[GridMember, ...]:
@@ -180,15 +254,19 @@ def _panel(session: Session, campaign_id: int, viewer_member_id: int | None) -> 
     return members
 
 
-def _load_grid(session: Session, campaign_id: int, viewer_member_id: int | None) -> Grid:
-    campaign = queries.campaign_row(session, campaign_id)
+def _rows(
+    session: Session, campaign: Any, items: tuple[GridItem, ...], members: tuple[GridMember, ...],
+    candidates: Sequence[Any], viewer_member_id: int | None, *, whole: bool,
+) -> tuple[GridRow, ...]:
+    """Grid rows for these candidates (``whole``: every candidate of the campaign, read without an id list)."""
+    campaign_id = campaign.id
     method, min_total, threshold = campaign.scoring_method, campaign.min_total, campaign.divergence_threshold
-    items = queries.items(session, campaign_id, campaign.scale)
-    members = _panel(session, campaign_id, viewer_member_id)
-    candidates = queries.candidates(session, campaign_id, campaign.anonymised)
-    scores = queries.member_scores(session, campaign_id)
-    submitted = queries.submitted(session, campaign_id)
-    consensus = queries.consensus(session, campaign_id)
+    ids = None if whole else [c.id for c in candidates]
+    if ids == []:
+        return ()
+    scores = queries.member_scores(session, campaign_id, ids)
+    submitted = queries.submitted(session, campaign_id, ids)
+    consensus = queries.consensus(session, campaign_id, ids)
     rules_for_items = item_rules(items)
     member_ids = frozenset(m.id for m in members)
     empty: dict = {}
@@ -225,7 +303,7 @@ def _load_grid(session: Session, campaign_id: int, viewer_member_id: int | None)
                     scores=by_member[item.id],
                     min_score=min(s) if s else None,
                     max_score=max(s) if s else None,
-                    mean=statistics.fmean(s) if s else None,
+                    mean=sum(s) / len(s) if s else None,
                     spread=rules.spread(s),
                     divergent=rules.is_divergent(s, threshold),
                     consensus=c.score if c else None,
@@ -242,11 +320,7 @@ def _load_grid(session: Session, campaign_id: int, viewer_member_id: int | None)
                 provisional=result.provisional, failed_items=result.failed_items,
             )
         )
-    return Grid(
-        campaign_id=campaign.id, title=campaign.title, scoring_method=method, divergence_threshold=threshold,
-        min_total=min_total, anonymised=campaign.anonymised, viewer_member_id=viewer_member_id,
-        members=members, items=items, rows=tuple(rows),
-    )
+    return tuple(rows)
 
 
 # --- side-by-side evidence -------------------------------------------------------

@@ -17,11 +17,13 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from db import scales
 from db.audit import record
 from db.campaigns import current_member, get_campaign
+from db.changes import lock_campaign
 from db.retention import refuse_purged
 from db.errors import ValidationError
 from db.models import Assessment, Campaign, CampaignItem, Candidate, ItemEvidence, PanelMember, utcnow
@@ -80,6 +82,9 @@ def import_paper_scores(
     lookup = _Lookup(session, campaign)
     rows, errors = _read_rows(text, source, lookup)
 
+    # From here on one write transaction: what is held is read under the lock, so a
+    # concurrent import waits and then sees this one's rows (no duplicate assessments).
+    lock_campaign(session, campaign.id)  # type: ignore[arg-type]
     # Scores already held on submitted assessments may not be changed by paper.
     held = _held(session, {r.candidate.id for r in rows})  # type: ignore[misc]
     for r in rows:
@@ -93,23 +98,35 @@ def import_paper_scores(
                     (r.line, f"{r.member.name} has already submitted {r.candidate.ref} with {was} for {r.item.name}")
                 )
     if errors:
+        session.rollback()
         raise ValidationError(_bad_rows(source, sorted(errors)))
     # A purged candidate's record stays gone: no score may be written back onto it.
-    refuse_purged(session, (r.candidate.id for r in rows), "given scores")  # type: ignore[misc]
+    try:
+        refuse_purged(session, (r.candidate.id for r in rows), "given scores")  # type: ignore[misc]
+    except ValidationError:
+        session.rollback()
+        raise
 
     # Write: one transaction.
     now = utcnow()
     unchanged = 0
     written: list[tuple[_Row, ItemEvidence, float | None]] = []  # (row, evidence, old score)
     try:
+        # New assessments in one flush (not one per candidate and member): the lock is held briefly.
+        fresh = {}
         for r in rows:
             key = (r.candidate.id, r.member.id)
-            assessment, evidence = held.setdefault(key, (None, {}))  # type: ignore[arg-type]
-            if assessment is None:
-                assessment = Assessment(candidate_id=r.candidate.id, member_id=r.member.id, updated_at=now)  # type: ignore[arg-type]
-                session.add(assessment)
-                session.flush()
-                held[key] = (assessment, evidence)  # type: ignore[index]
+            if held.get(key, (None, {}))[0] is None and key not in fresh:
+                fresh[key] = Assessment(candidate_id=r.candidate.id, member_id=r.member.id, updated_at=now)  # type: ignore[arg-type]
+        if fresh:
+            session.add_all(fresh.values())
+            session.flush()
+            for key, assessment in fresh.items():
+                held[key] = (assessment, held.get(key, (None, {}))[1])  # type: ignore[index]
+        for r in rows:
+            key = (r.candidate.id, r.member.id)
+            assessment, evidence = held[key]  # type: ignore[index]
+            assert assessment is not None
             if assessment.submitted_at is not None:
                 unchanged += 1  # same score already submitted (checked above)
                 continue
@@ -145,6 +162,9 @@ def import_paper_scores(
                 new=f"{len(rows) - unchanged} scores", reason=source,
             )
         session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ValidationError(f"{source}: another import wrote these scores meanwhile; nothing imported, try again") from None
     except BaseException:
         session.rollback()
         raise

@@ -156,6 +156,26 @@ def candidates(session: Session, campaign_id: int, anonymised: bool) -> tuple[Ca
     return tuple(CandidateRow(i, ref, "" if anonymised else (name or "")) for i, ref, name in rows)
 
 
+def some_candidates(
+    session: Session, campaign_id: int, candidate_ids: Sequence[int], anonymised: bool
+) -> tuple[CandidateRow, ...]:
+    """These candidates (of this campaign) in ref order."""
+    rows = fetch(
+        session,
+        select(Candidate.id, Candidate.ref, Candidate.name)
+        .where(Candidate.campaign_id == campaign_id, col(Candidate.id).in_(list(candidate_ids)))
+        .order_by(Candidate.ref, Candidate.id),
+    )
+    return tuple(CandidateRow(i, ref, "" if anonymised else (name or "")) for i, ref, name in rows)
+
+
+def candidate_fingerprint(session: Session, campaign_id: int) -> tuple:
+    """(count, sum of ids): moves when candidates come or go."""
+    return tuple(fetch(
+        session, select(func.count(Candidate.id), func.sum(Candidate.id)).where(Candidate.campaign_id == campaign_id)
+    )[0])
+
+
 # --- scores, submissions, consensus --------------------------------------------------------
 
 
@@ -309,5 +329,17 @@ def consensus_updated_since(session: Session, campaign_id: int, since: Any) -> l
             select(Consensus.candidate_id).distinct()
             .join(Candidate, col(Candidate.id) == Consensus.candidate_id)
             .where(Candidate.campaign_id == campaign_id, col(Consensus.updated_at) >= since),
+        )
+    ]
+
+
+def assessments_updated_since(session: Session, campaign_id: int, since: Any) -> list[int]:
+    """Ids of candidates with an assessment updated at or after ``since`` (evidence writers bump it)."""
+    return [
+        c for (c,) in fetch(
+            session,
+            select(Assessment.candidate_id).distinct()
+            .join(Candidate, col(Candidate.id) == Assessment.candidate_id)
+            .where(Candidate.campaign_id == campaign_id, col(Assessment.updated_at) >= since),
         )
     ]

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from sqlmodel import Session
 
+from db import queries
 from db.campaigns import get_campaign
-from db.consolidation import load_grid
 from db.feedback import feedback_draft, feedback_text, save_feedback
 from db.outcomes import merit_list
 from db.record import assessment_record_markdown, assessment_record_pdf, audit_history, latin1, result_text
+from db.results import prime
 from db.text import spreadsheet_safe
 from db.vocabulary import OutcomeStatus, score_text, short_name
 
@@ -25,6 +27,7 @@ __all__ = [
     "merit_list_text",
     "results_document",
     "results_csv",
+    "results_json",
     # re-exported: the outcomes, feedback and audit-history screens read them here
     "assessment_record_markdown",
     "assessment_record_pdf",
@@ -91,30 +94,53 @@ def merit_list_text(session: Session, campaign_id: int) -> str:
 
 
 def results_document(session: Session, campaign_id: int) -> dict:
-    """The campaign's results in the documented export shape (every member's scores, consensus, rank)."""
+    """The campaign's results in the documented export shape (every member's scores, consensus, rank).
+
+    Totals are rounded to two decimals (a mean of 4, 5 and 5 gives 4.67, not 4.666666666666667);
+    scores and consensus are points on the scale, given as they are.
+    Built from the merit list and two column reads: no grid (spread, divergence) is computed.
+    """
     campaign = get_campaign(session, campaign_id)
-    grid = load_grid(session, campaign_id, None)
+    fingerprint = queries.assessment_fingerprint(session, campaign_id)
+    scores = queries.member_scores(session, campaign_id)
+    prime(session, campaign_id, fingerprint, scores)  # the merit list need not read them again
     merit = {r.candidate_id: r for r in merit_list(session, campaign_id).rows}
-    members = {m.id: m.name for m in grid.members}
+    items = queries.items(session, campaign_id, campaign.scale)
+    members = {m.id: m.name for m in queries.members(session, campaign_id)}
+    agreed = queries.consensus_scores(session, campaign_id)
+    empty: dict = {}
     candidates = []
-    for row in grid.rows:
-        m = merit[row.candidate_id]
+    for c in queries.candidates(session, campaign_id, True):
+        m = merit[c.id]
+        by_item, consensus = scores.get(c.id, empty), agreed.get(c.id, empty)
         candidates.append({
-            "ref": row.ref,
+            "ref": c.ref,
             "items": {
                 item.name: {
-                    "scores": {members[mid]: score for mid, score in cell.scores.items()},
-                    "consensus": cell.consensus,
+                    "scores": {members[mid]: score for mid, score in by_item.get(item.id, empty).items()},
+                    "consensus": consensus.get(item.id),
                 }
-                for item, cell in zip(grid.items, row.cells)
+                for item in items
             },
-            "total": row.total,
-            "provisional": row.provisional,
-            "passed": row.passed,
+            "total": None if m.total is None else round(m.total, 2),
+            "provisional": m.provisional,
+            "passed": m.passed,
             "rank": m.rank,
             "reserve_until": m.reserve_expiry.isoformat() if m.status == OutcomeStatus.RESERVE and m.reserve_expiry else None,
         })
     return {"campaign": campaign.key, "candidates": candidates}
+
+
+def results_json(document: dict) -> str:
+    """The results document as JSON: one candidate per line, each written by the C encoder.
+
+    ``json.dumps(indent=2)`` falls back to the pure-Python encoder (about 3x slower for
+    20,000 candidates); this stays readable and diff-friendly, and is the same JSON.
+    """
+    head = json.dumps({k: v for k, v in document.items() if k != "candidates"}, ensure_ascii=False)[:-1]
+    lines = [json.dumps(c, ensure_ascii=False) for c in document["candidates"]]
+    body = ",\n  ".join(lines)
+    return f'{head}, "candidates": [\n  {body}\n]}}\n' if lines else f'{head}, "candidates": []}}\n'
 
 
 def results_csv(session: Session, campaign_id: int) -> str:

@@ -27,7 +27,7 @@ from db.cache import CampaignCache, gc_paused, moved, same_totals, totals_of
 from db.errors import ValidationError
 from db.queries import CandidateRow, GridItem
 
-__all__ = ["CampaignResults", "campaign_results", "item_rules", "evaluate"]
+__all__ = ["CampaignResults", "campaign_results", "item_rules", "evaluate", "prime"]
 
 # Re-reading this many changed candidates is still cheaper than reading the whole campaign.
 _MAX_INCREMENTAL = 500
@@ -95,11 +95,24 @@ def campaign_results(session: Session, campaign_id: int) -> CampaignResults:
         return _campaign_results(session, campaign_id)
 
 
-def _member_entry(session: Session, campaign_id: int, fingerprint: tuple) -> _Entry:
+def prime(session: Session, campaign_id: int, fingerprint: tuple, member_scores: Mapping) -> None:
+    """Seed the members' scores cache from a read the caller needs anyway (the results export).
+
+    ``fingerprint`` is queries.assessment_fingerprint taken *before* ``member_scores`` was read.
+    """
+    bind = session.get_bind()
+    entry = _cache.get(bind, campaign_id)
+    if entry is None or entry.fingerprint != fingerprint:
+        _cache.put(bind, campaign_id, _member_entry(session, campaign_id, fingerprint, member_scores))
+
+
+def _member_entry(session: Session, campaign_id: int, fingerprint: tuple, member_scores: Mapping | None = None) -> _Entry:
     members = frozenset(m.id for m in queries.members(session, campaign_id))
+    if member_scores is None:
+        member_scores = queries.member_scores(session, campaign_id)
     scores = {
         c: {i: tuple(by_member.values()) for i, by_member in per_item.items()}
-        for c, per_item in queries.member_scores(session, campaign_id).items()
+        for c, per_item in member_scores.items()
     }
     submitted = queries.submitted(session, campaign_id)
     return _Entry(fingerprint, scores, {c: bool(members) and members <= s for c, s in submitted.items()})

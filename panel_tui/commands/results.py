@@ -42,10 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def export_cmd(args: argparse.Namespace) -> int:
-    import json
-
     from db.campaigns import get_campaign
-    from db.reports import results_csv, results_document
+    from db.reports import results_csv, results_document, results_json
 
     if args.format == "xlsx" and (args.out is None or str(args.out) == "-"):
         from db.errors import ValidationError
@@ -60,7 +58,7 @@ def export_cmd(args: argparse.Namespace) -> int:
             csv_to_xlsx(args.out, results_csv(session, campaign_id), sheet="Results", title=f"{campaign.title}: results")
             return 0
         if args.format == "json":
-            text = json.dumps(results_document(session, campaign_id), indent=2, ensure_ascii=False) + "\n"
+            text = results_json(results_document(session, campaign_id))
         else:
             text = _safe_csv(results_csv(session, campaign_id))
     _write(args.out, text)

@@ -19,6 +19,7 @@ from db import identity
 from db import interview as interview_service
 from db.models import Campaign, PanelMember
 from db.text import clean_line
+from panel_tui.live import LiveRefresh
 from panel_tui.screens.dialogs import ConfirmDialog, MemberPicker
 from panel_tui.work import ServiceWork
 
@@ -43,7 +44,7 @@ def load_campaign(session, campaign_id: int) -> CampaignView:
     return CampaignView(campaign, campaign_service.current_member(session, campaign_id), members, len(items), lead)  # type: ignore[arg-type]
 
 
-class CampaignScreen(ServiceWork, Screen[None]):
+class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
     HELP_TITLE = "Campaign (candidates)"
     BINDINGS = [
         Binding("enter", "interview", "Interview", tooltip="Open the interview screen for this candidate", id="campaign.interview"),
@@ -85,8 +86,13 @@ class CampaignScreen(ServiceWork, Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Loading…"
+        self.start_live()
         self.run_service(load_campaign, self.campaign_id, tag="load", done=self._loaded, title="Campaign not loaded",
                          failed=self._not_loaded)
+
+    def live_changed(self) -> None:
+        # Another terminal (or a worker of this app) committed: assessment states may have moved.
+        self.reload()
 
     def _not_loaded(self, message: str) -> None:
         self.sub_title = ""
@@ -117,10 +123,15 @@ class CampaignScreen(ServiceWork, Screen[None]):
         self.sub_title = f"You are {self.member_name}" if self.member_name else "Choose who you are (w)"
         table = self.query_one(DataTable)
         cursor = table.cursor_row
-        table.clear(columns=True)
         anonymised = self.campaign.anonymised
         columns = ["Slot", "Ref"] + ([] if anonymised else ["Name"]) + ["Your assessment", "Adjustments"]
-        table.add_columns(*columns)
+        shown = [str(c.label) for c in table.columns.values()]
+        update = shown == columns and [k.value for k in table.rows] == [
+            str(r.id) for r in rows if not self.today_only or (r.slot and r.slot.astimezone().date() == date.today())
+        ]
+        if not update:
+            table.clear(columns=True)
+            table.add_columns(*columns)
         today = date.today()
         todays = 0
         if self.today_only:
@@ -135,14 +146,21 @@ class CampaignScreen(ServiceWork, Screen[None]):
                 [slot, Text(clean_line(r.ref))] + ([] if anonymised else [Text(clean_line(r.name))])
                 + [Text(r.state, style=STATE_STYLE[r.state]), Text(clean_line(r.adjustments))]
             )
-            table.add_row(*cells, key=str(r.id))
+            if update:  # the same candidates: change only the cells that moved (a live update)
+                for column_key, old, value in zip(table.columns, table.get_row(str(r.id)), cells):
+                    if old != value:
+                        table.update_cell(str(r.id), column_key, value, update_width=True)
+            else:
+                table.add_row(*cells, key=str(r.id))
         shown = "showing today's only (t: everyone)" if self.today_only else "t: today's only"
         self.query_one("#today", Label).update(
             (f"Today's interviews: {todays}" if todays else "No interviews today") + f" · {shown}"
         )
-        if rows:
+        if rows and not update:
             table.move_cursor(row=min(cursor, len(rows) - 1))
-        table.focus()
+        if not update:
+            table.refresh(layout=True)  # measure the new rows now, not at the next navigation
+            table.focus()
 
     def on_screen_resume(self) -> None:
         # Back from an interview: states may have changed. (The first resume follows on_mount.)

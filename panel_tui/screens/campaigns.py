@@ -1,4 +1,4 @@
-"""The campaigns in this database."""
+"""The campaigns in this database; kept current (LiveRefresh), so counts move as candidates are added anywhere."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from textual.widgets import DataTable, Footer, Header, Label
 
 from db.campaigns import list_campaigns
 from db.text import clean_line
+from panel_tui.live import LiveRefresh
 from panel_tui.work import ServiceWork
 
+COLUMNS = ("Campaign", "Grade", "Level", "Framework", "Candidates", "Decision", "Key")
 
-class CampaignsScreen(ServiceWork, Screen[None]):
+
+class CampaignsScreen(ServiceWork, LiveRefresh, Screen[None]):
     HELP_TITLE = "Campaigns"
     BINDINGS = [
         Binding("i", "import_pack", "Import a pack", tooltip="Import the panel pack the chair sent you (a new laptop starts here)",
@@ -39,6 +42,10 @@ class CampaignsScreen(ServiceWork, Screen[None]):
     def on_mount(self) -> None:
         self.title = "panel-tui"
         self.sub_title = "Campaigns"
+        self.start_live()
+        self.reload()
+
+    def live_changed(self) -> None:
         self.reload()
 
     def reload(self) -> None:
@@ -47,14 +54,25 @@ class CampaignsScreen(ServiceWork, Screen[None]):
 
     def _show(self, rows) -> None:
         table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns("Campaign", "Grade", "Level", "Framework", "Candidates", "Decision", "Key")
-        for r in rows:
-            table.add_row(
+        cells = {
+            str(r.id): [
                 Text(clean_line(r.title)), Text(clean_line(r.grade)), str(r.level), Text(clean_line(r.framework)),
                 str(r.candidates), r.decision_date.isoformat() if r.decision_date else "", Text(clean_line(r.key)),
-                key=str(r.id),
-            )
+            ]
+            for r in rows
+        }
+        shown = [row_key.value for row_key in table.rows]
+        if table.columns and shown == list(cells):
+            # The same campaigns: change only the cells that moved (a live update keeps the cursor and focus).
+            for key, new in cells.items():
+                for column_key, old, value in zip(table.columns, table.get_row(key), new):
+                    if old != value:
+                        table.update_cell(key, column_key, value, update_width=True)
+            return
+        table.clear(columns=True)
+        table.add_columns(*COLUMNS)
+        for key, row_cells in cells.items():
+            table.add_row(*row_cells, key=key)
         self.query_one("#empty-hint", Label).update(
             "" if rows else "No campaigns yet: press i to import the panel pack the chair sent you, or n to set one up "
             "(or run `panel-tui campaign create FILE.toml` or `panel-tui demo`)."

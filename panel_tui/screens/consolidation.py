@@ -1,8 +1,15 @@
-"""The chair's consolidation: every candidate's scores side by side, divergence highlighted, consensus entered."""
+"""The chair's consolidation: every candidate's scores side by side, divergence highlighted, consensus entered.
+
+Opening reads the first page of candidates, draws it, then reads the rest behind it.
+After a consensus only that candidate's row is re-read and redrawn; another
+terminal's changes arrive the same way (LiveRefresh: the changed rows only).
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
+from functools import partial
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,11 +19,14 @@ from textual.widgets import Footer, Header, Label
 from db import consolidation
 from db.consolidation import CellEvidence, Grid
 from db.text import clean_line
+from panel_tui.live import LiveRefresh
 from panel_tui.widgets.score_grid import ScoreGrid
 from panel_tui.work import ServiceWork
 
+FIRST_PAGE = 100  # candidates read before the first draw (more than any terminal shows)
 
-class ConsolidationScreen(ServiceWork, Screen[None]):
+
+class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
     CSS_PATH = "../styles/consolidation.tcss"
     HELP_TITLE = "Consolidation (the chair)"
 
@@ -47,12 +57,57 @@ class ConsolidationScreen(ServiceWork, Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Consolidation"
+        self.start_live()
         self.action_reload()
 
     def action_reload(self) -> None:
-        # Thousands of candidates: read in a worker, draw on the UI thread.
-        self.run_service(consolidation.load_grid, self.campaign_id, self.member_id, tag="grid", done=self._show,
-                         failed=self._not_loaded, group="grid", exclusive=True)
+        # Thousands of candidates: read in a worker, draw on the UI thread; the first page first.
+        self.run_service(partial(consolidation.load_grid, first=FIRST_PAGE), self.campaign_id, self.member_id,
+                         tag="grid", done=self._first_page, failed=self._not_loaded, group="grid", exclusive=True)
+
+    def _first_page(self, grid: Grid) -> None:
+        self._show(grid)
+        if not grid.complete:  # after the first page is painted: the read competes with drawing for the GIL
+            self.call_after_refresh(self._read_rest)
+
+    def _read_rest(self) -> None:
+        if self.is_attached:
+            self.run_service(consolidation.load_grid, self.campaign_id, self.member_id, tag="grid", done=self._show,
+                             failed=self._not_loaded, group="grid", exclusive=True)
+
+    def live_changed(self) -> None:
+        grid = self.query_one(ScoreGrid).grid
+        if grid is None or not grid.complete:
+            return  # still loading: the full read is newer than the change
+        self.run_service(consolidation.refresh_grid, grid, tag="grid", done=self._refreshed, group="grid",
+                         exclusive=True, failed=lambda _message: None)  # the next change (or r) tries again
+
+    def _refreshed(self, grid: Grid) -> None:
+        self._update(grid)
+
+    def _update_rows(self, candidate_ids: list[int]) -> None:
+        """Re-read and redraw only these candidates' rows (after a consensus)."""
+        grid = self.query_one(ScoreGrid).grid
+        if grid is None:
+            return
+        self.run_service(consolidation.grid_rows, grid, candidate_ids, tag="rows",
+                         done=lambda rows: self._update(self._current().with_rows(rows)))
+
+    def _current(self) -> Grid:
+        grid = self.query_one(ScoreGrid).grid
+        assert grid is not None
+        return grid
+
+    def _update(self, grid: Grid) -> None:
+        old = self.query_one(ScoreGrid).grid
+        if old is None or grid is old:
+            return
+        if len(grid.rows) != len(old.rows) or grid.index != old.index:
+            self._show(grid)
+            return
+        changed = [new.candidate_id for new, was in zip(grid.rows, old.rows) if new is not was and new != was]
+        self.query_one(ScoreGrid).update_rows(grid, changed)
+        self._summary(grid)
 
     def _not_loaded(self, message: str) -> None:
         self.query_one("#grid-summary", Label).update(Text(f"Not loaded: {message}"))
@@ -60,14 +115,22 @@ class ConsolidationScreen(ServiceWork, Screen[None]):
 
     def _show(self, grid: Grid) -> None:
         self.title = clean_line(grid.title)
+        self._summary(grid)
+        self.query_one(ScoreGrid).show(grid)
+        self.query_one(ScoreGrid).focus()
+
+    def _summary(self, grid: Grid) -> None:
         members = ", ".join(clean_line(m.name) for m in grid.members)
+        if not grid.complete:
+            self.query_one("#grid-summary", Label).update(Text(
+                f"first {len(grid.rows)} candidates (reading the rest…) · panel: {members} · items by {grid.scoring_method}"
+            ))
+            return
         provisional = sum(1 for r in grid.rows if r.provisional)
         self.query_one("#grid-summary", Label).update(Text(
             f"{len(grid.rows)} candidates · panel: {members} · {grid.divergent_cells} divergent "
             f"(spread ≥ {grid.divergence_threshold:g}) · {provisional} provisional · items by {grid.scoring_method}"
         ))
-        self.query_one(ScoreGrid).show(grid)
-        self.query_one(ScoreGrid).focus()
 
     @on(ScoreGrid.CellChosen)
     def _cell_chosen(self) -> None:
@@ -88,7 +151,7 @@ class ConsolidationScreen(ServiceWork, Screen[None]):
 
             self.app.push_screen(
                 ConsensusDialog(cell, candidate_id, item_id, actor),
-                lambda recorded: recorded and self.action_reload(),
+                lambda recorded: recorded and self._update_rows([candidate_id]),
             )
 
         self.run_service(consolidation.cell_evidence, candidate_id, item_id, self.member_id, tag="evidence",

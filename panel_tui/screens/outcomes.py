@@ -2,9 +2,12 @@
 panel agreement, and the reports (merit list CSV, assessment records, feedback).
 
 Every decision goes through a service function in ``db.outcomes`` (which applies
-the merit, tie and reserve rules and audits the change); the screen reloads the
-merit list after each one. Exports run in thread workers and report through
-notifications.
+the merit, tie and reserve rules and audits the change), off the UI thread; then
+only the merit list is re-read (db.results re-evaluates only what moved) and only
+the table cells that changed are redrawn. The distribution and panel-agreement
+tabs are re-read only when scores or consensus moved. Another terminal's changes
+arrive the same way (LiveRefresh). Exports run in thread workers and report
+through notifications.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from db.reserve import reserve_refusal, reserve_warning
 from db.outcomes import MeritList, MeritRow
 from db.text import clean_line
 from panel_tui.dialogs import ConfirmDialog, ExtendReserveDialog, FilePicker, ReasonDialog
-from panel_tui.screens.outcomes_work import OutcomesView, export_report, load_outcomes
+from panel_tui.live import LiveRefresh
+from panel_tui.screens.outcomes_work import MeritView, OutcomesView, export_report, load_charts, load_merit, load_outcomes
 from panel_tui.widgets.merit_table import ItemInfo, MeritTable, ordered_rows, rank_text
 from panel_tui.widgets.panel_agreement import PanelAgreement
 from panel_tui.widgets.score_chart import ScoreChart
@@ -46,7 +50,7 @@ def fit(question: str, width: int = 62) -> str:
     return textwrap.fill(question, width)
 
 
-class OutcomesScreen(ServiceWork, Screen[None]):
+class OutcomesScreen(ServiceWork, LiveRefresh, Screen[None]):
     HELP_TITLE = "Outcomes"
     CSS_PATH = "../styles/outcomes.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (150, "-very-wide")]
@@ -96,6 +100,8 @@ class OutcomesScreen(ServiceWork, Screen[None]):
         self.display_rows: list[MeritRow] = []
         # Tie orders the chair is arranging on screen, not yet recorded: tie group -> candidate ids.
         self.pending_ties: dict[int, list[int]] = {}
+        self.scores_stamp: tuple | None = None  # of the charts on screen
+        self._loading = self._stale = False  # a merit list read is running / another is wanted after it
 
     # --- layout ----------------------------------------------------------------------
 
@@ -118,14 +124,53 @@ class OutcomesScreen(ServiceWork, Screen[None]):
             self.start = Path.cwd()
         self.sub_title = "Outcomes"
         self.query_one(MeritTable).focus()
-        self.reload()
+        self.start_live()
+        self.run_service(load_outcomes, self.campaign_id, self.member_id, tag="load", done=self._loaded,
+                         failed=self._not_loaded, group="load", exclusive=True)
 
     # --- loading ---------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Recompute the merit list (and the other tabs) and redraw, keeping the highlighted candidate."""
-        self.run_service(load_outcomes, self.campaign_id, self.member_id, tag="load", done=self._loaded,
-                         failed=self._not_loaded, group="load", exclusive=True)
+        """Re-read the merit list (and the charts if scores moved); redraw what changed, keeping the highlight.
+
+        A reload asked for while one is running follows it (rather than cancelling it, which
+        would only delay the answer)."""
+        if self._loading:
+            self._stale = True
+            return
+        self._loading, self._stale = True, False
+        self.run_service(load_merit, self.campaign_id, self.member_id, tag="load", done=self._merit_loaded,
+                         failed=self._not_loaded, settled=self._merit_settled, group="load")
+
+    def _merit_settled(self) -> None:
+        self._loading = False
+        if self._stale:
+            self.reload()
+
+    def live_changed(self) -> None:
+        if self.merit is not None:
+            self.reload()
+
+    def _merit_loaded(self, view: MeritView) -> None:
+        if self.merit is None:
+            return  # the first load is still on its way
+        self.merit, self.may_see = view.merit, view.may_see
+        self._forget_stale_ties()
+        self._show_merit()
+        self.refresh_bindings()
+        self._charts(view.scores_stamp)
+
+    def _charts(self, stamp: tuple) -> None:
+        if stamp == self.scores_stamp:
+            return
+        self.scores_stamp = stamp
+        self.run_service(load_charts, self.campaign_id, tag="charts", group="charts", exclusive=True,
+                         done=self._charts_loaded, title="Charts not loaded")
+
+    def _charts_loaded(self, charts: tuple) -> None:
+        calibration, distribution = charts
+        self._show_distribution(distribution)
+        self.query_one(PanelAgreement).show(calibration)
 
     def _not_loaded(self, message: str) -> None:
         self.query_one("#outcomes-summary", Label).update(Text(f"Not loaded: {message}"))
@@ -147,9 +192,8 @@ class OutcomesScreen(ServiceWork, Screen[None]):
             self.query_one("#charts", VerticalScroll).mount_all(ScoreChart(classes="item-chart") for _ in self.items)
         self._forget_stale_ties()
         self._show_merit()
-        self._show_distribution(view.distribution)
-        self.query_one(PanelAgreement).show(view.calibration)
         self.refresh_bindings()
+        self._charts(view.scores_stamp)
 
     def _forget_stale_ties(self) -> None:
         assert self.merit is not None

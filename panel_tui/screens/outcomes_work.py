@@ -27,28 +27,54 @@ class OutcomesView:
     items: list[ItemInfo]
     merit: MeritList
     may_see: set[int] | None
-    calibration: object
-    distribution: tuple
+    scores_stamp: tuple  # moves when scores or consensus change (then the charts are re-read)
+
+
+@dataclass(frozen=True)
+class MeritView:
+    merit: MeritList
+    may_see: set[int] | None
+    scores_stamp: tuple
+
+
+def scores_stamp(session, campaign_id: int) -> tuple:
+    """Cheap: what the distribution and panel-agreement tabs depend on (outcome decisions do not move it)."""
+    from db import queries
+
+    return queries.assessment_fingerprint(session, campaign_id), queries.consensus_totals(session, campaign_id)
 
 
 def load_outcomes(session, campaign_id: int, member_id: int | None) -> OutcomesView:
-    """Everything the three tabs show, read in one unit of work."""
+    """The header, the items and the merit list, read in one unit of work (the charts come separately)."""
     campaign = campaign_service.get_campaign(session, campaign_id)
     members = {m.id: m.name for m in campaign_service.panel_members(session, campaign_id)}
     items = [
         ItemInfo(i.name, short_name(clean_line(i.name)), list(i.scale or campaign.scale), i.pass_mark, i.is_lead)
         for i in campaign_service.campaign_items(session, campaign_id)
     ]
+    view = load_merit(session, campaign_id, member_id)
     return OutcomesView(
         title=campaign.title, key=campaign.key, anonymised=campaign.anonymised,
         actor=members.get(member_id, "") if member_id is not None else "",
-        items=items, merit=service.merit_list(session, campaign_id),
+        items=items, merit=view.merit, may_see=view.may_see, scores_stamp=view.scores_stamp,
+    )
+
+
+def load_merit(session, campaign_id: int, member_id: int | None) -> MeritView:
+    """The merit list after a decision or another terminal's change (db.results re-reads only what moved)."""
+    stamp = scores_stamp(session, campaign_id)
+    return MeritView(
+        merit=service.merit_list(session, campaign_id),
         # Independence: results built from other members' scores stay hidden until this
         # panellist has submitted their own assessment of that candidate.
         may_see=None if member_id is None else submitted_candidate_ids(session, campaign_id, member_id),
-        calibration=service.calibration(session, campaign_id),
-        distribution=service.distribution(session, campaign_id),
+        scores_stamp=stamp,
     )
+
+
+def load_charts(session, campaign_id: int) -> tuple:
+    """(calibration, distribution): the slower tabs, read only when scores have changed."""
+    return service.calibration(session, campaign_id), service.distribution(session, campaign_id)
 
 
 def export_report(session, kind: str, campaign_id: int, candidate_id: int | None, path: Path) -> str:

@@ -57,10 +57,18 @@ def status_text(row: MeritRow) -> Text:
 
 
 class MeritTable(DataTable):
-    """``show(merit, rows, items, ...)`` redraws, keeping the highlighted candidate."""
+    """``show(rows, items, ...)`` draws the list, keeping the highlighted candidate.
+
+    When the same candidates come back in the same order (a status, reserve or
+    offer decision; most live changes) only the cells that differ are updated:
+    at 2,000 candidates rebuilding the table costs far more than a key may take.
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._shown: dict[str, list] = {}  # row key -> the cells on screen
+        self._layout: tuple = ()  # (column keys, row keys in order)
+        self._seen: dict[str, tuple] = {}  # row key -> (MeritRow, hidden, pending tie order) drawn
 
     def highlighted_id(self) -> int | None:
         if not self.row_count:
@@ -76,41 +84,69 @@ class MeritTable(DataTable):
         may_see: set[int] | None,
         pending_ties: dict[int, list[int]],
     ) -> None:
+        columns = ["rank", "ref"] + ([] if anonymised else ["name"]) + ["total", "result", "status"]
+        columns += [f"item{n}" for n in range(len(items))] + ["provisional", "tie"]
+        # A row equal to the one drawn last time (most of them after one decision) keeps its cells.
+        same_columns = bool(self._layout) and self._layout[0] == tuple(columns)
+        seen, width = (self._seen if same_columns else {}), len(columns)
+        cells: dict[str, list] = {}
+        fresh: dict[str, tuple] = {}
+        for r in rows:
+            key = str(r.candidate_id)
+            hidden = may_see is not None and r.candidate_id not in may_see
+            mark = (r, hidden, pending_ties.get(r.tie_group) if r.tie_group is not None else None)
+            fresh[key] = mark
+            old = seen.get(key)
+            cells[key] = (self._shown[key] if old is not None and old == mark and key in self._shown
+                          else self._cells(r, items, anonymised, may_see, pending_ties, width))
+        self._seen = fresh
+        layout = (tuple(columns), tuple(cells))
+        if layout == self._layout and self.row_count == len(cells):
+            for key, new in cells.items():
+                old = self._shown[key]
+                if old is new:
+                    continue
+                for column, (a, b) in enumerate(zip(old, new)):
+                    if a != b:
+                        self.update_cell(key, columns[column], b, update_width=True)
+            self._shown = cells
+            return
         keep = self.highlighted_id()
         self.clear(columns=True)
-        self.add_column("Rank", key="rank")
-        self.add_column("Ref", key="ref")
-        if not anonymised:
-            self.add_column("Name", key="name")
-        self.add_column("Total", key="total")
-        self.add_column("Result", key="result")
-        self.add_column("Status", key="status")
+        headers = {"rank": "Rank", "ref": "Ref", "name": "Name", "total": "Total", "result": "Result",
+                   "status": "Status", "provisional": "Prov.", "tie": "Tie"}
         for n, item in enumerate(items):
-            self.add_column(Text(item.short + ("★" if item.is_lead else "")), key=f"item{n}")
-        self.add_column("Prov.", key="provisional")
-        self.add_column("Tie", key="tie")
-        for r in rows:
-            who = [Text(clean_line(r.ref))] + ([] if anonymised else [Text(clean_line(r.name))])
-            if may_see is not None and r.candidate_id not in may_see:
-                cells: list = [Text("–", style="dim"), *who]
-                cells += ["", Text("hidden until you submit yours", style="dim italic"), status_text(r)]
-                self.add_row(*cells, *[""] * (len(self.columns) - len(cells)), key=str(r.candidate_id))
-                continue
-            cells = [Text(rank_text(r), style="bold" if r.rank is not None else "dim"), *who]
-            cells.append(Text(num(r.total), justify="right"))
-            cells.append(Text(r.result, style=RESULT_STYLE[r.result]))
-            cells.append(status_text(r))
-            for n, value in enumerate(r.item_values):
-                item = items[n] if n < len(items) else None
-                label = num(value) if item is None or value is None else label_for(item.scale, value)
-                below = item is not None and value is not None and value < item.pass_mark
-                cells.append(Text(clean_line(label), justify="right", style="red" if below else ""))
-            cells.append(Text("prov." if r.provisional else "", style="yellow"))
-            cells.append(self._tie_text(r, pending_ties))
-            self.add_row(*cells, key=str(r.candidate_id))
+            headers[f"item{n}"] = Text(item.short + ("★" if item.is_lead else ""))  # type: ignore[assignment]
+        for column in columns:
+            self.add_column(headers[column], key=column)
+        for key, row_cells in cells.items():
+            self.add_row(*row_cells, key=key)
+        self._shown, self._layout = cells, layout
         if rows:
             ids = [r.candidate_id for r in rows]
             self.move_cursor(row=ids.index(keep) if keep in ids else 0)
+
+    def _cells(self, r: MeritRow, items: list[ItemInfo], anonymised: bool, may_see: set[int] | None,
+               pending_ties: dict[int, list[int]], width: int) -> list:
+        who = [Text(clean_line(r.ref))] + ([] if anonymised else [Text(clean_line(r.name))])
+        if may_see is not None and r.candidate_id not in may_see:
+            cells: list = [Text("–", style="dim"), *who]
+            cells += ["", Text("hidden until you submit yours", style="dim italic"), status_text(r)]
+            return cells + [""] * (width - len(cells))
+        cells = [Text(rank_text(r), style="bold" if r.rank is not None else "dim"), *who]
+        cells.append(Text(num(r.total), justify="right"))
+        cells.append(Text(r.result, style=RESULT_STYLE[r.result]))
+        cells.append(status_text(r))
+        for n, value in enumerate(r.item_values):
+            item = items[n] if n < len(items) else None
+            on_scale = item is not None and value is not None and any(float(p["value"]) == value for p in item.scale)
+            # A scale point by its label; a mean (provisional) rounded to two decimals, like every score people read.
+            label = label_for(item.scale, value) if on_scale else num(value)  # type: ignore[union-attr]
+            below = item is not None and value is not None and value < item.pass_mark
+            cells.append(Text(clean_line(label), justify="right", style="red" if below else ""))
+        cells.append(Text("prov." if r.provisional else "", style="yellow"))
+        cells.append(self._tie_text(r, pending_ties))
+        return cells
 
     @staticmethod
     def _tie_text(row: MeritRow, pending_ties: dict[int, list[int]]) -> Text:

@@ -3,7 +3,12 @@
 Drawn with Textual's line API: only the rows on screen are rendered, so a
 campaign of thousands of candidates opens and scrolls instantly (a DataTable
 measures every cell up front). The candidate column stays put while the items
-scroll sideways.
+scroll sideways. Total and Result stay put beside it (read first, never off-screen on a
+narrow terminal); internally they are still the last two columns, so cursor columns
+1..n are the items.
+
+``update_rows(grid, ids)`` takes a grid with a few rows replaced (one consensus, or
+another terminal's change) and redraws just those rows: nothing is re-measured.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from textual.strip import Strip
 from db.consolidation import Grid, GridCell, GridItem, GridRow
 from db.scales import label_for
 from db.text import clean_line
+from db.vocabulary import score_text
 
 HEADER_STYLE = Style(bold=True, underline=True)
 CURSOR_STYLE = Style(reverse=True)
@@ -92,12 +98,34 @@ class ScoreGrid(ScrollView, can_focus=True):
         self._widths = (
             [label_width]
             + [max(score_width, len(h)) for h in self._headers[1:-2]]
-            + [6, 22]
+            + [7, 18]
         )
         self.virtual_size = Size(sum(self._widths) + GAP * len(self._widths), len(grid.rows) + 1)
         self.cursor_row = min(self.cursor_row, max(0, len(grid.rows) - 1))
         self.cursor_column = max(1, min(self.cursor_column, len(grid.items)))
         self.refresh()
+
+    def update_rows(self, grid: Grid, candidate_ids) -> None:
+        """Take ``grid`` (same candidates, some rows replaced) and redraw only those rows."""
+        if self.grid is None or len(grid.rows) != len(self.grid.rows):
+            self.show(grid)
+            return
+        self.grid = grid
+        for cid in candidate_ids:
+            n = grid.index.get(cid)
+            if n is not None:
+                self._line_cache.pop(n, None)
+        self.refresh()
+
+    @property
+    def _fixed(self) -> list[int]:
+        """Columns that never scroll: the candidate, then Total and Result."""
+        n = len(self._widths)
+        return [0, n - 2, n - 1] if n >= 3 else list(range(n))
+
+    @property
+    def _fixed_width(self) -> int:
+        return sum(self._widths[c] + GAP for c in self._fixed)
 
     @property
     def row_count(self) -> int:
@@ -111,7 +139,7 @@ class ScoreGrid(ScrollView, can_focus=True):
         if row is not None:
             self.cursor_row = max(0, min(row, self.row_count - 1))
         if column is not None:
-            self.cursor_column = max(0, min(column, len(self._widths) - 1))
+            self.cursor_column = max(0, min(column, len(self._widths) - 3))
 
     def get_cell_at(self, coordinate: tuple[int, int]) -> Text:
         row, column = coordinate
@@ -154,7 +182,7 @@ class ScoreGrid(ScrollView, can_focus=True):
         grid, row = self.grid, self.grid.rows[index]
         cells = [Text(self._label(row))]
         cells += [self._cell(grid, item, cell, row.visible) for item, cell in zip(grid.items, row.cells)]
-        cells.append(Text("–" if row.total is None else f"{row.total:g}"))
+        cells.append(Text(score_text(row.total, "–"), justify="right"))
         if row.passed is None:
             cells.append(Text("incomplete", style="dim"))
         else:
@@ -175,14 +203,14 @@ class ScoreGrid(ScrollView, can_focus=True):
         if cell.consensus is not None:
             text.append(f" ={label_for(scale, cell.consensus)}", style="bold green" if not cell.below_pass else "bold yellow")
         elif cell.value is not None and visible:
-            text.append(f" ~{cell.value:.1f}", style="italic")
+            text.append(f" ~{score_text(cell.value)}", style="italic")
         if not visible:
             text.append(" (hidden)", style="dim")
         return text
 
     # --- drawing -------------------------------------------------------------------
 
-    def _segments(self, texts: list[Text], columns: range, base: Style, cursor_col: int | None) -> list[Segment]:
+    def _segments(self, texts: list[Text], columns, base: Style, cursor_col: int | None) -> list[Segment]:
         segments: list[Segment] = []
         console = self.app.console
         for c in columns:
@@ -199,7 +227,7 @@ class ScoreGrid(ScrollView, can_focus=True):
         if self.grid is None or not self._widths:
             return Strip.blank(width)
         scroll_x, scroll_y = self.scroll_offset
-        first = self._widths[0] + GAP
+        first = self._fixed_width
         if y == 0:
             texts = [Text(h) for h in self._headers]
             base, cursor_col = HEADER_STYLE, None
@@ -211,8 +239,8 @@ class ScoreGrid(ScrollView, can_focus=True):
             on_row = index == self.cursor_row
             base = ROW_CURSOR_STYLE if on_row else Style()
             cursor_col = self.cursor_column if on_row and self.has_focus else None
-        fixed = Strip(self._segments(texts, range(0, 1), base, cursor_col))
-        rest = Strip(self._segments(texts, range(1, len(texts)), base, cursor_col))
+        fixed = Strip(self._segments(texts, self._fixed, base, cursor_col))
+        rest = Strip(self._segments(texts, range(1, len(texts) - 2), base, cursor_col))
         rest = rest.crop(scroll_x, scroll_x + max(0, width - first))
         return Strip.join([fixed, rest]).crop(0, width).extend_cell_length(width)
 
@@ -234,7 +262,7 @@ class ScoreGrid(ScrollView, can_focus=True):
             return
         start = sum(w + GAP for w in self._widths[1 : self.cursor_column]) if self.cursor_column > 0 else 0
         end = start + self._widths[self.cursor_column] + GAP if self.cursor_column > 0 else 0
-        view = max(1, self.size.width - self._widths[0] - GAP)
+        view = max(1, self.size.width - self._fixed_width)
         if self.cursor_column > 0:
             if start < self.scroll_offset.x:
                 self.scroll_to(x=start, animate=False)
@@ -259,11 +287,11 @@ class ScoreGrid(ScrollView, can_focus=True):
             return
         row = self.scroll_offset.y + event.y - 1
         x = event.x
-        first = self._widths[0] + GAP
+        first = self._fixed_width
         column = 0
         if x >= first:
             x = x - first + self.scroll_offset.x
-            for c, w in enumerate(self._widths[1:], 1):
+            for c, w in enumerate(self._widths[1:-2], 1):
                 if x < w + GAP:
                     column = c
                     break
