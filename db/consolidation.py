@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from db import queries, rules, scales
 from db.audit import record
 from db.cache import gc_paused
+from db.review import needs_review
 from db.errors import NotFound, ValidationError
 from db.interview import candidate_item
 from db.models import Assessment, Campaign, Candidate, Consensus, Indicator, IndicatorTag, ItemEvidence, utcnow
@@ -69,6 +70,7 @@ class GridCell:
     value: float | None  # rules.item_score: the consensus, else the mean
     provisional: bool
     below_pass: bool
+    needs_review: bool = False  # a member amended their evidence after this consensus (db.review)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +269,7 @@ def _rows(
     scores = queries.member_scores(session, campaign_id, ids)
     submitted = queries.submitted(session, campaign_id, ids)
     consensus = queries.consensus(session, campaign_id, ids)
+    review = needs_review(session, campaign_id)
     rules_for_items = item_rules(items)
     member_ids = frozenset(m.id for m in members)
     empty: dict = {}
@@ -311,6 +314,7 @@ def _rows(
                     value=value,
                     provisional=isc.provisional if isc is not None else True,
                     below_pass=value is not None and value < item.pass_mark,
+                    needs_review=c is not None and (cand_id, item.id) in review,
                 )
             )
         rows.append(

@@ -19,7 +19,9 @@ from db.errors import Conflict, ImportRefused
 from db.exchange import keys as exchange_keys
 from db.exchange.envelope import lock_return, open_return
 from db.models import AuditEvent, ExchangeKey
+from db.consolidation import load_grid
 from db.review import needs_review
+from panel_tui.screens.outcomes_work import items_to_review
 from tests.test_exchange import (
     KEY,
     SIGNING,
@@ -203,12 +205,18 @@ def test_an_amended_return_carries_reasons_to_the_audit_and_flags_the_consensus(
     assert score.reason.startswith("scored against the wrong level (amended ") and score.reason.endswith("; from amended.age)")
     assert by_field["evidence.notes"].new_value == "re-read: strong example"
     assert needs_review(chair, campaign.id) == {(cands["C-001"], wt)}  # type: ignore[arg-type]
+    # The chair's grid and Outcomes see it: that cell is flagged, no other.
+    flagged = {(r.candidate_id, c.item_id) for r in load_grid(chair, campaign.id, None).rows  # type: ignore[arg-type]
+               for c in r.cells if c.needs_review}
+    assert flagged == {(cands["C-001"], wt)}
+    assert items_to_review(chair, campaign.id) == {cands["C-001"]: ("Working Together",)}  # type: ignore[arg-type]
     # Importing the same file again adds no second set of audit rows.
     assert exchange.import_return(chair, amended).up_to_date
     assert len(chair.exec(select(AuditEvent).where(AuditEvent.action == "amend")).all()) == len(rows)
     # The chair re-confirms the consensus (same score): the flag clears.
     record_consensus(chair, cands["C-001"], wt, 3, "Agreed again after Priya's amendment.", "Sam Whitfield")
     assert needs_review(chair, campaign.id) == set()  # type: ignore[arg-type]
+    assert not any(c.needs_review for r in load_grid(chair, campaign.id, None).rows for c in r.cells)  # type: ignore[arg-type]
 
 
 def test_changing_submitted_work_without_a_reason_is_refused(chair):

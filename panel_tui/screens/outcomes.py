@@ -12,7 +12,6 @@ through notifications.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from rich.text import Text
@@ -24,14 +23,13 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
 
-from db import outcomes as service
-from db.reserve import reserve_refusal, reserve_warning
 from db.outcomes import MeritList, MeritRow
 from db.text import clean_line
-from panel_tui.dialogs import ConfirmDialog, ExtendReserveDialog, FilePicker, ReasonDialog
+from panel_tui.dialogs import ExtendReserveDialog, FilePicker
 from panel_tui.live import LiveRefresh
+from panel_tui.screens.outcome_decisions import OutcomeDecisions
 from panel_tui.screens.outcomes_work import MeritView, OutcomesView, export_report, load_charts, load_merit, load_outcomes
-from panel_tui.widgets.merit_table import ItemInfo, MeritTable, ordered_rows, rank_text
+from panel_tui.widgets.merit_table import ItemInfo, MeritTable, ordered_rows
 from panel_tui.widgets.panel_agreement import PanelAgreement
 from panel_tui.widgets.score_chart import ScoreChart
 from panel_tui.work import ServiceWork
@@ -45,12 +43,7 @@ CANDIDATE_ACTIONS = (
 )
 
 
-def fit(question: str, width: int = 62) -> str:
-    """Wrap a dialog question to the dialog's width (a dialog title label does not wrap by itself)."""
-    return textwrap.fill(question, width)
-
-
-class OutcomesScreen(ServiceWork, LiveRefresh, Screen[None]):
+class OutcomesScreen(OutcomeDecisions, ServiceWork, LiveRefresh, Screen[None]):
     HELP_TITLE = "Outcomes"
     CSS_PATH = "../styles/outcomes.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (150, "-very-wide")]
@@ -96,6 +89,8 @@ class OutcomesScreen(ServiceWork, LiveRefresh, Screen[None]):
         self.anonymised = True
         self.actor = ""
         self.merit: MeritList | None = None
+        self.versions: dict[int, int] = {}  # candidate id -> outcome version shown
+        self.review: dict[int, tuple[str, ...]] = {}  # candidate id -> items needing review
         self.items: list[ItemInfo] = []
         self.display_rows: list[MeritRow] = []
         # Tie orders the chair is arranging on screen, not yet recorded: tie group -> candidate ids.
@@ -155,6 +150,7 @@ class OutcomesScreen(ServiceWork, LiveRefresh, Screen[None]):
         if self.merit is None:
             return  # the first load is still on its way
         self.merit, self.may_see = view.merit, view.may_see
+        self.versions, self.review = view.versions, view.review
         self._forget_stale_ties()
         self._show_merit()
         self.refresh_bindings()
@@ -179,6 +175,7 @@ class OutcomesScreen(ServiceWork, LiveRefresh, Screen[None]):
     def _loaded(self, view: OutcomesView) -> None:
         first = self.merit is None
         self.merit, self.may_see = view.merit, view.may_see
+        self.versions, self.review = view.versions, view.review
         if first:
             self.items = view.items
             self.campaign_key = clean_line(view.key)
@@ -236,6 +233,9 @@ class OutcomesScreen(ServiceWork, LiveRefresh, Screen[None]):
             label.update(Text(f"{who}: the panel's results stay hidden until you submit your own assessment"))
             return
         bits = [who]
+        if row.candidate_id in self.review:
+            bits.append("needs review: " + ", ".join(clean_line(i) for i in self.review[row.candidate_id])
+                        + " (a panellist amended after the consensus)")
         if row.passed is False:
             bits.append("failed: " + "; ".join(clean_line(reason) for reason in row.fail_reasons))
         elif row.passed is None:
@@ -300,157 +300,6 @@ class OutcomesScreen(ServiceWork, LiveRefresh, Screen[None]):
         if action == "order_tie":
             return row.tie_group is not None
         return True
-
-    def _tie_order(self, group: int) -> list[int]:
-        return [r.candidate_id for r in self.display_rows if r.tie_group == group]
-
-    # --- decisions ---------------------------------------------------------------------
-
-    def _run(self, what: str, fn, *args, done=None) -> None:
-        """Call a service function in its own unit of work; a refusal is one line; the list reloads either way."""
-        def finished(result: object) -> None:
-            self.reload()
-            if done is not None:
-                done(result)
-
-        def refused(message: str) -> None:
-            self.notify(message, title=f"Not {what}", severity="warning", markup=False)
-            self.reload()
-
-        self.run_service(fn, *args, tag=what, done=finished, failed=refused)
-
-    @staticmethod
-    def _refusal(action: str, row: MeritRow) -> str | None:
-        """Why appoint / reserve / extend cannot be taken on this row (rules.reserve_refusal), or None."""
-        what = {"appoint": "appoint", "reserve": "reserve", "extend_reserve": "extend", "extend": "extend"}.get(action)
-        if what is None:
-            return None
-        final = row.rank is not None and not row.provisional
-        return reserve_refusal(what, str(row.status), row.expired, row.reserve_extended, final)
-
-    def _refused(self, action: str, row: MeritRow) -> bool:
-        """Say why the action cannot be taken (a key never does nothing silently); True if refused."""
-        why = self._refusal(action, row)
-        if why:
-            self.notify(f"{clean_line(row.ref)}: {why}", title="Not possible", severity="warning", markup=False)
-        return why is not None
-
-    def action_appoint(self) -> None:
-        row = self._highlighted_row()
-        if row is None or self.merit is None or self._refused("appoint", row):
-            return
-        unavailable = ("appointed", "declined")
-        higher = [
-            r.ref for r in self.merit.ranked
-            if r.rank is not None and row.rank is not None and r.rank < row.rank
-            and r.status not in unavailable and not r.expired
-        ]
-        cid, ref, who = row.candidate_id, clean_line(row.ref), clean_line(row.label)
-        if higher:
-            question = (f"Appoint {who} out of merit order? {', '.join(clean_line(h) for h in higher)} "
-                        f"{'is' if len(higher) == 1 else 'are'} ranked higher. Give the reason:")
-
-            def with_reason(reason: str | None) -> None:
-                if reason:
-                    self._run("appointed", service.appoint, cid, self.actor, reason,
-                              done=lambda _: self.notify(f"{ref} appointed out of merit order: {reason}", markup=False))
-
-            self.app.push_screen(ReasonDialog(fit(question)), with_reason)
-            return
-
-        def confirmed(ok: bool | None) -> None:
-            if ok:
-                self._run("appointed", service.appoint, cid, self.actor,
-                          done=lambda _: self.notify(f"{ref} appointed", markup=False))
-
-        self.app.push_screen(ConfirmDialog(fit(f"Appoint {who} (rank {rank_text(row)})?")), confirmed)
-
-    def action_reserve(self) -> None:
-        row = self._highlighted_row()
-        if row is None or self._refused("reserve", row):
-            return
-        cid, ref = row.candidate_id, clean_line(row.ref)
-
-        def add(allow_expired: bool) -> None:
-            def added(expiry) -> None:
-                expired = " (already expired: extend it with x)" if allow_expired else ""
-                self.notify(f"{ref} is on the reserve list until {expiry.isoformat()}{expired}", markup=False)
-
-            self._run("put on the reserve list", service.add_to_reserve, cid, self.actor, allow_expired, done=added)
-
-        def checked(warning: str | None) -> None:
-            if warning is None:
-                add(False)
-                return
-            self.app.push_screen(ConfirmDialog(fit(warning + "?")), lambda ok: ok and add(True))
-
-        self.run_service(reserve_warning, cid, tag="reserve_warning", done=checked, title="Not put on the reserve list")
-
-    def action_extend_reserve(self) -> None:
-        row = self._highlighted_row()
-        if row is None or self._refused("extend", row) or row.reserve_expiry is None:
-            return
-        cid, ref = row.candidate_id, clean_line(row.ref)
-
-        def chosen(answer: tuple[int, str] | None) -> None:
-            if answer is None:
-                return
-            months, reason = answer
-            self._run("extended", service.extend_reserve, cid, months, reason, self.actor,
-                      done=lambda expiry: self.notify(f"{ref}'s reserve place extended to {expiry.isoformat()}", markup=False))
-
-        question = f"Extend {clean_line(row.label)}'s reserve place (now to {row.reserve_expiry.isoformat()})"
-        self.app.push_screen(ExtendReserveDialog(fit(question)), chosen)
-
-    def _set_status(self, status: str, words: str) -> None:
-        row = self._highlighted_row()
-        if row is not None:
-            ref = clean_line(row.ref)
-            self._run(f"marked {words}", service.set_status, row.candidate_id, status, self.actor,
-                      done=lambda _: self.notify(f"{ref}: {words}", markup=False))
-
-    def action_not_appointed(self) -> None:
-        self._set_status("not_appointed", "not appointed")
-
-    def action_declined(self) -> None:
-        self._set_status("declined", "declined")
-
-    def action_pending(self) -> None:
-        self._set_status("pending", "pending")
-
-    def action_tie_up(self) -> None:
-        row = self._highlighted_row()
-        if row is None or row.tie_group is None:
-            return
-        order = self._tie_order(row.tie_group)
-        n = order.index(row.candidate_id)
-        if n == 0:
-            return
-        order[n - 1], order[n] = order[n], order[n - 1]
-        self.pending_ties[row.tie_group] = order
-        self._show_merit()
-        self.refresh_bindings()
-
-    def action_order_tie(self) -> None:
-        row = self._highlighted_row()
-        if row is None or row.tie_group is None:
-            return
-        group = row.tie_group
-        order = self._tie_order(group)
-        refs = {r.candidate_id: clean_line(r.ref) for r in self.display_rows}
-
-        def recorded(_: object) -> None:
-            self.pending_ties.pop(group, None)
-            self.notify("Tie order recorded: " + ", ".join(refs[c] for c in order), markup=False)
-
-        def with_reason(reason: str | None) -> None:
-            if reason:
-                self._run("ordered", service.order_tie, self.campaign_id, order, reason, self.actor, done=recorded)
-
-        order_text = ", ".join(refs[c] for c in order)
-        self.app.push_screen(ReasonDialog(fit(f"Record the tie order {order_text} (best first)? Give the reason:")), with_reason)
-
-    # --- tabs ----------------------------------------------------------------------------
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

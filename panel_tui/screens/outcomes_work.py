@@ -13,6 +13,8 @@ from db import outcomes as service
 from db.files import private_file, write_private
 from db.interview import submitted_candidate_ids
 from db.outcomes import MeritList
+from db.review import needs_review
+from db.versions import outcome_versions
 from db.text import clean_line
 from db.vocabulary import short_name
 from panel_tui.widgets.merit_table import ItemInfo
@@ -28,6 +30,8 @@ class OutcomesView:
     merit: MeritList
     may_see: set[int] | None
     scores_stamp: tuple  # moves when scores or consensus change (then the charts are re-read)
+    review: dict[int, tuple[str, ...]]
+    versions: dict[int, int]
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class MeritView:
     merit: MeritList
     may_see: set[int] | None
     scores_stamp: tuple
+    review: dict[int, tuple[str, ...]]  # candidate id -> items whose consensus needs the chair's review
+    versions: dict[int, int]  # candidate id -> outcome version, sent back with each decision
 
 
 def scores_stamp(session, campaign_id: int) -> tuple:
@@ -57,6 +63,7 @@ def load_outcomes(session, campaign_id: int, member_id: int | None) -> OutcomesV
         title=campaign.title, key=campaign.key, anonymised=campaign.anonymised,
         actor=members.get(member_id, "") if member_id is not None else "",
         items=items, merit=view.merit, may_see=view.may_see, scores_stamp=view.scores_stamp,
+        review=view.review, versions=view.versions,
     )
 
 
@@ -69,7 +76,21 @@ def load_merit(session, campaign_id: int, member_id: int | None) -> MeritView:
         # panellist has submitted their own assessment of that candidate.
         may_see=None if member_id is None else submitted_candidate_ids(session, campaign_id, member_id),
         scores_stamp=stamp,
+        review=items_to_review(session, campaign_id),
+        versions=outcome_versions(session, campaign_id),
     )
+
+
+def items_to_review(session, campaign_id: int) -> dict[int, tuple[str, ...]]:
+    """Candidate id -> names of the items whose consensus predates a member's amendment."""
+    pairs = needs_review(session, campaign_id)
+    if not pairs:
+        return {}
+    names = {i.id: i.name for i in campaign_service.campaign_items(session, campaign_id)}
+    out: dict[int, list[str]] = {}
+    for candidate_id, item_id in sorted(pairs):
+        out.setdefault(candidate_id, []).append(names.get(item_id, "?"))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def load_charts(session, campaign_id: int) -> tuple:

@@ -202,6 +202,9 @@ class ScoreGrid(ScrollView, can_focus=True):
         text.append(members, style="bold red" if cell.divergent else "")
         if cell.consensus is not None:
             text.append(f" ={label_for(scale, cell.consensus)}", style="bold green" if not cell.below_pass else "bold yellow")
+            if cell.needs_review:
+                # A member amended their evidence after this consensus: the chair re-confirms or changes it.
+                text.append(" !review", style="bold reverse")
         elif cell.value is not None and visible:
             text.append(f" ~{score_text(cell.value)}", style="italic")
         if not visible:
