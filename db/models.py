@@ -106,7 +106,8 @@ class Campaign(SQLModel, table=True):
     anonymised: bool = False
     interview_minutes: int = 60
     created_at: datetime = Field(default_factory=utcnow)
-    version: int = 1  # bumped by every edit: a write based on an older version is refused (db/versions.py)
+    # Bumped by every edit: a write based on an older version is refused (db/versions.py).
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class CampaignItem(SQLModel, table=True):
@@ -208,7 +209,7 @@ class Consensus(SQLModel, table=True):
     score: float
     rationale: str = Field(default="", sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
-    version: int = 1
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class Outcome(SQLModel, table=True):
@@ -223,7 +224,7 @@ class Outcome(SQLModel, table=True):
     reserve_reason: str = ""
     feedback: str = Field(default="", sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
-    version: int = 1
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class AuditEvent(SQLModel, table=True):

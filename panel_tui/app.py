@@ -56,7 +56,7 @@ class PanelApp(App[None]):
         self.db_url, self.db_path = db_url, db_path
         self.demo = demo
         self.open_campaign = open_campaign
-        self.passphrase = passphrase  # given up front (--passphrase-file); else the environment, else asked
+        self.passphrase = passphrase  # given up front (--db-passphrase-file); else the environment, else asked
         self.offer_protection = offer_protection  # a new database (not the demo's): offer a passphrase
         self.lock_minutes = lock_minutes
         self.locked = False

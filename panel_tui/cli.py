@@ -13,7 +13,7 @@ from panel_tui import __version__
 from panel_tui.commands import COMMAND_MODULES, COMMANDS, fail
 
 # Options of the top-level parser that take a value (to find the command without parsing).
-_VALUE_OPTIONS = ("--db", "--db-url", "--passphrase-file")
+_VALUE_OPTIONS = ("--db", "--db-url", "--db-passphrase-file")
 
 
 def command_in(argv: list[str]) -> str | None:
@@ -42,7 +42,8 @@ def build_parser(command: str | None = "") -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="PATH", help="SQLite database file (env PANEL_TUI_DB)")
     parser.add_argument("--db-url", metavar="URL", help="any SQLAlchemy database URL (env PANEL_TUI_DB_URL)")
     parser.add_argument(
-        "--passphrase-file", metavar="FILE",
+        # Not --passphrase-file: that is the pack passphrase of `pack export|import`.
+        "--db-passphrase-file", metavar="FILE",
         help="read the database passphrase from the first line of FILE (else env PANEL_TUI_PASSPHRASE, else a prompt)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
@@ -87,12 +88,12 @@ def run_tui(args: argparse.Namespace, *, demo: bool) -> int:
     from panel_tui.app import make_app
 
     passphrase = None
-    if args.passphrase_file:
+    if args.db_passphrase_file:
         from db.errors import PanelError
         from panel_tui.passphrase import read_passphrase_file
 
         try:
-            passphrase = read_passphrase_file(args.passphrase_file)
+            passphrase = read_passphrase_file(args.db_passphrase_file)
         except PanelError as exc:
             return fail(str(exc))
     app = make_app(db_url=args.db_url, db_path=args.db, demo=demo, passphrase=passphrase, offer_protection=not demo)

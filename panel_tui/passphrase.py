@@ -57,7 +57,7 @@ def ask_new(prompt: str = "New passphrase: ") -> str | None:
 
 
 def given(passphrase_file: str | None) -> str | None:
-    """A passphrase given up front: --passphrase-file, else PANEL_TUI_PASSPHRASE (None: neither)."""
+    """A passphrase given up front: --db-passphrase-file, else PANEL_TUI_PASSPHRASE (None: neither)."""
     if passphrase_file:
         return read_passphrase_file(passphrase_file)
     return os.environ.get(PASSPHRASE_ENV) or None

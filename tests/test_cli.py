@@ -98,7 +98,7 @@ def test_the_command_table_names_what_each_module_registers():
         assert {c for c, m in COMMANDS.items() if m == module_name} == set(sub.choices), module_name
     assert command_in(["--db", "x.db", "--db-url=sqlite://", "campaign", "list"]) == "campaign"
     assert command_in(["--db", "demo"]) is None
-    assert command_in(["--passphrase-file", "rekey", "rekey"]) == "rekey"  # the option takes a value
+    assert command_in(["--db-passphrase-file", "rekey", "rekey"]) == "rekey"  # the option takes a value
     only_exchange = build_parser("pack")  # registers pack and return, nothing else
     assert only_exchange.parse_args(["return", "import", "a.json"]).handler.__module__ == "panel_tui.commands.exchange"
     with pytest.raises(SystemExit):

@@ -135,11 +135,11 @@ def test_encrypt_rekey_decrypt_through_the_cli_keep_every_row(plain_demo, tmp_pa
     old_file.write_text(SECRET + "\n")
     new_file.write_text("staple battery horse\n")
     monkeypatch.delenv("PANEL_TUI_PASSPHRASE_NEW")
-    assert main(["--db", str(plain_demo), "--passphrase-file", str(old_file), "rekey", "--new-passphrase-file", str(new_file)]) == 0
+    assert main(["--db", str(plain_demo), "--db-passphrase-file", str(old_file), "rekey", "--new-passphrase-file", str(new_file)]) == 0
     capsys.readouterr()
-    assert main(["--db", str(plain_demo), "--passphrase-file", str(old_file), "campaign", "list"]) == 1
+    assert main(["--db", str(plain_demo), "--db-passphrase-file", str(old_file), "campaign", "list"]) == 1
     assert "wrong passphrase" in _err_line(capsys)
-    assert main(["--db", str(plain_demo), "--passphrase-file", str(new_file), "campaign", "list"]) == 0
+    assert main(["--db", str(plain_demo), "--db-passphrase-file", str(new_file), "campaign", "list"]) == 0
     assert "demo-hr-business-partner" in capsys.readouterr().out
     key = cipher.FileKey.for_file(plain_demo, "staple battery horse")
     conn = cipher.connect(plain_demo, key)

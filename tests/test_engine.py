@@ -157,17 +157,24 @@ def test_db_package_never_imports_textual():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _schema(path) -> dict[str, set[str]]:
-    """Each table's DDL as a set of lines (SQLite keeps it verbatim; clause order may differ).
+def _schema(path) -> dict[str, tuple]:
+    """Each table's columns (name, type, not null, default, key), foreign keys and indexes, as SQLite reports them.
 
-    A table Alembic rebuilt (batch mode) has its name quoted; that is the only spelling difference.
+    Read through PRAGMAs rather than the stored DDL: a column Alembic added with ALTER TABLE or a
+    table it rebuilt is spelled differently in sqlite_master but is the same schema.
     """
     with sqlite3.connect(path) as conn:
-        rows = conn.execute("select name, sql from sqlite_master where sql is not null").fetchall()
-    return {
-        name: {line.strip().rstrip(",").replace(f'TABLE "{name}"', f"TABLE {name}") for line in sql.splitlines()}
-        for name, sql in rows
-    }
+        tables = [r[0] for r in conn.execute("select name from sqlite_master where type='table' and name not like 'sqlite_%'")]
+        out = {}
+        for t in tables:
+            columns = sorted(tuple(r[1:]) for r in conn.execute(f'pragma table_xinfo("{t}")'))
+            keys = sorted(tuple(r[2:5]) for r in conn.execute(f'pragma foreign_key_list("{t}")'))
+            indexes = sorted(
+                (bool(unique), tuple(c[2] for c in conn.execute(f'pragma index_info("{name}")')))
+                for _, name, unique, *_ in conn.execute(f'pragma index_list("{t}")')
+            )
+            out[t] = (tuple(columns), tuple(keys), tuple(indexes))
+    return out
 
 
 @sqlite_only

@@ -43,7 +43,7 @@ def open_db(args: argparse.Namespace):
     from panel_tui.passphrase import for_opening
 
     url = resolve_url(args.db_url, args.db)
-    database = open_database(url, passphrase=for_opening(url, getattr(args, "passphrase_file", None)))
+    database = open_database(url, passphrase=for_opening(url, getattr(args, "db_passphrase_file", None)))
     # The one place a lock timeout becomes a line for people: DatabaseBusy is a PanelError,
     # which the CLI's error path hands to ``fail`` ("the database is busy ...; try again", exit 1).
     report_busy(database.engine)

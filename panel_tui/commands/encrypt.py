@@ -20,16 +20,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     e = sub.add_parser(
         "encrypt", help="encrypt the database file with a passphrase (a lost laptop or stick then reveals nothing)",
         description=f"Encrypt the SQLite database with SQLCipher. {new_help}. The app and every command then need "
-        f"the passphrase: env {PASSPHRASE_ENV}, --passphrase-file, or the prompt.",
+        f"the passphrase: env {PASSPHRASE_ENV}, --db-passphrase-file, or the prompt.",
     )
     e.add_argument("--new-passphrase-file", metavar="FILE", help="read the new passphrase from the first line of FILE")
     e.set_defaults(handler=encrypt_cmd)
     r = sub.add_parser("rekey", help="change the passphrase of an encrypted database",
-                       description=f"Old passphrase: --passphrase-file, env {PASSPHRASE_ENV} or asked. {new_help}.")
+                       description=f"Old passphrase: --db-passphrase-file, env {PASSPHRASE_ENV} or asked. {new_help}.")
     r.add_argument("--new-passphrase-file", metavar="FILE", help="read the new passphrase from the first line of FILE")
     r.set_defaults(handler=rekey_cmd)
     d = sub.add_parser("decrypt", help="turn an encrypted database back into a plain SQLite file",
-                       description=f"Passphrase: --passphrase-file, env {PASSPHRASE_ENV} or asked.")
+                       description=f"Passphrase: --db-passphrase-file, env {PASSPHRASE_ENV} or asked.")
     d.set_defaults(handler=decrypt_cmd)
 
 
@@ -59,9 +59,9 @@ def _old_key(args: argparse.Namespace, path):
     from db.cipher import FileKey, PassphraseNeeded
     from panel_tui.passphrase import ask, given
 
-    passphrase = given(args.passphrase_file) or ask(f"Passphrase for {path}: ")
+    passphrase = given(args.db_passphrase_file) or ask(f"Passphrase for {path}: ")
     if not passphrase:
-        raise PassphraseNeeded(f"{path} is encrypted: give its passphrase ({PASSPHRASE_ENV}, --passphrase-file or the prompt)")
+        raise PassphraseNeeded(f"{path} is encrypted: give its passphrase ({PASSPHRASE_ENV}, --db-passphrase-file or the prompt)")
     return FileKey.for_file(path, passphrase)
 
 

@@ -7,6 +7,7 @@ from db.demo import DEMO_KEY
 from db.engine import open_database, sqlite_url
 from db.files import write_private
 from panel_tui.app import make_app
+from panel_tui.dialogs import PassphraseDialog
 from panel_tui.screens.campaigns import CampaignsScreen
 from panel_tui.screens.exchange import ExchangeScreen
 from tests.ui.settle import settle
@@ -20,12 +21,15 @@ async def _wait_for_rows(pilot, table, n: int, tries: int = 50) -> None:
     raise AssertionError(f"the campaigns list has {table.row_count} rows, not {n}")
 
 
+PASSPHRASE = "correct horse battery staple"
+
+
 async def test_empty_campaigns_screen_offers_import_first_and_imports_a_pack(demo_db_file, template_db_file, tmp_path,
                                                                              monkeypatch):
     demo = open_database(sqlite_url(demo_db_file))
     with demo.session() as session:
-        pack = tmp_path / "pack.json"
-        write_private(pack, exchange.export_pack(session, DEMO_KEY))
+        pack = tmp_path / "pack.age"
+        write_private(pack, exchange.export_pack(session, DEMO_KEY, "Priya Raman", PASSPHRASE))
     demo.dispose()
     monkeypatch.chdir(tmp_path)
     fresh = tmp_path / "panellist.db"
@@ -43,6 +47,9 @@ async def test_empty_campaigns_screen_offers_import_first_and_imports_a_pack(dem
         await settle(pilot)
         assert type(app.screen).__name__ == "FilePicker"  # straight to choosing the file
         await pilot.press("end", *pack.name, "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PassphraseDialog)  # the pack is sealed: its passphrase, masked
+        await pilot.press(*PASSPHRASE, "enter")
         await settle(pilot)
         for _ in range(50):
             await pilot.pause(0.1)

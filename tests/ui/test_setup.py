@@ -11,7 +11,7 @@ from db.engine import open_database, sqlite_url
 from db.models import Campaign, CampaignItem, PanelMember, Question
 from panel_tui.app import make_app
 from panel_tui.screens.setup import SetupScreen
-from tests.ui.settle import steady
+from tests.ui.settle import settle, steady
 
 ANNEX_D_ITEMS = [
     "Leading and Communicating",
@@ -146,11 +146,12 @@ async def test_annex_d_end_to_end_by_keyboard(open_app, db_file, stored, monkeyp
         # A refusal from the service is shown, and nothing is lost: Create again once it is fixed.
         monkeypatch.setattr(campaigns, "create_campaign", refuse)
         await pilot.press("enter")
+        await settle(pilot)
         assert app.screen is screen
         assert shown(screen, "#create-error") == "Not created: campaign key 'x' is taken"
         monkeypatch.undo()
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(app.screen, SetupScreen)
 
     c = stored.campaign("HR Business Partner")

@@ -32,9 +32,18 @@ from panel_tui.screens.setup.review import ReviewStep, summary
 from panel_tui.screens.setup.role import RoleStep
 from panel_tui.screens.setup.scoring import ScoringStep
 from panel_tui.screens.setup.start import StartStep
+from panel_tui.work import ServiceWork
 
 
-class SetupScreen(Screen[int | None]):
+def _create(session, spec: CampaignSpec) -> tuple[int, str]:
+    """The unit of work behind Create (run off the UI thread by panel_tui.work)."""
+    from db import campaigns
+
+    campaign = campaigns.create_campaign(session, spec)
+    return campaign.id, campaign.key  # type: ignore[return-value]
+
+
+class SetupScreen(ServiceWork, Screen[int | None]):
     CSS_PATH = "../../styles/setup.tcss"
 
     BINDINGS = [
@@ -265,8 +274,6 @@ class SetupScreen(Screen[int | None]):
 
     @on(Button.Pressed, "#create")
     async def action_create(self) -> None:
-        from db.campaigns import create_campaign
-
         await self._sync()
         # Every step must pass its checks; the first with a problem is shown.
         for n, step in enumerate(self.steps[:-1]):
@@ -280,12 +287,16 @@ class SetupScreen(Screen[int | None]):
             self._show_step()
         try:
             spec = self.spec()
-            with self.database.session() as session:
-                campaign = create_campaign(session, spec)
-                campaign_id, key = campaign.id, campaign.key
         except PanelError as exc:
-            self.review.show_refusal(str(exc))
-            self._status("Not created: see the reason above", error=True)
+            self._refused(str(exc))
             return
-        self.notify(f"Campaign {key} created")
+        self.run_service(_create, spec, tag="create", done=self._created, failed=self._refused)
+
+    def _created(self, created: tuple[int, str]) -> None:
+        campaign_id, key = created
+        self.notify(f"Campaign {key} created", markup=False)
         self.dismiss(campaign_id)
+
+    def _refused(self, message: str) -> None:
+        self.review.show_refusal(message)
+        self._status("Not created: see the reason above", error=True)
