@@ -129,23 +129,28 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         update = shown == columns and [k.value for k in table.rows] == [
             str(r.id) for r in rows if not self.today_only or (r.slot and r.slot.astimezone().date() == date.today())
         ]
-        if not update:
-            table.clear(columns=True)
-            table.add_columns(*columns)
         today = date.today()
         todays = 0
         if self.today_only:
             rows = [r for r in rows if r.slot and r.slot.astimezone().date() == today]
+        built = []
         for r in rows:
             slot = ""
             if r.slot:
                 local = r.slot.astimezone()
                 slot = local.strftime("%H:%M") if local.date() == today else local.strftime("%d %b %H:%M")
                 todays += local.date() == today
-            cells = (
+            built.append((r, (
                 [slot, Text(clean_line(r.ref))] + ([] if anonymised else [Text(clean_line(r.name))])
                 + [Text(r.state, style=STATE_STYLE[r.state]), Text(clean_line(r.adjustments))]
-            )
+            )))
+        if not update:
+            table.clear(columns=True)
+            # Widths given, not measured later: a table filled while its screen was still being
+            # arranged kept its headings' widths ("09:3  HRP  Oliv") until the next navigation.
+            for n, label in enumerate(columns):
+                table.add_column(label, width=max([len(label), *(len(str(c[n])) for _, c in built)]))
+        for r, cells in built:
             if update:  # the same candidates: change only the cells that moved (a live update)
                 for column_key, old, value in zip(table.columns, table.get_row(str(r.id)), cells):
                     if old != value:

@@ -70,7 +70,10 @@ class CampaignsScreen(ServiceWork, LiveRefresh, Screen[None]):
                         table.update_cell(key, column_key, value, update_width=True)
             return
         table.clear(columns=True)
-        table.add_columns(*COLUMNS)
+        # Widths given, not measured later: a table filled while its screen was still being
+        # arranged could keep its headings' widths ("HR Busin") until the next navigation.
+        for n, label in enumerate(COLUMNS):
+            table.add_column(label, width=max([len(label), *(len(str(c[n])) for c in cells.values())]))
         for key, row_cells in cells.items():
             table.add_row(*row_cells, key=key)
         self.query_one("#empty-hint", Label).update(

@@ -22,7 +22,7 @@ from panel_tui.dialogs import ConfirmDialog
 from panel_tui.screens.dialogs import ReasonDialog
 from panel_tui.screens.feedback_editor import FeedbackEditor
 from panel_tui.screens.outcomes import ExtendReserveDialog, OutcomesScreen
-from tests.ui.settle import settle
+from tests.ui.settle import settle, steady
 
 # Consensus by item (Leading and Communicating is the lead item): HRBP-001 totals 29, HRBP-002 26.
 CONSENSUS = {"HRBP-001": [5, 5, 4, 5, 5, 5], "HRBP-002": [4, 5, 4, 4, 5, 4]}
@@ -410,12 +410,13 @@ async def test_distribution_and_panel_agreement_tabs(make_demo_app, final):
 
 def test_outcomes_snapshot_100x30(snap_compare, make_demo_app, final):
     async def open_it(pilot):
+        await settle(pilot)  # the campaign screen knows who is using the app
         await pilot.press("o")
         await settle(pilot)
         await pilot.press("a", "y")  # HRBP-001 appointed
         await settle(pilot)
         pilot.app.clear_notifications()  # the toast would time out mid-snapshot
-        await settle(pilot)
+        await steady(pilot)
 
     assert snap_compare(make_demo_app(), run_before=open_it, terminal_size=(100, 30))
 
