@@ -16,6 +16,7 @@ from db.interview import EvidenceState, load_interview, save_evidence
 from db.models import AuditEvent, CampaignItem, Candidate, PanelMember
 from db.outcomes import set_status
 from panel_tui.cli import main
+from tests.conftest import PG_URL
 
 
 @pytest.fixture
@@ -33,7 +34,9 @@ def honest(session, demo):
 
 
 def run(db_file, *args, capsys):
-    code = main(["--db", str(db_file), "audit", "verify", *args])
+    # The CLI opens the same database as the ``session`` fixture: the SQLite file, or PostgreSQL.
+    where = ["--db-url", PG_URL] if PG_URL else ["--db", str(db_file)]
+    code = main([*where, "audit", "verify", *args])
     out = capsys.readouterr()
     return code, out.out, out.err
 
