@@ -296,8 +296,13 @@ def open_database(
         if tables:
             engine.dispose()
             raise DatabaseFileError(f"{where} is not a panel-tui database (it has other tables)")
-        _create_schema(engine, load_frameworks=load_frameworks)
-        return Database(engine=engine, url=url, key=key)
+        if engine.dialect.name == "sqlite":
+            _create_schema(engine, load_frameworks=load_frameworks)
+            return Database(engine=engine, url=url, key=key)
+        # A server database is made by the migrations: they also create what the models cannot
+        # express (PostgreSQL row-level security policies, migration 0004).
+        upgrade(engine)
+        revision = HEAD
     if revision not in KNOWN_REVISIONS:
         engine.dispose()
         raise DatabaseFileError(
