@@ -44,3 +44,31 @@ def test_portable_check_on_a_shared_connection():
     assert watch.changed() is False  # the first look is the baseline
     _check(database, watch)
     database.dispose()
+
+
+def test_refresh_after_another_terminals_consensus_rereads_only_that_row(db_file):
+    from sqlmodel import select
+
+    from db.consolidation import load_grid, record_consensus, refresh_grid
+    from db.demo import ensure_demo
+    from db.models import CampaignItem, Candidate, PanelMember
+
+    chair = open_database(sqlite_url(db_file))
+    with chair.session() as s:
+        campaign_id = ensure_demo(s).id
+        sam = s.exec(select(PanelMember).where(PanelMember.name == "Sam Whitfield")).one().id
+    with chair.session() as s:
+        grid = load_grid(s, campaign_id, sam)  # type: ignore[arg-type]
+    other = open_database(sqlite_url(db_file))
+    with other.session() as s:
+        candidate = s.exec(select(Candidate).where(Candidate.ref == "HRBP-001")).one()
+        item = s.exec(select(CampaignItem).where(CampaignItem.campaign_id == campaign_id)).first()
+        record_consensus(s, candidate.id, item.id, 5, "Agreed in the other room.", "Sam Whitfield")  # type: ignore[arg-type, union-attr]
+    with chair.session() as s:
+        fresh = refresh_grid(s, grid)
+        unchanged = refresh_grid(s, fresh)
+    changed = [old.ref for old, new in zip(grid.rows, fresh.rows) if old is not new]
+    assert changed == ["HRBP-001"]
+    assert unchanged is fresh  # nothing moved since: the same grid, no read
+    other.dispose()
+    chair.dispose()
