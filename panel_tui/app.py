@@ -249,7 +249,14 @@ class PanelApp(App[None]):
             screen = CampaignsScreen(self.database)
         self.push_screen(screen)
         if keys:
-            screen.call_after_refresh(self._replay_keys, keys)
+            screen.call_after_refresh(self._replay_when_loaded, screen, keys)
+
+    def _replay_when_loaded(self, screen: Screen, keys: list[events.Key]) -> None:
+        # The screen reads its rows in a worker: a "down" typed while loading needs them there.
+        if any(w.node is screen and not w.is_finished for w in self.workers):
+            self.set_timer(0.02, lambda: self._replay_when_loaded(screen, keys))
+            return
+        self._replay_keys(keys)
 
     def _replay_keys(self, keys: list[events.Key]) -> None:
         # One at a time, each after the screen has caught up with the previous one (a key may open a screen).
