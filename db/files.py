@@ -43,9 +43,6 @@ def write_private(path: str | os.PathLike[str], data: str | bytes) -> Path:
     return Path(path)
 
 
-write_private_bytes = write_private
-
-
 def _sync_folder(folder: Path) -> None:
     # The rename is durable once the folder is synced; not every platform allows it.
     try:

@@ -20,7 +20,7 @@ from db import interview as interview_service
 from db.models import Campaign, PanelMember
 from db.text import clean_line
 from panel_tui.live import LiveRefresh
-from panel_tui.screens.dialogs import ConfirmDialog, MemberPicker
+from panel_tui.dialogs import ConfirmDialog, MemberPicker
 from panel_tui.work import ServiceWork
 
 STATE_STYLE = {"not started": "dim", "in progress": "yellow", "submitted": "green"}
@@ -236,7 +236,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         self.reload()
 
     def action_add_member(self) -> None:
-        from panel_tui.screens.dialogs import PanelMemberDialog
+        from panel_tui.dialogs import PanelMemberDialog
 
         def added(member: PanelMember) -> None:
             name = clean_line(member.name)

@@ -16,7 +16,7 @@ from textual.widgets import Label
 from db import interview as service
 from db.errors import PanelError
 from panel_tui.save_queue import SaveStatus, one_line
-from panel_tui.screens.dialogs import ConfirmDialog, ReasonDialog
+from panel_tui.dialogs import ConfirmDialog, ReasonDialog
 from panel_tui.widgets.item_list import ItemList
 
 # Queue the notes when typing pauses this long, or when the oldest unqueued change is this old.

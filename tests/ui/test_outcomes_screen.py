@@ -19,7 +19,7 @@ from db.engine import open_database, sqlite_url
 from db.models import AuditEvent, Campaign, CampaignItem, Candidate, Outcome
 from db.outcomes import merit_list
 from panel_tui.dialogs import ConfirmDialog
-from panel_tui.screens.dialogs import ReasonDialog
+from panel_tui.dialogs import ReasonDialog
 from panel_tui.screens.feedback_editor import FeedbackEditor
 from panel_tui.screens.outcomes import ExtendReserveDialog, OutcomesScreen
 from tests.ui.settle import settle, steady

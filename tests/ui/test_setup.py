@@ -80,7 +80,7 @@ def shown(screen, selector: str) -> str:
 
 async def open_setup(pilot) -> SetupScreen:
     await pilot.press("n")
-    await pilot.pause()
+    await settle(pilot)  # the templates load in a service worker
     assert isinstance(pilot.app.screen, SetupScreen)
     return pilot.app.screen
 
@@ -199,6 +199,39 @@ async def test_steps_are_checked_on_the_way_and_escape_cancels(open_app, db_file
     assert stored.campaign("TL") is None
 
 
+async def test_choices_load_off_the_ui_thread_with_the_loading_state_shown(open_app, db_file, monkeypatch):
+    import threading
+
+    from db import setup_helpers
+
+    gate, threads = threading.Event(), []
+    real = setup_helpers.template_choices
+
+    def slow(session):
+        threads.append(threading.current_thread())
+        gate.wait(10)
+        return real(session)
+
+    monkeypatch.setattr(setup_helpers, "template_choices", slow)
+    app = open_app(db_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        for _ in range(5):
+            await pilot.pause(0.05)
+        screen = app.screen
+        assert isinstance(screen, SetupScreen) and threads
+        assert threads[0] is not threading.main_thread()  # the UI thread was never held up
+        assert shown(screen, "#setup-loading").startswith("Loading templates")
+        assert screen.query_one("#next").disabled and not screen.steps
+        await pilot.press("ctrl+right")  # nothing to check yet: ignored, not an error
+        gate.set()
+        await settle(pilot)
+        assert shown(screen, "#setup-loading") == ""
+        await step_is(pilot, "Start")
+        assert "Annex D" in str(screen.query_one("#templates").get_option_at_index(4).prompt)
+
+
 # --- snapshots at 80x24 ------------------------------------------------------------
 
 
@@ -213,7 +246,7 @@ def _snap_app(db_file):
 def test_snapshot_start_80x24(snap_compare, db_file):
     async def run_before(pilot):
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("down", "down", "down", "down")
         await _no_blink(pilot)
 
@@ -223,7 +256,7 @@ def test_snapshot_start_80x24(snap_compare, db_file):
 def test_snapshot_role_errors_80x24(snap_compare, db_file):
     async def run_before(pilot):
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")
         await pilot.pause()
         await _no_blink(pilot)
@@ -236,7 +269,7 @@ def test_snapshot_role_errors_80x24(snap_compare, db_file):
 def test_snapshot_framework_copfs_80x24(snap_compare, db_file):
     async def run_before(pilot):
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("down", "down", "down", "down", "down", "enter")  # Annex E
         await pilot.pause()
         # COPFS's advice is for COPFS campaigns: named so by the department.
@@ -250,7 +283,7 @@ def test_snapshot_framework_copfs_80x24(snap_compare, db_file):
 def test_snapshot_scoring_80x24(snap_compare, db_file):
     async def run_before(pilot):
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("down", "down", "down", "down", "enter")
         await pilot.pause()
         for _ in range(5):
@@ -264,7 +297,7 @@ def test_snapshot_scoring_80x24(snap_compare, db_file):
 def test_snapshot_review_80x24(snap_compare, db_file):
     async def run_before(pilot):
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("down", "down", "down", "down", "enter")
         await pilot.pause()
         for _ in range(6):

@@ -10,6 +10,7 @@ screen dismisses with the new campaign's id (None when cancelled).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from textual import on
@@ -35,6 +36,27 @@ from panel_tui.screens.setup.start import StartStep
 from panel_tui.work import ServiceWork
 
 
+@dataclass(frozen=True)
+class SetupChoices:
+    """What the steps offer, read from the reference data."""
+
+    templates: list
+    grades: list
+    level_names: dict[int, str]
+    frameworks: list
+    campaigns: list
+
+
+def _choices(session) -> SetupChoices:
+    from db.campaigns import list_campaigns
+    from db.frameworks import list_frameworks
+
+    return SetupChoices(
+        helpers.template_choices(session), helpers.grade_choices(session), helpers.level_names(session),
+        list_frameworks(session), list_campaigns(session),
+    )
+
+
 def _create(session, spec: CampaignSpec) -> tuple[int, str]:
     """The unit of work behind Create (run off the UI thread by panel_tui.work)."""
     from db import campaigns
@@ -55,42 +77,51 @@ class SetupScreen(ServiceWork, Screen[int | None]):
     def __init__(self, database, *, today: date | None = None) -> None:
         super().__init__()
         self.database = database
-        from db.campaigns import list_campaigns
-        from db.frameworks import list_frameworks
-
-        with database.session() as session:
-            templates = helpers.template_choices(session)
-            grades = helpers.grade_choices(session)
-            level_names = helpers.level_names(session)
-            self.frameworks = list_frameworks(session)
-            campaigns = list_campaigns(session)
-        self.start = StartStep(templates)
-        self.role = RoleStep(today=today)
-        self.grade = GradeStep(grades, level_names)
-        self.framework = FrameworkStep(database, self.frameworks)
-        self.other = OtherStep()
-        self.questions = QuestionsStep(database, campaigns)
-        self.scoring = ScoringStep()
-        self.panel = PanelStep()
-        self.review = ReviewStep()
-        self.steps: list[Step] = [self.start, self.role, self.grade, self.framework, self.other, self.questions,
-                                  self.scoring, self.panel, self.review]
+        self.today = today
+        self.frameworks: list = []
+        self.steps: list[Step] = []  # built when the choices have loaded (_loaded)
         self.step = 0
         self.applied_start: str | None = None  # the start option whose values are filled in
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="steps")
-        with ContentSwitcher(initial="step-start", id="wizard"):
-            yield from self.steps
+        yield Label("Loading templates, grades and frameworks…", id="setup-loading", classes="hint")
+        yield ContentSwitcher(id="wizard")
         with Horizontal(id="nav"):
-            yield Button("← Back", id="back", compact=True)
+            yield Button("← Back", id="back", compact=True, disabled=True)
             yield Label("", id="nav-status")
-            yield Button("Next →", id="next", variant="primary", compact=True)
+            yield Button("Next →", id="next", variant="primary", compact=True, disabled=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "New campaign"
+        self.sub_title = "Loading…"
+        # The reference data comes off the UI thread; the steps are built when it arrives.
+        self.run_service(_choices, tag="load", done=self._loaded, title="Set-up not loaded")
+
+    def _loaded(self, choices: SetupChoices) -> None:
+        self.run_worker(self._build(choices), group="setup-build")
+
+    async def _build(self, choices: SetupChoices) -> None:
+        self.frameworks = choices.frameworks
+        self.start = StartStep(choices.templates)
+        self.role = RoleStep(today=self.today)
+        self.grade = GradeStep(choices.grades, choices.level_names)
+        self.framework = FrameworkStep(self.database, choices.frameworks)
+        self.other = OtherStep()
+        self.questions = QuestionsStep(self.database, choices.campaigns)
+        self.scoring = ScoringStep()
+        self.panel = PanelStep()
+        self.review = ReviewStep()
+        steps: list[Step] = [self.start, self.role, self.grade, self.framework, self.other, self.questions,
+                             self.scoring, self.panel, self.review]
+        for step in steps:
+            step.display = step is self.start  # the switcher shows one step at a time
+        await self.query_one(ContentSwitcher).mount_all(steps)
+        self.steps = steps
+        self.query_one("#setup-loading").display = False
+        self.query_one("#next", Button).disabled = False
         self._show_step()
 
     # --- moving between steps ----------------------------------------------------------------
@@ -186,6 +217,8 @@ class SetupScreen(ServiceWork, Screen[int | None]):
             self.framework.apply_template(template.items, template.lead)
 
     async def action_next(self) -> None:
+        if not self.steps:
+            return  # still loading
         if self.steps[self.step] is self.review:
             await self.action_create()
         else:
@@ -218,7 +251,7 @@ class SetupScreen(ServiceWork, Screen[int | None]):
             self._status("")
 
     def action_cancel(self) -> None:
-        from panel_tui.screens.dialogs import ConfirmDialog
+        from panel_tui.dialogs import ConfirmDialog
 
         if self.step == 0 and self.applied_start is None:
             self.dismiss(None)
@@ -231,6 +264,8 @@ class SetupScreen(ServiceWork, Screen[int | None]):
         self.app.push_screen(ConfirmDialog("Leave without creating this campaign? What you entered is lost."), answered)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("next", "back") and not self.steps:
+            return False
         if action == "back":
             return self.step > 0
         return True
@@ -246,6 +281,8 @@ class SetupScreen(ServiceWork, Screen[int | None]):
         yield ("Cancel set-up", "Leave without creating a campaign", self.action_cancel)
 
     async def _remove_row(self) -> None:
+        if not self.steps:
+            return
         current = self.steps[self.step]
         if current in (self.other, self.panel) and current.check_action("remove", ()):
             await current.run_action("remove")
@@ -274,6 +311,8 @@ class SetupScreen(ServiceWork, Screen[int | None]):
 
     @on(Button.Pressed, "#create")
     async def action_create(self) -> None:
+        if not self.steps:
+            return
         await self._sync()
         # Every step must pass its checks; the first with a problem is shown.
         for n, step in enumerate(self.steps[:-1]):
