@@ -133,7 +133,11 @@ class FilePicker(ModalScreen[Path | None]):
 
     @on(DirectoryTree.FileSelected)
     def _file_selected(self, event: DirectoryTree.FileSelected) -> None:
-        self.query_one("#path", Input).value = str(event.path)
+        self.file_picked(Path(event.path))
+
+    def file_picked(self, path: Path) -> None:
+        """A file chosen in the tree: into the path field, to confirm with Enter."""
+        self.query_one("#path", Input).value = str(path)
         self.query_one("#path", Input).focus()
 
     @on(DirectoryTree.DirectorySelected)
@@ -143,7 +147,10 @@ class FilePicker(ModalScreen[Path | None]):
 
     @on(Input.Submitted, "#path")
     def _submitted(self, event: Input.Submitted) -> None:
-        path = Path(event.value).expanduser()
+        self.path_entered(event.value)
+
+    def path_entered(self, text: str) -> None:
+        path = Path(text).expanduser()
         error = self.query_one("#picker-error", Label)
         if self.must_exist and not path.is_file():
             error.update(Text(f"{path} is not a file"))
@@ -155,3 +162,65 @@ class FilePicker(ModalScreen[Path | None]):
             return
         remember_folder(path.parent)
         self.dismiss(path)
+
+
+class MultiFilePicker(FilePicker):
+    """Choose one or more files; returns them in the order chosen (a list), or None.
+
+    Enter on a file (or a pattern such as ``returns/*.age``) adds it to the list, Enter on it again
+    takes it off; a file chosen in the tree is added the same way. Enter on a folder finishes.
+    """
+
+    def __init__(self, title: str, start: Path | None = None) -> None:
+        super().__init__(title, start)
+        self.chosen: list[Path] = []
+
+    def on_mount(self) -> None:
+        box = self.query_one(".file-picker", Vertical)
+        box.mount(Label("No files chosen yet", id="chosen"), before=self.query_one("#picker-error"))
+        self._hint("Enter on a file adds it (again: removes it); Enter on the folder when done; Esc cancels")
+
+    def _hint(self, text: str, *, error: bool = False) -> None:
+        label = self.query_one("#picker-error", Label)
+        label.update(Text(text))
+        label.set_class(error, "error")
+
+    def _toggle(self, paths: list[Path]) -> None:
+        for path in paths:
+            if path in self.chosen:
+                self.chosen.remove(path)
+            else:
+                self.chosen.append(path)
+        names = ", ".join(p.name for p in self.chosen)
+        n = len(self.chosen)
+        self.query_one("#chosen", Label).update(
+            Text(clean_line(f"Chosen ({n}): {names}")) if n else Text("No files chosen yet")
+        )
+
+    def file_picked(self, path: Path) -> None:
+        self._toggle([path])
+        self.query_one("#path", Input).focus()
+
+    def path_entered(self, text: str) -> None:
+        path = Path(text).expanduser()
+        field = self.query_one("#path", Input)
+        if any(c in path.name for c in "*?["):
+            matches = sorted(p for p in path.parent.glob(path.name) if p.is_file())
+            if not matches:
+                self._hint(f"no file matches {path}", error=True)
+                return
+            self._toggle(matches)
+        elif path.is_file():
+            self._toggle([path])
+        elif path.is_dir() or not text.strip():
+            if not self.chosen:
+                self._hint("Choose at least one file first (type its name, then Enter)", error=True)
+                return
+            remember_folder(self.chosen[-1].parent)
+            self.dismiss(list(self.chosen))
+            return
+        else:
+            self._hint(f"{path} is not a file", error=True)
+            return
+        self._hint("Enter on another file adds it; Enter on the folder when done; Esc cancels")
+        field.value = str(path.parent) + os.sep

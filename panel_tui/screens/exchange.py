@@ -6,6 +6,9 @@ never freezes the screen; the bar goes when the work ends, however it ends.
 A pack is made for one member and locked with a passphrase typed (masked) in
 ``PassphraseDialog``; opening one asks for it too. Returns need no passphrase:
 they are signed with the laptop's member key and sealed to the chair's database.
+Several returns can be chosen at once: ``ReturnPreviewDialog`` shows what each
+would change (or why it is refused) before the chair imports them, all or none;
+the bytes previewed are the bytes imported.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from textual.widgets import Footer, Header, Label, ProgressBar, RichLog
 from db import exchange
 from db.campaigns import current_member, get_campaign, panel_members
 from db.files import write_private
+from db.errors import ImportRefused
+from db.exchange.preview import BatchPreview, preview_returns, refused_file
 from db.text import clean_line
-from panel_tui.dialogs import FilePicker, PackSecret, PassphraseDialog
+from panel_tui.dialogs import FilePicker, MultiFilePicker, PackSecret, PassphraseDialog, ReturnPreviewDialog
 from panel_tui.work import ServiceWork
 
 
@@ -55,6 +60,38 @@ def export_file(session, kind: str, campaign_key: str, member_name: str, path: P
 def import_file(session, path: Path, actor: str, passphrase: str = "") -> str:
     data = exchange.read_exchange_file(path)
     return exchange.import_any(session, data, source=path.name, actor=actor, passphrase=passphrase)
+
+
+@dataclass(frozen=True)
+class ReturnsRead:
+    """Chosen returns as read once: what the preview showed is what the import applies."""
+
+    preview: BatchPreview
+    files: tuple[tuple[str, bytes], ...]  # the readable files, (name, bytes)
+
+
+def preview_files(session, paths: list[Path], actor: str) -> ReturnsRead:
+    """Read the chosen returns and say what each would change (an unreadable file is refused in the preview)."""
+    unreadable: dict[int, ImportRefused] = {}
+    files: list[tuple[str, bytes]] = []
+    for n, path in enumerate(paths):
+        try:
+            files.append((path.name, exchange.read_exchange_file(path)))
+        except ImportRefused as exc:
+            unreadable[n] = exc
+    previewed = iter(preview_returns(session, files, actor=actor).files)
+    shown = [
+        refused_file(path.name, unreadable[n]) if n in unreadable else next(previewed) for n, path in enumerate(paths)
+    ]
+    return ReturnsRead(BatchPreview(tuple(shown)), tuple(files))
+
+
+def import_files(session, files: tuple[tuple[str, bytes], ...], actor: str) -> list[str]:
+    """Import the previewed returns in one transaction; the lines to show (refused: all of them say why)."""
+    batch = exchange.import_returns(session, list(files), actor=actor)
+    if not batch.applied:
+        raise ImportRefused("; ".join(batch.lines))
+    return batch.lines
 
 
 def _slug(name: str) -> str:
@@ -136,17 +173,41 @@ class ExchangeScreen(ServiceWork, Screen[None]):
     def action_import_file(self) -> None:
         actor = (self.view.member_name if self.view else None) or ""
         self.app.push_screen(
-            FilePicker("Import a panel pack or a return", self.start), lambda path: path and self._chosen(path, actor)
+            MultiFilePicker("Import a panel pack, or one or more returns", self.start),
+            lambda paths: paths and self._chosen(paths, actor),
         )
 
-    def _chosen(self, path: Path, actor: str) -> None:
-        if exchange.file_format(path) != exchange.FORMAT_PACK:
-            self._run(import_file, path, actor, what="IMPORTED")  # a return, or refused in one line
+    def _chosen(self, paths: list[Path], actor: str) -> None:
+        packs = [p for p in paths if exchange.file_format(p) == exchange.FORMAT_PACK]
+        if packs and len(paths) > 1:
+            self._done("NOT IMPORTED: choose one panel pack on its own, or return files only")
             return
-        self.app.push_screen(
-            PassphraseDialog(f"Passphrase for {path.name}"),
-            lambda secret: secret and self._run(import_file, path, actor, secret.passphrase, what="IMPORTED"),
+        if packs:
+            path = packs[0]
+            self.app.push_screen(
+                PassphraseDialog(f"Passphrase for {path.name}"),
+                lambda secret: secret and self._run(import_file, path, actor, secret.passphrase, what="IMPORTED"),
+            )
+            return
+        # Returns: preview first, then all or none.
+        self._busy(True)
+        self.run_service(
+            preview_files, paths, actor, tag="preview", done=lambda read: self._previewed(read, actor), group="exchange",
+            failed=lambda message: self._done(f"NOT IMPORTED: {message}"), settled=lambda: self._busy(False),
         )
+
+    def _previewed(self, read: ReturnsRead, actor: str) -> None:
+        def answered(yes: bool | None) -> None:
+            if not read.preview.ok:
+                for file in read.preview.refused:
+                    self._log(file.headline)
+                self._done(f"NOT IMPORTED: {read.preview.verdict}")
+            elif yes:
+                self._run(import_files, read.files, actor, what="IMPORTED")
+            else:
+                self._log("Import cancelled: nothing imported")
+
+        self.app.push_screen(ReturnPreviewDialog(read.preview), answered)
 
     def _run(self, fn, *args, what: str) -> None:
         self._busy(True)
@@ -160,7 +221,10 @@ class ExchangeScreen(ServiceWork, Screen[None]):
         bar.display = busy
         bar.update(total=None)  # indeterminate: imports are one transaction
 
-    def _done(self, summary: str) -> None:
-        self._log(summary)
+    def _done(self, summary: str | list[str]) -> None:
+        lines = [summary] if isinstance(summary, str) else summary
+        for line in lines:
+            self._log(line)
+        summary = "; ".join(lines)
         failed = summary.startswith("NOT ")
         self.notify(clean_line(summary), severity="error" if failed else "information", markup=False)

@@ -10,7 +10,7 @@ from db.engine import open_database, sqlite_url
 from db.exchange import keys as exchange_keys
 from db.models import Candidate
 from panel_tui.app import make_app
-from panel_tui.dialogs import PassphraseDialog
+from panel_tui.dialogs import PassphraseDialog, ReturnPreviewDialog
 from tests.test_exchange import KEY, SPEC
 from tests.ui.settle import settle
 
@@ -72,7 +72,7 @@ async def test_export_a_members_pack_and_open_it_on_a_second_database(make_demo_
         await settle(pilot)
         await pilot.press("x", "i")
         await settle(pilot)
-        await pilot.press("end", *pack.name, "enter")
+        await pilot.press("end", *pack.name, "enter", "enter")  # choose the file, then done
         await settle(pilot)
         assert isinstance(app.screen, PassphraseDialog)
         await pilot.press(*"wrong passphrase", "enter")
@@ -80,7 +80,7 @@ async def test_export_a_members_pack_and_open_it_on_a_second_database(make_demo_
         assert f"{pack.name}: wrong passphrase, or the file was changed" in log
         await pilot.press("i")
         await settle(pilot)
-        await pilot.press("end", *pack.name, "enter")
+        await pilot.press("end", *pack.name, "enter", "enter")
         await settle(pilot)
         await pilot.press(*PASSPHRASE, "enter")
         log = await _wait_for_log(pilot, "imported campaign")
@@ -105,7 +105,13 @@ async def test_a_plain_or_tampered_file_is_refused_with_one_line(make_demo_app, 
         await settle(pilot)
         await pilot.press("x", "i")
         await settle(pilot)
-        await pilot.press("end", *bad.name, "enter")
+        await pilot.press("end", *bad.name, "enter", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReturnPreviewDialog)  # refused in the preview: only Close
+        assert "return.json: REFUSED: not a sealed return" in str(app.screen.query_one(".preview-file").render())
+        await pilot.press("y")  # nothing to confirm
+        assert isinstance(app.screen, ReturnPreviewDialog)
+        await pilot.press("escape")
         log = await _wait_for_log(pilot, "NOT IMPORTED")
         assert "not a sealed return; unsealed files are refused" in log
         await settle(pilot)
@@ -117,3 +123,93 @@ async def test_a_plain_or_tampered_file_is_refused_with_one_line(make_demo_app, 
         await pilot.press("enter")
         log = await _wait_for_log(pilot, "NOT EXPORTED")
         assert "holds no signing key for Sam Whitfield" in log
+
+
+def _chair_with_returns(tmp_path, template_db_file):
+    """The chair's database (the campaign created there) and two members' returns written as files."""
+    from tests.test_exchange import member_return, score_all
+
+    chair_file = tmp_path / "chair.db"
+    chair_file.write_bytes(template_db_file.read_bytes())
+    chair = open_database(sqlite_url(chair_file))
+    with chair.session() as s:
+        create_campaign(s, SPEC)
+        priya = member_return(s, "Priya Raman", lambda w: score_all(w, "Priya Raman", "C-001", 0))
+        joe = member_return(s, "Joe Lambert", lambda w: score_all(w, "Joe Lambert", "C-002", 1, submit_it=False))
+    (tmp_path / "priya.age").write_bytes(priya)
+    (tmp_path / "joe.age").write_bytes(joe)
+    return chair
+
+
+def _held(chair) -> set[tuple[str, str]]:
+    from db.models import Assessment, PanelMember
+
+    with chair.session() as s:
+        return set(s.exec(
+            select(PanelMember.name, Candidate.ref).join(Assessment, Assessment.member_id == PanelMember.id)
+            .join(Candidate, Candidate.id == Assessment.candidate_id)
+        ).all())
+
+
+async def _pick_returns(pilot, *names: str) -> ReturnPreviewDialog:
+    await pilot.press("x", "i")
+    await settle(pilot)
+    for name in names:
+        await pilot.press("home", "ctrl+k", *name, "enter")  # each Enter adds a file to the list
+    assert "Chosen (2): " in str(pilot.app.screen.query_one("#chosen").render())
+    await pilot.press("enter")  # Enter on the folder: done
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ReturnPreviewDialog)
+    return pilot.app.screen
+
+
+async def test_two_returns_are_previewed_then_imported_together(tmp_path, monkeypatch, template_db_file):
+    monkeypatch.chdir(tmp_path)
+    chair = _chair_with_returns(tmp_path, template_db_file)
+    app = make_app(chair, open_campaign=KEY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        if type(app.screen).__name__ == "MemberPicker":
+            await pilot.press("enter")
+            await settle(pilot)
+        dialog = await _pick_returns(pilot, "priya.age", "joe.age")
+        files = [" ".join(str(w.render()).split()) for w in dialog.query(".preview-file")]
+        assert files[0].startswith("priya.age: Priya Raman: 1 candidate, 4 items changed, 0 amended")
+        assert "C-001: Seeing the Big Picture, Working Together, Motivation, Written exercise; submitted" in files[0]
+        assert files[1].startswith("joe.age: Joe Lambert: 1 candidate, 4 items changed")
+        assert "C-002: " in files[1] and "submitted" not in files[1]
+        assert "All 2 files can be imported together" in str(dialog.query_one("#preview-verdict").render())
+        assert _held(chair) == set()  # the preview wrote nothing
+        await pilot.press("y")
+        log = await _wait_for_log(pilot, "joe.age: imported")
+        assert "priya.age: imported 1 assessments for Priya Raman" in log
+    assert _held(chair) == {("Priya Raman", "C-001"), ("Joe Lambert", "C-002")}
+    chair.dispose()
+
+
+async def test_a_tampered_return_is_named_in_the_preview_and_nothing_is_imported(tmp_path, monkeypatch,
+                                                                                 template_db_file):
+    monkeypatch.chdir(tmp_path)
+    chair = _chair_with_returns(tmp_path, template_db_file)
+    joe = (tmp_path / "joe.age").read_bytes()
+    (tmp_path / "joe.age").write_bytes(joe[:-40] + bytes([joe[-40] ^ 1]) + joe[-39:])
+    app = make_app(chair, open_campaign=KEY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        if type(app.screen).__name__ == "MemberPicker":
+            await pilot.press("enter")
+            await settle(pilot)
+        dialog = await _pick_returns(pilot, "priya.age", "joe.age")
+        files = [" ".join(str(w.render()).split()) for w in dialog.query(".preview-file")]
+        assert files[0].startswith("priya.age: Priya Raman: 1 candidate")
+        assert files[1] == "joe.age: REFUSED: not sealed for this database, or the file was changed"
+        assert "Nothing will be imported: 1 of 2 files refused" in str(dialog.query_one("#preview-verdict").render())
+        assert not dialog.query("#yes")  # nothing to confirm
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is dialog
+        await pilot.press("escape")
+        log = await _wait_for_log(pilot, "NOT IMPORTED")
+        assert "joe.age: REFUSED: not sealed for this database" in log
+    assert _held(chair) == set()
+    chair.dispose()
