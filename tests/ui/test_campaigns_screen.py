@@ -45,8 +45,8 @@ async def test_empty_campaigns_screen_offers_import_first_and_imports_a_pack(dem
         assert titles[0] == "Import a pack"
         await pilot.press("i")
         await settle(pilot)
-        assert type(app.screen).__name__ == "FilePicker"  # straight to choosing the file
-        await pilot.press("end", *pack.name, "enter")
+        assert type(app.screen).__name__ == "MultiFilePicker"  # straight to choosing the file
+        await pilot.press("end", *pack.name, "enter", "enter")  # choose it, then done
         await settle(pilot)
         assert isinstance(app.screen, PassphraseDialog)  # the pack is sealed: its passphrase, masked
         await pilot.press(*PASSPHRASE, "enter")
