@@ -25,6 +25,9 @@ STATUS_STYLE = {
     "pending": "",
 }
 RESULT_STYLE = {"pass": "green", "fail": "red", "incomplete": "dim"}
+# The status column is never narrower than its longest plain label, so a decision ("pending" ->
+# "not appointed") always fits without re-measuring the column.
+STATUS_WIDTH = max(len(s.label) for s in OutcomeStatus)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class MeritTable(DataTable):
         self._shown: dict[str, list] = {}  # row key -> the cells on screen
         self._layout: tuple = ()  # (column keys, row keys in order)
         self._seen: dict[str, tuple] = {}  # row key -> (MeritRow, hidden, pending tie order) drawn
+        self._widths: list[int] = []  # each column's width, set when the table is built
 
     def highlighted_id(self) -> int | None:
         if not self.row_count:
@@ -101,14 +105,15 @@ class MeritTable(DataTable):
                           else self._cells(r, items, anonymised, may_see, pending_ties, width))
         self._seen = fresh
         layout = (tuple(columns), tuple(cells))
-        if layout == self._layout and self.row_count == len(cells):
-            for key, new in cells.items():
-                old = self._shown[key]
-                if old is new:
-                    continue
-                for column, (a, b) in enumerate(zip(old, new)):
-                    if a != b:
-                        self.update_cell(key, columns[column], b, update_width=True)
+        changed = [
+            (key, column, b)
+            for key, new in cells.items() if (old := self._shown.get(key)) is not new and old is not None
+            for column, (a, b) in enumerate(zip(old, new)) if a != b
+        ] if layout == self._layout and self.row_count == len(cells) else None
+        if changed is not None and all(_width(b) <= self._widths[column] for _, column, b in changed):
+            # Every new cell fits its column: update in place; widths stay as they are.
+            for key, column, value in changed:
+                self.update_cell(key, columns[column], value)
             self._shown = cells
             return
         keep = self.highlighted_id()
@@ -117,8 +122,15 @@ class MeritTable(DataTable):
                    "status": "Status", "provisional": "Prov.", "tie": "Tie"}
         for n, item in enumerate(items):
             headers[f"item{n}"] = Text(item.short + ("★" if item.is_lead else ""))  # type: ignore[assignment]
-        for column in columns:
-            self.add_column(headers[column], key=column)
+        # Widths are measured here, from every cell, not left to the table's idle-time re-measuring:
+        # the table draws the same on every run (a column is never drawn cut while it catches up).
+        self._widths = [
+            max([_width(headers[column]), STATUS_WIDTH if column == "status" else 0,
+                 *(_width(row_cells[n]) for row_cells in cells.values())])
+            for n, column in enumerate(columns)
+        ]
+        for column, width in zip(columns, self._widths):
+            self.add_column(headers[column], key=column, width=width)
         for key, row_cells in cells.items():
             self.add_row(*row_cells, key=key)
         self._shown, self._layout = cells, layout
@@ -155,6 +167,10 @@ class MeritTable(DataTable):
         if row.tied:
             return Text("tie: chair to order", style="yellow")
         return Text(clean_line(row.tie_reason))
+
+
+def _width(cell: object) -> int:
+    return cell.cell_len if isinstance(cell, Text) else Text(str(cell)).cell_len
 
 
 def ordered_rows(merit: MeritList, pending_ties: dict[int, list[int]]) -> list[MeritRow]:

@@ -18,8 +18,7 @@ from db.consolidation import record_consensus
 from db.engine import open_database, sqlite_url
 from db.models import AuditEvent, Campaign, CampaignItem, Candidate, Outcome
 from db.outcomes import merit_list
-from panel_tui.dialogs import ConfirmDialog
-from panel_tui.dialogs import ReasonDialog
+from panel_tui.dialogs import ConfirmDialog, ReasonDialog
 from panel_tui.screens.feedback_editor import FeedbackEditor
 from panel_tui.screens.outcomes import ExtendReserveDialog, OutcomesScreen
 from tests.ui.settle import settle, steady
@@ -403,6 +402,36 @@ async def test_distribution_and_panel_agreement_tabs(make_demo_app, final):
         await pilot.press("1")
         await settle(pilot)
         assert app.screen.check_action("appoint", ())
+
+
+def _every_cell_fits(app) -> None:
+    """Each column is as wide as its widest cell at once (not after the table's idle-time re-measuring)."""
+    from rich.text import Text
+
+    table = app.screen.query_one("#merit-table", DataTable)
+    for column in table.ordered_columns:
+        cells = table.get_column(column.key)
+        widest = max(Text(c).cell_len if isinstance(c, str) else c.cell_len for c in [*cells, column.label])
+        assert not column.auto_width and column.width >= widest, (column.key.value, column.width, widest)
+    assert table.columns["status"].width >= len("not appointed")  # the longest status label, whatever is shown
+
+
+async def test_status_column_fits_every_label_without_waiting(make_demo_app, final):
+    app = make_demo_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_outcomes(pilot)
+        _every_cell_fits(app)
+        await pilot.press("a", "y")
+        await settle(pilot)
+        assert column(app, "status")[0] == "appointed"
+        _every_cell_fits(app)
+        await pilot.press("down", "r")  # a reserve place: a longer status, the table re-measured
+        await settle(pilot)
+        if type(app.screen).__name__ != "OutcomesScreen":
+            await pilot.press("y")
+            await settle(pilot)
+        assert column(app, "status")[1].startswith("reserve to ")
+        _every_cell_fits(app)
 
 
 # --- snapshot --------------------------------------------------------------------------------
