@@ -316,11 +316,12 @@ def save_evidence(
     old_tags = {
         t.indicator_id: t for t in session.exec(select(IndicatorTag).where(IndicatorTag.evidence_id == evidence.id)).all()
     }
+    star = "".join(c for c in STAR if c in state.star)  # in S, T, A, R order: "TSAR" is "STAR", not an amendment
     if assessment.submitted_at is not None:
         for name, old, new in (
             ("notes", evidence.notes, state.notes),
             ("score", evidence.score, score),
-            ("star", evidence.star, state.star),
+            ("star", evidence.star, star),
             ("tags", _tags_text(old_tags), _tags_text(state.tags)),
         ):
             if old != new:
@@ -329,7 +330,7 @@ def save_evidence(
                     campaign_id=campaign_id, actor=member_name, old=old, new=new, reason=amend_reason.strip(),
                 )
     evidence.notes = state.notes
-    evidence.star = "".join(c for c in STAR if c in state.star)
+    evidence.star = star
     evidence.score = score
     evidence.updated_at = now
     for indicator_id, tag in old_tags.items():
