@@ -46,23 +46,25 @@ def load_campaign(session, campaign_id: int) -> CampaignView:
 
 class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
     HELP_TITLE = "Campaign (candidates)"
+    # Footer order is priority order: at 80 columns x, w, c and o stay visible (with Enter on a row);
+    # the rest follow as the terminal widens, and every key is in F1 and the palette.
     BINDINGS = [
         Binding("enter", "interview", "Interview", tooltip="Open the interview screen for this candidate", id="campaign.interview"),
+        Binding("x", "exchange", "Packs & returns", tooltip="Export or import panel packs and returns (offline exchange)",
+                id="campaign.exchange"),
         Binding("w", "who_am_i", "Switch panellist", tooltip="Choose which panel member is using this laptop (asks to confirm; audited)", id="campaign.who_am_i"),
         Binding("c", "consolidate", "Consolidate", tooltip="The chair's grid: panel scores side by side, consensus",
                 id="campaign.consolidate"),
         Binding("o", "outcomes", "Outcomes", tooltip="Merit list, reserve list, panel agreement, reports", id="campaign.outcomes"),
-        Binding("a", "add_candidate", "Add candidate", show=False, id="campaign.add_candidate"),
-        Binding("e", "edit_candidate", "Edit candidate", show=False, id="campaign.edit_candidate"),
-        Binding("p", "add_member", "Add panellist", show=False, tooltip="Add a member to this campaign's panel", id="campaign.add_member"),
-        Binding("t", "today_only", "Today only", show=False, tooltip="Show only today's interviews, in slot order (again: everyone)",
+        Binding("a", "add_candidate", "Add candidate", id="campaign.add_candidate"),
+        Binding("e", "edit_candidate", "Edit candidate", id="campaign.edit_candidate"),
+        Binding("p", "add_member", "Add panellist", tooltip="Add a member to this campaign's panel", id="campaign.add_member"),
+        Binding("t", "today_only", "Today only", tooltip="Show only today's interviews, in slot order (again: everyone)",
                 id="campaign.today_only"),
-        Binding("x", "exchange", "Packs & returns", show=False, tooltip="Export or import panel packs and returns (offline exchange)",
-                id="campaign.exchange"),
-        Binding("E", "edit_campaign", "Edit campaign", show=False,
+        Binding("E", "edit_campaign", "Edit campaign",
                 tooltip="Title, decision date, interview length, panel (audited with a reason)", id="campaign.edit_campaign"),
-        Binding("f", "frameworks", "Frameworks", tooltip="The campaign's framework, at its level", id="campaign.frameworks"),
         Binding("q,escape", "app.campaigns", "Campaigns", id="campaign.back"),
+        Binding("f", "frameworks", "Frameworks", tooltip="The campaign's framework, at its level", id="campaign.frameworks"),
     ]
 
     def __init__(self, database, campaign_id: int) -> None:

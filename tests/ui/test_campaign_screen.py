@@ -77,3 +77,28 @@ async def test_campaign_owner_edits_the_campaign_by_keys(make_demo_app, reader):
     assert str(campaign.decision_date) == "2026-02-20"
     assert panel == ["Joe Lambert", "Priya Raman-Jones", "Ruth Ogundipe", "Sam Whitfield"]
     assert {e.entity for e in events} == {"campaign.title", "campaign.decision_date", "campaign.interview_minutes", "panel"}
+
+
+async def test_the_campaign_footer_keeps_its_essential_keys_at_80_columns(make_demo_app):
+    """Field trial (item 11): the footer never showed a/e/p/t/x; now x, w, c, o fit at 80x24, the rest follow
+    as the terminal widens, and every key is listed in F1 help."""
+    from textual.widgets._footer import FooterKey
+
+    for width, wanted in (
+        (80, {"Packs & returns", "Switch panellist", "Consolidate", "Outcomes"}),
+        (100, {"Packs & returns", "Switch panellist", "Consolidate", "Outcomes", "Add candidate"}),
+    ):
+        app = make_demo_app()
+        async with app.run_test(size=(width, 24)) as pilot:
+            await settle(pilot)
+            keys = list(app.screen.query(FooterKey))
+            palette = next(k for k in keys if k.description == "palette")
+            shown = {k.description for k in keys if k is not palette and k.region.right <= palette.region.x}
+            assert wanted <= shown, f"{width} columns: missing {wanted - shown}"
+            if width == 80:
+                await pilot.press("f1")
+                await pilot.pause()
+                lines = str(app.screen.query_one("#help-campaign").render()).splitlines()
+                for key, words in (("a", "Add candidate"), ("e", "Edit candidate"), ("p", "Add panellist"),
+                                   ("t", "Today only"), ("x", "Packs & returns"), ("E", "Edit campaign")):
+                    assert any(line.startswith(f"{key} ") and words in line for line in lines), (key, words)
