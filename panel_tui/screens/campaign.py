@@ -146,6 +146,8 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
                 [slot, Text(clean_line(r.ref))] + ([] if anonymised else [Text(clean_line(r.name))])
                 + [Text(r.state, style=STATE_STYLE[r.state]), Text(clean_line(r.adjustments))]
             )))
+        if update and any(len(str(v)) > col.width for _, cells in built for col, v in zip(table.columns.values(), cells)):
+            update = False  # a cell wider than its column: rebuild with new widths rather than cut it
         if not update:
             table.clear(columns=True)
             # Widths given, not measured later: a table filled while its screen was still being
@@ -156,7 +158,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
             if update:  # the same candidates: change only the cells that moved (a live update)
                 for column_key, old, value in zip(table.columns, table.get_row(str(r.id)), cells):
                     if old != value:
-                        table.update_cell(str(r.id), column_key, value, update_width=True)
+                        table.update_cell(str(r.id), column_key, value)
             else:
                 table.add_row(*cells, key=str(r.id))
         shown = "showing today's only (t: everyone)" if self.today_only else "t: today's only"

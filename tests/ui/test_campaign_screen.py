@@ -102,3 +102,31 @@ async def test_the_campaign_footer_keeps_its_essential_keys_at_80_columns(make_d
                 for key, words in (("a", "Add candidate"), ("e", "Edit candidate"), ("p", "Add panellist"),
                                    ("t", "Today only"), ("x", "Packs & returns"), ("E", "Edit campaign")):
                     assert any(line.startswith(f"{key} ") and words in line for line in lines), (key, words)
+
+
+async def test_candidate_table_is_measured_when_filled_behind_the_who_are_you_picker(tmp_path, template_db_file):
+    """Field trial (item 12): after choosing who you are, the table showed `09:3  HRP  Oliv` until the next
+    navigation. Its columns are as wide as their widest cell as soon as the rows arrive."""
+    from db.campaigns import create_campaign
+    from db.engine import open_database, sqlite_url
+    from panel_tui.app import make_app
+    from tests.test_exchange import KEY, SPEC
+
+    path = tmp_path / "fresh.db"
+    path.write_bytes(template_db_file.read_bytes())
+    db = open_database(sqlite_url(path))
+    with db.session() as s:
+        create_campaign(s, SPEC)
+    app = make_app(db, open_campaign=KEY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert type(app.screen).__name__ == "MemberPicker"  # nobody chosen on this laptop yet
+        await pilot.press("enter")
+        await settle(pilot)
+        table = app.screen.query_one("#candidates")
+        assert table.row_count == 4
+        for column in table.ordered_columns:
+            widest = max(len(str(c)) for c in [*table.get_column(column.key), column.label])
+            assert not column.auto_width and column.width >= widest, (str(column.label), column.width, widest)
+        assert "Person 1" in [str(c) for c in table.get_column_at(2)]
+    db.dispose()
