@@ -9,6 +9,7 @@ from db.engine import open_database, sqlite_url
 from db.interview import EvidenceState, save_evidence
 from db.models import Assessment, CampaignItem, Candidate, ItemEvidence, PanelMember
 from tests.ui.settle import settle
+from tests.ui.test_consolidation_screen import open_grid
 from tests.ui.test_outcomes_screen import CONSENSUS, open_outcomes, record, said
 
 
@@ -40,6 +41,11 @@ async def test_an_amendment_after_the_consensus_is_flagged_until_reconfirmed(mak
         await open_outcomes(pilot)
         detail = said(app.screen.query_one("#candidate-detail"))
         assert f"needs review: {item} (a panellist amended after the consensus)" in detail
+        await pilot.press("q")
+        grid = await open_grid(pilot)  # the chair's grid flags that cell, and only that one
+        flagged = [(r, c) for r in range(grid.row_count) for c in range(1, 8)
+                   if "!review" in str(grid.get_cell_at((r, c)))]
+        assert len(flagged) == 1 and flagged[0][0] == 0
     record(demo_db_file, {"HRBP-001": CONSENSUS["HRBP-001"]})  # the chair re-confirms every item
     app = make_demo_app()
     async with app.run_test(size=(120, 36)) as pilot:
