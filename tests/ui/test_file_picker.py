@@ -56,3 +56,31 @@ async def test_the_picker_starts_in_the_last_folder_used_and_offers_media(tmp_pa
         await pilot.press("enter")
         await pilot.pause()
     assert app.chosen[-1] == stick / "merit.csv"
+
+
+async def test_several_files_by_name_or_pattern_then_enter_on_the_folder(tmp_path, monkeypatch):
+    from panel_tui.dialogs.file_picker import MultiFilePicker
+
+    for name in ("a.age", "b.age", "c.txt"):
+        (tmp_path / name).write_text("x")
+    monkeypatch.chdir(tmp_path)
+    chosen: list = []
+    app = App()
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.push_screen(MultiFilePicker("Import returns"), chosen.append)
+        await pilot.pause()
+        await pilot.press("enter")  # nothing chosen yet: not done
+        await pilot.pause()
+        assert "Choose at least one file" in str(app.screen.query_one("#picker-error").render())
+        await pilot.press("end", *"*.age", "enter")
+        await pilot.pause()
+        assert str(app.screen.query_one("#chosen").render()) == "Chosen (2): a.age, b.age"
+        await pilot.press("end", *"a.age", "enter", "end", *"c.txt", "enter")  # a.age again: taken off
+        await pilot.pause()
+        assert str(app.screen.query_one("#chosen").render()) == "Chosen (2): b.age, c.txt"
+        await pilot.press("end", *"nothing.age", "enter")
+        await pilot.pause()
+        assert "is not a file" in str(app.screen.query_one("#picker-error").render())
+        await pilot.press("home", "ctrl+k", *str(tmp_path), "enter")  # the folder: done
+        await pilot.pause()
+    assert chosen == [[tmp_path / "b.age", tmp_path / "c.txt"]]
