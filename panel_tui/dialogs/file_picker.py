@@ -171,6 +171,8 @@ class MultiFilePicker(FilePicker):
     takes it off; a file chosen in the tree is added the same way. Enter on a folder finishes.
     """
 
+    HINT = "Enter: add a file (again: take it off) · on the folder: done"
+
     def __init__(self, title: str, start: Path | None = None) -> None:
         super().__init__(title, start)
         self.chosen: list[Path] = []
@@ -178,7 +180,7 @@ class MultiFilePicker(FilePicker):
     def on_mount(self) -> None:
         box = self.query_one(".file-picker", Vertical)
         box.mount(Label("No files chosen yet", id="chosen"), before=self.query_one("#picker-error"))
-        self._hint("Enter on a file adds it (again: removes it); Enter on the folder when done; Esc cancels")
+        self._hint(self.HINT)
 
     def _hint(self, text: str, *, error: bool = False) -> None:
         label = self.query_one("#picker-error", Label)
@@ -222,5 +224,5 @@ class MultiFilePicker(FilePicker):
         else:
             self._hint(f"{path} is not a file", error=True)
             return
-        self._hint("Enter on another file adds it; Enter on the folder when done; Esc cancels")
+        self._hint(self.HINT)
         field.value = str(path.parent) + os.sep
