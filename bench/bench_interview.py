@@ -31,6 +31,7 @@
     .venv/bin/python bench/bench_interview.py [--rounds 6] [--keys 50] [--terminal-keys 300]
                                              [--saves 500] [--skip-typing] [--skip-terminal]
                                              [--skip-save] [--dir DIR] [--profile]
+                                             [--before DIR] [--no-timer] [--passphrase]
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ TEXT = (
 )
 TARGET_KEY_MS = 5.0
 TARGET_SAVE_P99_MS = 5.0
+TARGET_CPU_RATIO = 3.0  # issue 10: autosave CPU per save at most 3x the raw SQL floor
+SUMMARY: list[str] = []  # the issue's targets, PASS/MISS, printed again at the end
 
 BARE_APP = textwrap.dedent(
     '''
@@ -351,8 +354,11 @@ def report_terminal(res: dict, name: str = "app") -> bool:
             diff = (mine - ref) * 1000
             met = diff <= TARGET_KEY_MS
             ok &= met
-            print(f"    {stat:6s} {label:20s} {mine * 1000:6.2f} ms vs bare {ref * 1000:6.2f} ms: {diff:+6.2f} ms"
-                  f" (target <= +{TARGET_KEY_MS:g} ms: {'PASS' if met else 'MISS'})")
+            line = (f"{stat:6s} {label:20s} {mine * 1000:6.2f} ms vs bare {ref * 1000:6.2f} ms: {diff:+6.2f} ms"
+                    f" (target <= +{TARGET_KEY_MS:g} ms: {'PASS' if met else 'MISS'})")
+            print("    " + line)
+            if name == "app":
+                SUMMARY.append("real terminal, " + line)
     cpu = [c for _, _, c in res[name + "/saves"]]
     if cpu:
         print(f"    autosave CPU in the app's save thread: median {statistics.median(cpu) * 1000:.2f} ms"
@@ -487,7 +493,11 @@ def run_saves(tmp: Path, n: int, profile: bool, passphrase: bool = False) -> dic
     for name in names:
         print(f"    {name:28s} median {statistics.median(cpu[name]) * 1000:5.2f} ms  p99 {percentile(cpu[name], 99) * 1000:5.2f} ms")
     ratio = statistics.median(cpu[names[0]]) / statistics.median(cpu[names[2]])
-    print(f"    autosave CPU / raw same writes: {ratio:.1f}x (target <= 3x: {'MET' if ratio <= 3 else 'MISSED'})")
+    line = (f"autosave CPU per save {statistics.median(cpu[names[0]]) * 1000:.2f} ms vs the raw sqlite3 floor (same writes)"
+            f" {statistics.median(cpu[names[2]]) * 1000:.2f} ms: {ratio:.1f}x (target <= {TARGET_CPU_RATIO:g}x:"
+            f" {'PASS' if ratio <= TARGET_CPU_RATIO else 'MISS'})")
+    print("    " + line)
+    SUMMARY.append(line)
     print("  autosave (queue), FULL split:")
     for name, values in split.items():
         print(f"    {name:26s} median {statistics.median(values) * 1000:5.2f} ms  p99 {percentile(values, 99) * 1000:5.2f} ms")
@@ -560,7 +570,7 @@ def main() -> int:
                 for kind in ("app", "bare"):
                     print(f"    {'interview' if kind == 'app' else 'bare TextArea':13s} {stats_line(res[kind][method])}")
                 diff = (statistics.median(res["app"][method]) - statistics.median(res["bare"][method])) * 1000
-                verdict = "MET" if diff <= TARGET_KEY_MS else "MISSED"
+                verdict = "PASS" if diff <= TARGET_KEY_MS else "MISS"
                 print(f"    difference of medians {diff:+.2f} ms (target <= +{TARGET_KEY_MS:g} ms: {verdict})")
             print(
                 f"  interview keys [frame] during an autosave or up to {AFTER_SAVE * 1000:.0f} ms after it"
@@ -587,9 +597,14 @@ def main() -> int:
             for name, values in res.items():
                 print(f"    {name:28s} {stats_line(values)}")
             p99 = percentile(res["autosave (queue), FULL"], 99) * 1000
-            print(f"    autosave p99 {p99:.2f} ms (target < {TARGET_SAVE_P99_MS:g} ms: {'MET' if p99 < TARGET_SAVE_P99_MS else 'MISSED'})")
+            print(f"    autosave p99 {p99:.2f} ms (target < {TARGET_SAVE_P99_MS:g} ms: {'PASS' if p99 < TARGET_SAVE_P99_MS else 'MISS'};"
+                  " the disk's fsync sets most of it: compare the raw floor's p99)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    if SUMMARY:
+        print(f"\nIssue 10 targets (load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}):")
+        for line in SUMMARY:
+            print("  " + line)
     return 0
 
 

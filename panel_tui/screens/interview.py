@@ -41,13 +41,23 @@ from panel_tui.widgets.score_picker import ScorePicker
 from panel_tui.widgets.star_bar import StarBar
 
 class NotesEditor(TextArea):
-    """The evidence editor: tells the screen a key is coming, so held updates share its frame."""
+    """The evidence editor. Per key it tells the screen directly (no messages up the tree): that a
+    key is coming, so held updates share its frame, and that the text changed."""
 
     def on_key(self) -> None:
         # Runs before TextArea's own key handler (subclass first), in the same turn: one frame.
         key_typed = getattr(self.screen, "key_typed", None)
         if key_typed is not None:
             key_typed()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()  # the screen is the only listener: told here, without four more dispatches a key
+        notes_changed = getattr(self.screen, "notes_changed", None)
+        if notes_changed is not None:
+            notes_changed()
+
+    def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
+        event.stop()  # nobody above listens for the cursor moving
 
 
 COMMANDS = ("score", "clear_score", "star", "level", "submit", "resubmit", "amend", "close", "edit_notes", "focus_indicators")
@@ -319,8 +329,7 @@ class InterviewScreen(InterviewSaving, Screen[None]):
             state, score, _tags = shown
             self.query_one(ItemList).update_item(item, state, score, self.evidence[item.id].tags)
 
-    @on(TextArea.Changed, "#evidence")
-    def _notes_changed(self) -> None:
+    def notes_changed(self) -> None:
         # Kept cheap: the text is read only when it is queued.
         if self._loading:
             return

@@ -103,7 +103,8 @@ class InterviewSaving:
     def _show_status(self) -> None:
         if not self.is_mounted:
             return
-        status, label = self._status, self.query_one("#save-status", Label)
+        status = self._status
+        label = self._status_label = getattr(self, "_status_label", None) or self.query_one("#save-status", Label)
         kind, text, routine = "", "", False
         if status.failed:
             names = ", ".join(i.name for i in self.view.items if i.id in status.failed)
