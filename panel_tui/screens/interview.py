@@ -33,7 +33,7 @@ from db.interview import CandidateRow, EvidenceState, InterviewView, ItemView
 from db.scales import label_for
 from db.text import clean_line
 from panel_tui.save_queue import SaveQueue, SaveStatus, install_exit_signals
-from panel_tui.screens.interview_saving import InterviewSaving
+from panel_tui.screens.interview_saving import MAX_UNSAVED_SECONDS, InterviewSaving
 from panel_tui.widgets.indicator_panel import IndicatorPanel
 from panel_tui.widgets.interview_timer import InterviewTimer
 from panel_tui.widgets.item_list import ItemList
@@ -119,6 +119,7 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         self._last_change = 0.0
         self._last_key = 0.0
         self._held_paints: dict[str, Callable[[], None]] = {}
+        self._save_due_after_frame = False
         self._item_lines: dict[int, tuple] = {}
         self._candidates: list[CandidateRow] = []  # for the palette: jump to another candidate
         self._status = self.queue.status()
@@ -339,7 +340,9 @@ class InterviewScreen(InterviewSaving, Screen[None]):
                 return
             self._changed()
         else:
-            self._last_change = monotonic()
+            self._last_change = now = monotonic()
+            if now - self._dirty_since >= MAX_UNSAVED_SECONDS:
+                self._save_after_frame()
 
     def _set_score(self, value: float | None) -> None:
         if not self._editable:

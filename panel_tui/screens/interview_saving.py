@@ -44,12 +44,12 @@ class InterviewSaving:
 
     def _tick(self) -> None:
         now = monotonic()
+        # While keys keep coming, the forced save goes with a key (notes_changed); this is the fallback.
         if self._dirty_since is not None and (
-            now - self._last_change >= IDLE_SAVE_SECONDS or now - self._dirty_since >= MAX_UNSAVED_SECONDS
+            now - self._last_change >= IDLE_SAVE_SECONDS
+            or now - self._dirty_since >= MAX_UNSAVED_SECONDS + TYPING_QUIET_SECONDS
         ):
-            item = self.current
-            self._queue_current()
-            self._paint_later(f"item-{item.id}", lambda: self._refresh_item_state(item))
+            self._queue_and_mark()
         self._status = self.queue.status()
         self._show_status()
         if not self._typing_now():
@@ -60,6 +60,23 @@ class InterviewSaving:
     # next frame slot (Textual draws at most one frame per 1/60 s). So while the panellist
     # types, updates nobody asked for (the "Saved" time, an item's marker, the timer) are
     # held and drawn in the frame of the next key, or once typing pauses.
+
+    def _queue_and_mark(self) -> None:
+        item = self.current
+        self._queue_current()
+        self._paint_later(f"item-{item.id}", lambda: self._refresh_item_state(item))
+
+    def _save_after_frame(self) -> None:
+        """Typing goes on and the oldest change is due: queue it just after this key's frame is drawn,
+        so the save runs in the gap before the next key instead of beside it."""
+        if not self._save_due_after_frame:
+            self._save_due_after_frame = True
+            self.call_after_refresh(self._queue_after_frame)
+
+    def _queue_after_frame(self) -> None:
+        self._save_due_after_frame = False
+        if self._dirty_since is not None:
+            self._queue_and_mark()
 
     def _typing_now(self) -> bool:
         return monotonic() - self._last_key < TYPING_QUIET_SECONDS
