@@ -26,6 +26,8 @@ SLOW_SAVE_SECONDS = 0.5
 LEAVE_WAIT_SECONDS = 0.5
 # Keys this close together are typing: routine updates wait for the next key or a pause.
 TYPING_QUIET_SECONDS = 0.3
+# The forced save while typing starts this long after a key: after its echo, before the next key.
+SAVE_AFTER_KEY_SECONDS = 0.03
 
 
 class InterviewSaving:
@@ -67,11 +69,11 @@ class InterviewSaving:
         self._paint_later(f"item-{item.id}", lambda: self._refresh_item_state(item))
 
     def _save_after_frame(self) -> None:
-        """Typing goes on and the oldest change is due: queue it just after this key's frame is drawn,
-        so the save runs in the gap before the next key instead of beside it."""
+        """Typing goes on and the oldest change is due: queue it once this key's frame is written, so
+        the save (its thread wants the GIL too) runs in the gap before the next key, not beside one."""
         if not self._save_due_after_frame:
             self._save_due_after_frame = True
-            self.call_after_refresh(self._queue_after_frame)
+            self.set_timer(SAVE_AFTER_KEY_SECONDS, self._queue_after_frame)
 
     def _queue_after_frame(self) -> None:
         self._save_due_after_frame = False
