@@ -15,9 +15,9 @@
     Runs are in rounds (fresh app each round, warm-up keys first, the order of the two
     apps alternating); keys are typed `--gap-ms` apart so the interview screen's autosave
     (a thread worker, at least once a second while typing) runs as it would.
-    Also, in a real terminal (tmux, 100x30), both apps open side by side in two sessions,
-    keys sent alternately with `tmux send-keys -l` and `capture-pane -p` polled every
-    ~2 ms until the typed text shows (resolution a few ms: each poll spawns a tmux client).
+    Also, in a real terminal: each app on its own pty (100x30), the bench acting as the
+    terminal, keys written alternately and each app's frames read as they are written
+    (bench/pty_typing.py); keys typed while an autosave runs (or just after) are split out.
 
 (b) Autosave commit on a real SQLite file (open_database on a temp path, demo campaign
     from db.demo.ensure_demo), notes growing by ~15 characters per save, interleaved:
@@ -28,9 +28,10 @@
       item's evidence, commit) with sqlite3 on the app's schema and pragmas;
     * a raw sqlite3 INSERT + COMMIT, WAL, synchronous=FULL and NORMAL.
 
-    .venv/bin/python bench/bench_interview.py [--rounds 6] [--keys 50] [--tmux-keys 50]
-                                             [--saves 500] [--skip-typing] [--skip-tmux]
+    .venv/bin/python bench/bench_interview.py [--rounds 6] [--keys 50] [--terminal-keys 300]
+                                             [--saves 500] [--skip-typing] [--skip-terminal]
                                              [--skip-save] [--dir DIR] [--profile]
+                                             [--before DIR] [--no-timer] [--passphrase]
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ import gc
 import io
 import os
 import pstats
-import shlex
 import shutil
 import sqlite3
 import statistics
@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_startup import MARKER, VENV_PYTHON, Tmux, percentile  # noqa: E402
+from bench_startup import VENV_PYTHON, percentile  # noqa: E402
 
 TEXT = (
     "S: Restructure of the regional HR team, 40 staff affected. T: tell staff about role changes "
@@ -64,10 +64,10 @@ TEXT = (
     "reps first. R: no grievances, 90% attendance at briefings; the director asked for the same approach "
     "in the next change programme. Probe: how did you know it had landed? Follow-up survey and drop-ins."
 )
-# For tmux: one line, no spaces at the end of any prefix, nothing tmux treats specially.
-TMUX_TEXT = "Restructured-regional-HR-team,40-staff,briefings,FAQs,union-reps-first.90pc-attended.no-grievances."
 TARGET_KEY_MS = 5.0
 TARGET_SAVE_P99_MS = 5.0
+TARGET_CPU_RATIO = 3.0  # issue 10: autosave CPU per save at most 3x the raw SQL floor
+SUMMARY: list[str] = []  # the issue's targets, PASS/MISS, printed again at the end
 
 BARE_APP = textwrap.dedent(
     '''
@@ -309,72 +309,61 @@ def run_headless(tmp: Path, rounds: int, n_keys: int, n_pilot: int, gap: float) 
 # --- (a) real terminal ----------------------------------------------------------------
 
 
-def run_tmux(tmp: Path, n_keys: int, gap: float, editor_size: tuple[int, int]) -> dict[str, list[float]]:
+def run_terminal(tmp: Path, n_keys: int, gap: float, editor_size: tuple[int, int], before: Path | None = None,
+                 timer: bool = True) -> dict:
+    """The interview (and the one of ``before``) and a bare TextArea, each on its own pty (pty_typing.py)."""
+    from pty_typing import run_pty
+
     python = str(VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
-    tmux = Tmux(env)
-    db_path = tmp / "tmux.db"
-    database, _, _ = demo_database(db_path)
-    database.dispose()
     bare_py = tmp / "bare_textarea.py"
     bare_py.write_text(BARE_APP)
-    base_env = ["-e", f"PYTHONPATH={ROOT}"]
-    sessions = {
-        "app": (f"exec {shlex.quote(python)} -m panel_tui demo", ["-e", f"PANEL_TUI_DB={db_path}"]),
-        "bare": (f"exec {shlex.quote(python)} {shlex.quote(str(bare_py))} {editor_size[0]} {editor_size[1]}", []),
-    }
+    roots = {"app": ROOT, **({"before": before} if before else {})}
+    subjects = {}
+    for name, root in roots.items():
+        database, _, _ = demo_database(tmp / f"terminal-{name}.db")
+        database.dispose()
+        subjects[name] = (root, tmp / f"terminal-{name}.db")
+    return run_pty(python, subjects, tmp, bare_py, editor_size, n_keys, gap, timer)
 
-    def wait_for(name: str, text: str, timeout: float = 30.0) -> str:
-        deadline = time.perf_counter() + timeout
-        while True:
-            screen = tmux.capture(name)
-            if text in screen:
-                return screen
-            if time.perf_counter() > deadline:
-                raise RuntimeError(f"{name}: {text!r} not on screen after {timeout:.0f} s:\n{screen}")
-            time.sleep(0.01)
 
-    pids = {}
-    try:
-        for name, (cmd, extra) in sessions.items():
-            tmux.run("new-session", "-d", "-s", name, "-x", "100", "-y", "30", "-c", str(ROOT), *base_env, *extra, cmd)
-            pids[name] = tmux.pane_pid(name)
-        wait_for("app", MARKER)
-        wait_for("app", "HRBP-004")
-        for key in ("Down", "Down", "Down", "Enter"):
-            tmux.run("send-keys", "-t", "app", key)
-            time.sleep(0.15)
-        wait_for("app", "Evidence:")
-        wait_for("bare", "Bare TextArea Ready")
-        time.sleep(0.5)
-        text = TMUX_TEXT[:n_keys]
-        out = {"app": [], "bare": []}
-        for i, ch in enumerate(text):
-            prefix = text[: i + 1]
-            order = ("app", "bare") if i % 2 == 0 else ("bare", "app")
-            for name in order:
-                t0 = time.perf_counter()
-                tmux.run("send-keys", "-t", name, "-l", ch)
-                while prefix not in tmux.capture(name):
-                    if time.perf_counter() - t0 > 5:
-                        raise RuntimeError(f"{name}: {prefix!r} not on screen:\n{tmux.capture(name)}")
-                    time.sleep(0.002)
-                out[name].append(time.perf_counter() - t0)
-                time.sleep(gap)
-        return out
-    finally:
-        for name in sessions:
-            tmux.run("kill-session", "-t", name, check=False)
-        for pid in pids.values():
-            for _ in range(200):
-                try:
-                    os.kill(pid, 0)
-                except (ProcessLookupError, TypeError):
-                    break
-                time.sleep(0.01)
-        tmux.close()
+def report_terminal(res: dict, name: str = "app") -> bool:
+    """Print one interview app's real-terminal figures against the targets; True if all are met."""
+    bare = [e - s for s, e in res["bare"]]
+    saves = [(a, b) for a, b, _ in res[name + "/saves"]]
+    spans = res[name]
+    app = [e - s for s, e in spans]
+    near = [e - s for s, e in spans if overlaps((s, e), saves)]
+    other = [e - s for s, e in spans if not overlaps((s, e), saves)]
+    title = "interview" if name == "app" else f"interview ({name})"
+    print(f"  {title}:")
+    for label, values in (("all keys", app), ("  next to a save", near), ("  other keys", other), ("bare TextArea", bare)):
+        if values:
+            slow = sum(v > 1 / 60 for v in values)
+            print(f"    {label:17s} {stats_line(values)}  [{slow} over 16.7 ms]")
+    print(f"    ({len(saves)} autosaves during the run; 'next to a save': typed while one ran or up to"
+          f" {AFTER_SAVE * 1000:.0f} ms after it returned)")
+    ok = True
+    bare_at = {"median": statistics.median(bare), "p99": percentile(bare, 99)}
+    for label, values in (("all keys", app), ("keys next to a save", near)):
+        if not values:
+            print(f"    {label}: none measured")
+            ok = False
+            continue
+        for stat, ref in bare_at.items():
+            mine = statistics.median(values) if stat == "median" else percentile(values, 99)
+            diff = (mine - ref) * 1000
+            met = diff <= TARGET_KEY_MS
+            ok &= met
+            line = (f"{stat:6s} {label:20s} {mine * 1000:6.2f} ms vs bare {ref * 1000:6.2f} ms: {diff:+6.2f} ms"
+                    f" (target <= +{TARGET_KEY_MS:g} ms: {'PASS' if met else 'MISS'})")
+            print("    " + line)
+            if name == "app":
+                SUMMARY.append("real terminal, " + line)
+    cpu = [c for _, _, c in res[name + "/saves"]]
+    if cpu:
+        print(f"    autosave CPU in the app's save thread: median {statistics.median(cpu) * 1000:.2f} ms"
+              f"  p99 {percentile(cpu, 99) * 1000:.2f} ms per save (n={len(cpu)})")
+    return ok
 
 
 # --- (b) autosave ----------------------------------------------------------------------
@@ -504,7 +493,11 @@ def run_saves(tmp: Path, n: int, profile: bool, passphrase: bool = False) -> dic
     for name in names:
         print(f"    {name:28s} median {statistics.median(cpu[name]) * 1000:5.2f} ms  p99 {percentile(cpu[name], 99) * 1000:5.2f} ms")
     ratio = statistics.median(cpu[names[0]]) / statistics.median(cpu[names[2]])
-    print(f"    autosave CPU / raw same writes: {ratio:.1f}x (target <= 3x: {'MET' if ratio <= 3 else 'MISSED'})")
+    line = (f"autosave CPU per save {statistics.median(cpu[names[0]]) * 1000:.2f} ms vs the raw sqlite3 floor (same writes)"
+            f" {statistics.median(cpu[names[2]]) * 1000:.2f} ms: {ratio:.1f}x (target <= {TARGET_CPU_RATIO:g}x:"
+            f" {'PASS' if ratio <= TARGET_CPU_RATIO else 'MISS'})")
+    print("    " + line)
+    SUMMARY.append(line)
     print("  autosave (queue), FULL split:")
     for name, values in split.items():
         print(f"    {name:26s} median {statistics.median(values) * 1000:5.2f} ms  p99 {percentile(values, 99) * 1000:5.2f} ms")
@@ -546,10 +539,12 @@ def main() -> int:
     parser.add_argument("--keys", type=int, default=50, help="measured keys per round and method (default 50)")
     parser.add_argument("--pilot-keys", type=int, default=15, help="keys per round timed with pilot.press + pause (default 15)")
     parser.add_argument("--gap-ms", type=float, default=20.0, help="pause between keys (default 20 ms)")
-    parser.add_argument("--tmux-keys", type=int, default=50, help="keys per app in the real terminal (default 50)")
+    parser.add_argument("--terminal-keys", type=int, default=300, help="timed keys per app in the real terminal (default 300)")
     parser.add_argument("--saves", type=int, default=500)
     parser.add_argument("--skip-typing", action="store_true")
-    parser.add_argument("--skip-tmux", action="store_true")
+    parser.add_argument("--skip-terminal", action="store_true")
+    parser.add_argument("--before", metavar="DIR", help="real terminal: also the interview of this checkout (e.g. `git archive REV`), interleaved")
+    parser.add_argument("--no-timer", action="store_true", help="real terminal: leave the interview timer stopped")
     parser.add_argument("--skip-save", action="store_true")
     parser.add_argument("--dir", help="folder for the temporary databases (default: system temp; must be a real disk)")
     parser.add_argument("--profile", action="store_true", help="profile saves even if the target is met")
@@ -575,7 +570,7 @@ def main() -> int:
                 for kind in ("app", "bare"):
                     print(f"    {'interview' if kind == 'app' else 'bare TextArea':13s} {stats_line(res[kind][method])}")
                 diff = (statistics.median(res["app"][method]) - statistics.median(res["bare"][method])) * 1000
-                verdict = "MET" if diff <= TARGET_KEY_MS else "MISSED"
+                verdict = "PASS" if diff <= TARGET_KEY_MS else "MISS"
                 print(f"    difference of medians {diff:+.2f} ms (target <= +{TARGET_KEY_MS:g} ms: {verdict})")
             print(
                 f"  interview keys [frame] during an autosave or up to {AFTER_SAVE * 1000:.0f} ms after it"
@@ -585,22 +580,31 @@ def main() -> int:
                 if values:
                     slow = sum(v > 1 / 60 for v in values)
                     print(f"    {label:13s} {stats_line(values)}  [{slow} over 16.7 ms]")
-        if not args.skip_tmux and shutil.which("tmux"):
-            print(f"\n(a) keystroke -> screen, real terminal (tmux 100x30), {args.tmux_keys} keys each, alternating")
-            res = run_tmux(tmp, args.tmux_keys, max(gap, 0.03), editor_size)
-            for kind in ("app", "bare"):
-                print(f"    {'interview' if kind == 'app' else 'bare TextArea':13s} {stats_line(res[kind])}")
-            diff = (statistics.median(res["app"]) - statistics.median(res["bare"])) * 1000
-            print(f"    difference of medians {diff:+.2f} ms")
+        if not args.skip_terminal:
+            size = editor_size if editor_size[0] else (74, 7)  # the interview editor's size at 100x30
+            print(
+                f"\n(a) keystroke -> screen, real terminal (each app on a pty 100x30, frames read as they are"
+                f" written): {args.terminal_keys} keys each, alternating, gap {max(gap, 0.04) * 1000:.0f} ms"
+            )
+            before = Path(args.before).resolve() if args.before else None
+            res = run_terminal(tmp, args.terminal_keys, max(gap, 0.04), size, before, not args.no_timer)
+            report_terminal(res)
+            if before:
+                report_terminal(res, "before")
         if not args.skip_save:
             print(f"\n(b) autosave commit, {args.saves} saves each, interleaved, files in {tmp}")
             res = run_saves(tmp, args.saves, args.profile, args.passphrase)
             for name, values in res.items():
                 print(f"    {name:28s} {stats_line(values)}")
             p99 = percentile(res["autosave (queue), FULL"], 99) * 1000
-            print(f"    autosave p99 {p99:.2f} ms (target < {TARGET_SAVE_P99_MS:g} ms: {'MET' if p99 < TARGET_SAVE_P99_MS else 'MISSED'})")
+            print(f"    autosave p99 {p99:.2f} ms (target < {TARGET_SAVE_P99_MS:g} ms: {'PASS' if p99 < TARGET_SAVE_P99_MS else 'MISS'};"
+                  " the disk's fsync sets most of it: compare the raw floor's p99)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    if SUMMARY:
+        print(f"\nIssue 10 targets (load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}):")
+        for line in SUMMARY:
+            print("  " + line)
     return 0
 
 

@@ -100,6 +100,7 @@ class InterviewView:
     submitted_at: datetime | None
     items: tuple[ItemView, ...]
     evidence: dict[int, EvidenceState]
+    framework_key: str = ""
 
     @property
     def candidate_label(self) -> str:
@@ -213,6 +214,7 @@ def load_interview(session: Session, candidate_id: int, member_id: int) -> Inter
         submitted_at=assessment.submitted_at if assessment else None,
         items=_item_views(session, campaign),
         evidence=_evidence(session, assessment.id if assessment else None),
+        framework_key=framework.key,
     )
 
 

@@ -280,7 +280,10 @@ class PanelApp(App[None]):
 
         if self.database is None:  # still loading
             return
-        if not isinstance(self.screen, FrameworksScreen):
+        own = getattr(self.screen, "action_frameworks", None)
+        if own is not None:  # a campaign's screen opens its own framework at its level
+            own()
+        elif not isinstance(self.screen, FrameworksScreen):
             self.push_screen(FrameworksScreen(self.database))
 
     def on_load(self) -> None:

@@ -13,28 +13,52 @@ or a worker.
 
 from __future__ import annotations
 
+import asyncio
 from copy import deepcopy
 from datetime import datetime
 from time import monotonic
+from typing import Callable
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.markup import escape
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList, Static, TextArea
 
 from db import interview as service
-from db.interview import EvidenceState, InterviewView, ItemView
+from db.interview import CandidateRow, EvidenceState, InterviewView, ItemView
 from db.scales import label_for
+from db.text import clean_line
 from panel_tui.save_queue import SaveQueue, SaveStatus, install_exit_signals
-from panel_tui.screens.interview_saving import InterviewSaving
+from panel_tui.screens.interview_saving import MAX_UNSAVED_SECONDS, InterviewSaving
 from panel_tui.widgets.indicator_panel import IndicatorPanel
 from panel_tui.widgets.interview_timer import InterviewTimer
 from panel_tui.widgets.item_list import ItemList
 from panel_tui.widgets.score_picker import ScorePicker
 from panel_tui.widgets.star_bar import StarBar
+
+class NotesEditor(TextArea):
+    """The evidence editor. Per key it tells the screen directly (no messages up the tree): that a
+    key is coming, so held updates share its frame, and that the text changed."""
+
+    def on_key(self) -> None:
+        # Runs before TextArea's own key handler (subclass first), in the same turn: one frame.
+        key_typed = getattr(self.screen, "key_typed", None)
+        if key_typed is not None:
+            key_typed()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()  # the screen is the only listener: told here, without four more dispatches a key
+        notes_changed = getattr(self.screen, "notes_changed", None)
+        if notes_changed is not None:
+            notes_changed()
+
+    def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
+        event.stop()  # nobody above listens for the cursor moving
+
 
 COMMANDS = ("score", "clear_score", "star", "level", "submit", "resubmit", "amend", "close", "edit_notes", "focus_indicators")
 
@@ -93,7 +117,11 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         self._loading = False
         self._dirty_since: float | None = None
         self._last_change = 0.0
+        self._last_key = 0.0
+        self._held_paints: dict[str, Callable[[], None]] = {}
+        self._save_due_after_frame = False
         self._item_lines: dict[int, tuple] = {}
+        self._candidates: list[CandidateRow] = []  # for the palette: jump to another candidate
         self._status = self.queue.status()
         self._shown_failures: set[tuple[int, str]] = set()
         self._busy = ""  # "leaving" | "quitting" | "submitting" while waiting for the queue
@@ -112,7 +140,7 @@ class InterviewScreen(InterviewSaving, Screen[None]):
             with Vertical(id="main"):
                 yield IndicatorPanel(id="indicators")
                 yield Static("", id="question")
-                yield TextArea("", id="evidence", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
+                yield NotesEditor("", id="evidence", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
                 yield StarBar(id="star")
                 yield ScorePicker(id="score")
         yield Label("Notes, tags and scores are saved as you type", id="save-status")
@@ -123,7 +151,8 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         self.sub_title = f"{self.view.candidate_label} · level {self.view.level} · {self.view.member_name}"
         timer = self.query_one(InterviewTimer)
         timer.planned_minutes = self.view.interview_minutes + self.view.extra_minutes
-        self.query_one(ItemList).set_items(self.view.items, self._states(), self._score_labels(), self._tags())
+        timer.paint_later = lambda paint: self._paint_later("timer", paint)
+        self._set_items()
         self._show_item(self.current)
         self._apply_read_only()
         self.queue.listener = lambda status: self.post_message(self.SaveChanged(status))
@@ -131,6 +160,7 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         self.set_focus(self._editor)
         self._show_mode()
         install_exit_signals(self.app)
+        self.run_worker(self._load_candidates(), group="candidates", exclusive=True)
 
     def on_unmount(self) -> None:
         # However the screen goes (dismissed, the app ending), what is typed goes to the queue.
@@ -151,6 +181,10 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         return "No adjustments"
 
     # --- showing an item -------------------------------------------------------------
+
+    def _set_items(self) -> None:
+        self.query_one(ItemList).set_items(self.view.items, self._states(), self._score_labels(), self._tags())
+        self._item_lines = {item.id: self._item_line(item) for item in self.view.items}
 
     def _states(self) -> dict[int, str]:
         if self.submitted_at is not None:
@@ -212,6 +246,7 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         if item is self.current:
             return
         self._queue_current()
+        self._refresh_item_state(self.current)
         self.shown_level = self.view.level
         self._show_item(item)
 
@@ -269,23 +304,33 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         self._last_change = now
         if self._dirty_since is None:
             self._dirty_since = now
-        self._refresh_item_state()
+        item = self.current
+        self._paint_later(f"item-{item.id}", lambda: self._refresh_item_state(item))
         if save_now:
             self._queue_current()
 
-    def _refresh_item_state(self) -> None:
-        item = self.current
-        state = "submitted" if self.submitted_at is not None else self.evidence[item.id].state
+    def _item_line(self, item: ItemView) -> tuple:
         evidence = self.evidence[item.id]
+        if self.submitted_at is not None:
+            state = "submitted"
+        elif item is self.current and self._dirty_since is not None and evidence.score is None:
+            # Typed but not queued yet: the editor holds the notes.
+            state = EvidenceState(notes=self._editor.text, star=evidence.star, tags=evidence.tags).state
+        else:
+            state = evidence.state
         score = label_for(item.scale, evidence.score) if evidence.score is not None else ""
-        shown = (state, score, tuple(sorted(evidence.tags.items())))
+        return state, score, tuple(sorted(evidence.tags.items()))
+
+    def _refresh_item_state(self, item: ItemView | None = None) -> None:
+        item = item or self.current
+        shown = self._item_line(item)
         # Redraw the item's line only when it changes: a redraw costs a frame while typing.
         if self._item_lines.get(item.id) != shown:
             self._item_lines[item.id] = shown
-            self.query_one(ItemList).update_item(item, state, score, evidence.tags)
+            state, score, _tags = shown
+            self.query_one(ItemList).update_item(item, state, score, self.evidence[item.id].tags)
 
-    @on(TextArea.Changed, "#evidence")
-    def _notes_changed(self) -> None:
+    def notes_changed(self) -> None:
         # Kept cheap: the text is read only when it is queued.
         if self._loading:
             return
@@ -295,7 +340,9 @@ class InterviewScreen(InterviewSaving, Screen[None]):
                 return
             self._changed()
         else:
-            self._last_change = monotonic()
+            self._last_change = now = monotonic()
+            if now - self._dirty_since >= MAX_UNSAVED_SECONDS:
+                self._save_after_frame()
 
     def _set_score(self, value: float | None) -> None:
         if not self._editable:
@@ -380,6 +427,12 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         index = (self.view.items.index(self.current) + step) % len(self.view.items)
         self._switch_to(self.view.items[index])
 
+    def action_frameworks(self) -> None:
+        """The framework browser at this campaign's framework and level (the palette's "Framework browser")."""
+        from panel_tui.screens.frameworks import FrameworksScreen
+
+        self.app.push_screen(FrameworksScreen(self.database, self.view.framework_key or None, self.view.level))
+
     def action_toggle_timer(self) -> None:
         self.query_one(InterviewTimer).toggle()
 
@@ -403,3 +456,20 @@ class InterviewScreen(InterviewSaving, Screen[None]):
             yield ("Amend this assessment", "With a reason, audited (m)", self.action_amend)
         for item in self.view.items:
             yield (f"Go to item: {item.name}", "Interview item", lambda item=item: self._switch_to(item))
+        # The campaign's other candidates, read when the screen opened (the palette reads no database).
+        for row in self._candidates:
+            if row.id == self.candidate_id:
+                continue
+            label = escape(clean_line(row.ref if self.view.anonymised or not row.name else f"{row.name} ({row.ref})"))
+            yield (f"Interview: {label}", f"Saves this interview first, then opens this one ({row.state})",
+                   lambda cid=row.id: self.open_candidate(cid))
+
+    async def _load_candidates(self) -> None:
+        def read() -> list[CandidateRow]:
+            with self.database.session() as session:
+                return service.candidate_rows(session, self.view.campaign_id, self.member_id)
+
+        try:
+            self._candidates = await asyncio.to_thread(read)  # a read: not on the UI thread
+        except Exception:  # noqa: BLE001 - the palette then offers no other candidate; nothing else depends on it
+            self._candidates = []

@@ -17,7 +17,6 @@ from db import interview as service
 from db.errors import PanelError
 from panel_tui.save_queue import SaveStatus, one_line
 from panel_tui.dialogs import ConfirmDialog, ReasonDialog
-from panel_tui.widgets.item_list import ItemList
 
 # Queue the notes when typing pauses this long, or when the oldest unqueued change is this old.
 IDLE_SAVE_SECONDS = 0.5
@@ -25,6 +24,10 @@ MAX_UNSAVED_SECONDS = 1.0
 # A write taking longer than this is shown as waiting for the database.
 SLOW_SAVE_SECONDS = 0.5
 LEAVE_WAIT_SECONDS = 0.5
+# Keys this close together are typing: routine updates wait for the next key or a pause.
+TYPING_QUIET_SECONDS = 0.3
+# The forced save while typing starts this long after a key: after its echo, before the next key.
+SAVE_AFTER_KEY_SECONDS = 0.03
 
 
 class InterviewSaving:
@@ -43,13 +46,61 @@ class InterviewSaving:
 
     def _tick(self) -> None:
         now = monotonic()
+        # While keys keep coming, the forced save goes with a key (notes_changed); this is the fallback.
         if self._dirty_since is not None and (
-            now - self._last_change >= IDLE_SAVE_SECONDS or now - self._dirty_since >= MAX_UNSAVED_SECONDS
+            now - self._last_change >= IDLE_SAVE_SECONDS
+            or now - self._dirty_since >= MAX_UNSAVED_SECONDS + TYPING_QUIET_SECONDS
         ):
-            self._queue_current()
-            self._refresh_item_state()
+            self._queue_and_mark()
         self._status = self.queue.status()
         self._show_status()
+        if not self._typing_now():
+            self._paint_held()
+
+    # --- painting around the keys -------------------------------------------------------
+    # A frame drawn for anything else just before a key holds that key's echo back until the
+    # next frame slot (Textual draws at most one frame per 1/60 s). So while the panellist
+    # types, updates nobody asked for (the "Saved" time, an item's marker, the timer) are
+    # held and drawn in the frame of the next key, or once typing pauses.
+
+    def _queue_and_mark(self) -> None:
+        item = self.current
+        self._queue_current()
+        self._paint_later(f"item-{item.id}", lambda: self._refresh_item_state(item))
+
+    def _save_after_frame(self) -> None:
+        """Typing goes on and the oldest change is due: queue it once this key's frame is written, so
+        the save (its thread wants the GIL too) runs in the gap before the next key, not beside one."""
+        if not self._save_due_after_frame:
+            self._save_due_after_frame = True
+            self.set_timer(SAVE_AFTER_KEY_SECONDS, self._queue_after_frame)
+
+    def _queue_after_frame(self) -> None:
+        self._save_due_after_frame = False
+        if self._dirty_since is not None:
+            self._queue_and_mark()
+
+    def _typing_now(self) -> bool:
+        return monotonic() - self._last_key < TYPING_QUIET_SECONDS
+
+    def _paint_later(self, name: str, paint) -> None:
+        """Run ``paint`` now, or (while typing) with the next key; a newer one of the same name replaces it."""
+        if self._typing_now():
+            self._held_paints[name] = paint
+        else:
+            self._held_paints.pop(name, None)
+            paint()
+
+    def _paint_held(self) -> None:
+        held, self._held_paints = self._held_paints, {}
+        for paint in held.values():
+            paint()
+
+    def key_typed(self) -> None:
+        """The notes editor is about to handle a key: what was held is drawn in the same frame."""
+        self._last_key = monotonic()
+        if self._held_paints:
+            self._paint_held()
 
     def _save_changed(self, status: SaveStatus) -> None:
         self._status = status
@@ -71,8 +122,9 @@ class InterviewSaving:
     def _show_status(self) -> None:
         if not self.is_mounted:
             return
-        status, label = self._status, self.query_one("#save-status", Label)
-        kind, text = "", ""
+        status = self._status
+        label = self._status_label = getattr(self, "_status_label", None) or self.query_one("#save-status", Label)
+        kind, text, routine = "", "", False
         if status.failed:
             names = ", ".join(i.name for i in self.view.items if i.id in status.failed)
             message = next(iter(status.failed.values()))
@@ -85,7 +137,7 @@ class InterviewSaving:
         elif self.submitted_at is not None:
             text = f"Submitted {self.submitted_at.astimezone():%d %b %H:%M}: read-only (m to amend with a reason)"
         elif status.saved_at is not None:
-            text = f"Saved {status.saved_at.astimezone():%H:%M:%S}"
+            text, routine = f"Saved {status.saved_at.astimezone():%H:%M:%S}", True
         else:
             text = "Notes, tags and scores are saved as you type"
         if self._busy == "quitting":
@@ -94,12 +146,22 @@ class InterviewSaving:
         elif self._busy:
             text = f"{self._busy.capitalize()} once saved · " + text
         shown = (kind, text)
-        if getattr(self, "_shown_status", None) != shown:
+        if getattr(self, "_shown_status", None) == shown:
+            self._held_paints.pop("status", None)
+            return
+
+        def paint() -> None:
             self._shown_status = shown
             for cls in ("-error", "-waiting"):
                 label.set_class(cls == kind, cls)
             # Fixed-size label: no layout pass, so the next keystroke is not held up.
             label.update(text, layout=False)
+
+        if routine and not self._busy:
+            self._paint_later("status", paint)
+        else:
+            self._held_paints.pop("status", None)
+            paint()  # a problem, or the panellist waiting on us: shown at once
 
     def flush(self) -> bool:
         """Queue everything now (never waits); True if nothing is left unsaved."""
@@ -145,14 +207,22 @@ class InterviewSaving:
     # --- leaving and quitting -----------------------------------------------------------
 
     def action_close(self) -> None:
+        self._start_leaving()
+
+    def open_candidate(self, candidate_id: int) -> None:
+        """Leave for another candidate's interview (same panellist), once this one's work is saved."""
+        if candidate_id != self.candidate_id:
+            self._start_leaving(candidate_id)
+
+    def _start_leaving(self, to_candidate: int | None = None) -> None:
         if self._busy in ("leaving", "quitting"):
             return
         if self._busy == "submitting":  # still waiting to save: leaving wins, nothing is submitted
             self.workers.cancel_group(self, "submit")
             self._busy = ""
-        self.run_worker(self._leave(), group="leave", exclusive=True)
+        self.run_worker(self._leave(to_candidate), group="leave", exclusive=True)
 
-    async def _leave(self) -> None:
+    async def _leave(self, to_candidate: int | None = None) -> None:
         self._busy = "leaving"
         self._show_status()
         try:
@@ -171,7 +241,11 @@ class InterviewSaving:
         finally:
             self._busy = ""
             self._show_status()
-        self.dismiss(None)
+        if to_candidate is None:
+            self.dismiss(None)
+        else:
+            # The same screen for the other candidate; this one goes (its queue keeps anything still waiting).
+            self.app.switch_screen(type(self)(self.database, to_candidate, self.member_id))
 
     def quit_when_saved(self) -> bool:
         """The app asked to quit: quit once everything is saved (shown), or ask. True: handled here."""
@@ -241,8 +315,7 @@ class InterviewSaving:
             self._busy = ""
         resubmitted = bool(self.amend_reason)
         self.submitted_at, self.amend_reason = when, ""
-        self.query_one(ItemList).set_items(self.view.items, self._states(), self._score_labels(), self._tags())
-        self._item_lines.clear()
+        self._set_items()
         self._apply_read_only()
         self._show_indicators()
         self.notify("Assessment resubmitted" if resubmitted else "Assessment submitted")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from time import monotonic
+from typing import Callable
 
 from rich.text import Text
 from textual.reactive import reactive
@@ -26,9 +27,17 @@ class InterviewTimer(Widget, can_focus=False):
         super().__init__(id=id)
         self._started_at: float | None = None
         self._base = 0.0
+        self.paint_later: Callable[[Callable[[], None]], None] | None = None
 
     def on_mount(self) -> None:
-        self._ticker = self.set_interval(1, self._tick, pause=True)
+        self._ticker = self.set_interval(1, self._second, pause=True)
+
+    def _second(self) -> None:
+        # The screen may hold the redraw for the next key typed (its frame then carries both).
+        if self.paint_later is not None:
+            self.paint_later(self._tick)
+        else:
+            self._tick()
 
     def toggle(self) -> None:
         if self.running:

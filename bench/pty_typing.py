@@ -1,0 +1,232 @@
+"""Real-terminal typing latency for bench_interview.py: each app on its own pseudo-terminal.
+
+The bench is the terminal: it writes each key's byte to the pty, as a terminal emulator does
+when a key is pressed, and reads what the app writes back. It answers Textual's query for
+synchronized output (as kitty, WezTerm, iTerm2, foot... do), so each frame arrives between
+``ESC[?2026h`` and ``ESC[?2026l``; the clock stops when the first complete frame whose text
+holds the line typed so far has arrived. Resolution: microseconds (no screen polling).
+
+The app (``python -m panel_tui demo``, driven to the interview screen) runs through a small
+wrapper that wraps ``db.autosave.autosave`` (what the save queue calls on its thread) to log
+when each save runs and the CPU time its thread spent in it, so keys next to a save can be
+told apart. ``time.perf_counter`` is CLOCK_MONOTONIC, the same clock in both processes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import random
+import re
+import selectors
+import signal
+import struct
+import subprocess
+import termios
+import threading
+import time
+from pathlib import Path
+
+SYNC_END = b"\x1b[?2026l"
+SYNC_QUERY = b"\x1b[?2026$p"
+ANSI = re.compile(rb"\x1b\[[0-9;?$]*[ -/]*[@-~]|\x1b[PX^_].*?\x1b\\|\x1b\][^\x07]*(?:\x07|\x1b\\)|\x1b[@-_]")
+
+WRAPPER = '''
+import sys, time
+from db import autosave
+
+log = open(sys.argv[1], "w", buffering=1)
+original = autosave.autosave
+
+
+def timed(*args, **kwargs):
+    c0, t0 = time.thread_time(), time.perf_counter()
+    try:
+        return original(*args, **kwargs)
+    finally:
+        log.write(f"{t0} {time.perf_counter()} {time.thread_time() - c0}\\n")
+
+
+autosave.autosave = timed
+from panel_tui.cli import main
+
+sys.exit(main(["demo"]))
+'''
+
+
+class PtyApp:
+    """One app on a pty (100x30 unless told): a reader thread collects its frames' text."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], cwd: Path, size=(100, 30)) -> None:
+        self.name = name
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+        self.proc = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, start_new_session=True, close_fds=True
+        )
+        os.close(slave)
+        self.master = master
+        self.pending = b""
+        self.screen_text = ""  # all frame text so far (for waiting on start-up markers)
+        self.want: str | None = None
+        self.hit = 0.0
+        self.cond = threading.Condition()
+
+    def feed(self, data: bytes, now: float) -> None:
+        if SYNC_QUERY in data:
+            os.write(self.master, b"\x1b[?2026;2$y")  # "supported, off": Textual then wraps frames
+        self.pending += data
+        while SYNC_END in self.pending:
+            frame, self.pending = self.pending.split(SYNC_END, 1)
+            text = ANSI.sub(b"", frame).decode("utf-8", "replace")
+            with self.cond:
+                self.screen_text = (self.screen_text + text)[-200_000:]
+                if self.want is not None and self.want in text:
+                    self.want = None
+                    self.hit = now
+                self.cond.notify_all()
+
+    def expect(self, text: str) -> None:
+        with self.cond:
+            self.want = text
+            self.hit = 0.0
+
+    def wait_hit(self, timeout: float = 10.0) -> float:
+        with self.cond:
+            if not self.cond.wait_for(lambda: self.want is None, timeout):
+                raise RuntimeError(f"{self.name}: {self.want!r} never shown; last text:\n{self.screen_text[-2000:]}")
+            return self.hit
+
+    def wait_text(self, text: str, timeout: float = 60.0) -> None:
+        with self.cond:
+            if not self.cond.wait_for(lambda: text in self.screen_text, timeout):
+                raise RuntimeError(f"{self.name}: {text!r} not on screen after {timeout:.0f} s:\n{self.screen_text[-2000:]}")
+
+    def send(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        os.close(self.master)
+
+
+def _reader(apps: list[PtyApp], stop: threading.Event) -> None:
+    sel = selectors.DefaultSelector()
+    for app in apps:
+        sel.register(app.master, selectors.EVENT_READ, app)
+        # Wake-ups of the condition are cheap; the text check happens here, once per frame.
+    while not stop.is_set():
+        for key, _ in sel.select(0.05):
+            try:
+                data = os.read(key.fd, 65536)
+            except OSError:
+                sel.unregister(key.fd)
+                continue
+            if data:
+                key.data.feed(data, time.perf_counter())
+            else:
+                sel.unregister(key.fd)
+
+
+def typing_lines(n_keys: int, seed: int = 7) -> list[str]:
+    """Lines of ~40 characters, each starting with a tag unique in the run (so a frame shows the
+    line typed so far only once its last key has been drawn). Letters only: no command key is
+    hit while typing, no terminal special character."""
+    rng = random.Random(seed)
+    words = ["briefing", "staff", "union", "plain", "faqs", "change", "result", "survey", "team", "role"]
+    lines, total, n = [], 0, 0
+    while total < n_keys:
+        n += 1
+        tag = "".join(rng.choice("bcdfghjkmnpvwxz") for _ in range(3)) + "q"
+        line = tag
+        while len(line) < 40:
+            line += rng.choice("-.,") + rng.choice(words)
+        lines.append(line[:40])
+        total += 36  # the first 4 keys of a line (its tag) are typed but not timed
+    return lines
+
+
+def run_pty(python: str, roots: dict[str, tuple[Path, Path]], tmp: Path, bare_py: Path, editor_size: tuple[int, int],
+            n_keys: int, gap: float, timer: bool = True) -> dict:
+    """Type the same keys into each interview app (``roots``: name -> (checkout to run it from, its demo
+    database)) and a
+    bare TextArea, rotating key by key. Returns name -> [(sent, shown)], and name + "/saves"."""
+    base = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", PYTHONPYCACHEPREFIX=str(tmp / "pycache"))
+    base.pop("PYTHONDONTWRITEBYTECODE", None)
+    wrapper = tmp / "interview_wrapper.py"
+    wrapper.write_text(WRAPPER)
+    apps: dict[str, PtyApp] = {}
+    t_start = time.perf_counter()
+    for name, (root, db) in roots.items():
+        env = dict(base, PYTHONPATH=str(root), PANEL_TUI_DB=str(db))
+        apps[name] = PtyApp(name, [python, str(wrapper), str(tmp / f"{name}-saves.log")], env, root)
+    apps["bare"] = PtyApp("bare", [python, str(bare_py), str(editor_size[0]), str(editor_size[1])], base, tmp)
+    stop = threading.Event()
+    reader = threading.Thread(target=_reader, args=(list(apps.values()), stop), daemon=True)
+    reader.start()
+    out: dict = {name: [] for name in apps}
+    try:
+        for name in roots:
+            app = apps[name]
+            app.wait_text("HRBP-004")
+            time.sleep(1.0)
+            for key in (b"\x1b[B", b"\x1b[B", b"\x1b[B", b"\r"):
+                app.send(key)
+                time.sleep(0.2)
+            app.wait_text("Evidence:")
+            if timer:
+                app.send(b"\x14")  # ctrl+t: the interview timer runs, as in a real interview (a redraw a second)
+                app.wait_text("▶")
+        apps["bare"].wait_text("Bare TextArea Ready")
+        for ch in "warm-up, not timed":  # first-use costs (the first save compiles its statements)
+            for target in apps.values():
+                target.send(ch.encode())
+            time.sleep(0.06)
+        time.sleep(1.6)
+        print(f"    (apps ready after {time.perf_counter() - t_start:.1f} s)", flush=True)
+        names = list(apps)
+        timed = 0
+        for line in typing_lines(n_keys):
+            for target in apps.values():
+                target.send(b"\r")  # a new line (untimed): the notes stay short on screen
+            time.sleep(0.1)
+            for i, ch in enumerate(line):
+                shift = (timed + i) % len(names)
+                for name in names[shift:] + names[:shift]:
+                    target = apps[name]
+                    target.expect(line[: i + 1])
+                    t0 = time.perf_counter()
+                    target.send(ch.encode())
+                    if i >= 3:  # the tag makes the line unique from its 4th character on
+                        out[name].append((t0, target.wait_hit()))
+                    else:
+                        time.sleep(0.03)
+                    time.sleep(gap)
+                if i >= 3:
+                    timed += 1
+                if timed >= n_keys:
+                    break
+            if timed >= n_keys:
+                break
+        time.sleep(1.5)  # the last save
+        print(f"    (typing done after {time.perf_counter() - t_start:.1f} s)", flush=True)
+    finally:
+        for target in apps.values():
+            target.stop()
+        stop.set()
+        reader.join(2)
+    for name in roots:
+        log = tmp / f"{name}-saves.log"
+        saves = []
+        if log.exists():
+            for ln in log.read_text().splitlines():
+                begin, end, cpu = (float(x) for x in ln.split())
+                saves.append((begin, end, cpu))
+        out[name + "/saves"] = saves
+    return out
