@@ -43,4 +43,8 @@ async def steady(pilot) -> None:
         area.refresh()
     for field in pilot.app.screen.query(Input).results():
         field.cursor_blink = False
+    # A scroll region laid out while its content was still arriving can keep a stale scrollbar
+    # thumb; one more full layout makes the picture the same however fast the machine is.
+    pilot.app.screen.refresh(layout=True)
+    await pilot.pause()
     await pilot.pause()
