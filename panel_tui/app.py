@@ -18,6 +18,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from panel_tui import gc_pause
+
 if TYPE_CHECKING:
     from db.engine import Database
 
@@ -248,15 +250,17 @@ class PanelApp(App[None]):
 
             screen = CampaignsScreen(self.database)
         self.push_screen(screen)
-        if keys:
-            screen.call_after_refresh(self._replay_when_loaded, screen, keys)
+        screen.call_after_refresh(self._when_first_screen_loaded, screen, keys)
 
-    def _replay_when_loaded(self, screen: Screen, keys: list[events.Key]) -> None:
+    def _when_first_screen_loaded(self, screen: Screen, keys: list[events.Key]) -> None:
         # The screen reads its rows in a worker: a "down" typed while loading needs them there.
         if any(w.node is screen and not w.is_finished for w in self.workers):
-            self.set_timer(0.02, lambda: self._replay_when_loaded(screen, keys))
+            self.set_timer(0.02, lambda: self._when_first_screen_loaded(screen, keys))
             return
-        self._replay_keys(keys)
+        if keys:
+            self._replay_keys(keys)
+        # Start-up is over once those rows are drawn: the garbage collector resumes (see gc_pause).
+        screen.call_after_refresh(gc_pause.resume)
 
     def _replay_keys(self, keys: list[events.Key]) -> None:
         # One at a time, each after the screen has caught up with the previous one (a key may open a screen).

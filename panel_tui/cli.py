@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-from panel_tui import __version__
+from panel_tui import __version__, gc_pause
 from panel_tui.commands import COMMAND_MODULES, COMMANDS, fail
 
 # Options of the top-level parser that take a value (to find the command without parsing).
@@ -62,6 +62,8 @@ def build_parser(command: str | None = "") -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the process entry point (not a test): start-up without the collector
+        gc_pause.pause()
     argv = sys.argv[1:] if argv is None else list(argv)
     command = command_in(argv)
     if command is None and any(a in ("-h", "--help") for a in argv):
@@ -79,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             return fail(str(exc))
     except KeyboardInterrupt:
         return 130
+    finally:
+        gc_pause.resume()
 
 
 def run_tui(args: argparse.Namespace, *, demo: bool) -> int:
