@@ -67,6 +67,7 @@ class PanelApp(App[None]):
         """One line for stderr when the database could not be opened (the CLI prints it after exit)."""
         self._first_campaign: int | None = None
         self._first_screen_due = False  # loaded, first screen not shown yet
+        self._first_view: tuple | None = None  # the first campaign's view and rows, read by the start-up worker
 
     def get_default_screen(self) -> Screen:
         if self.database is not None:
@@ -133,18 +134,23 @@ class PanelApp(App[None]):
         except PanelError as exc:
             self._from_thread(self._failed, str(exc))
             return
+        first = None
         try:
             campaign_id = self._start_campaign(database)
+            # The first screen's module (and what it imports) is loaded here too, not on the UI thread,
+            # and so are the campaign screen's rows: it shows them at mount, with no second round trip.
+            if campaign_id is None:
+                import panel_tui.screens.campaigns  # noqa: F401
+            else:
+                from panel_tui.screens.campaign import load_first
+
+                with database.session() as session:
+                    first = load_first(session, campaign_id)
         except PanelError as exc:
             database.dispose()
             self._from_thread(self._failed, str(exc))
             return
-        # The first screen's module (and what it imports) is loaded here too, not on the UI thread.
-        if campaign_id is None:
-            import panel_tui.screens.campaigns  # noqa: F401
-        else:
-            import panel_tui.screens.campaign  # noqa: F401
-        if not self._from_thread(self._loaded, database, campaign_id):
+        if not self._from_thread(self._loaded, database, campaign_id, first):
             database.dispose()
 
     def _ask(self, error: str, new: bool) -> None:
@@ -175,10 +181,12 @@ class PanelApp(App[None]):
         self.startup_error = message
         self.exit(return_code=1)
 
-    def _loaded(self, database: Database, campaign_id: int | None) -> None:
+    def _loaded(self, database: Database, campaign_id: int | None, first: tuple | None = None) -> None:
         self.database = database
         self._first_campaign, self._first_screen_due = campaign_id, True
+        self._first_view = first
         self.show_loaded()
+        self._first_view = None  # shown later (help was open): the screen reads fresh rows itself then
         self._start_idle_lock()
 
     # --- the idle lock (encrypted databases only) -------------------------------------------
@@ -244,7 +252,8 @@ class PanelApp(App[None]):
             # Open straight on the campaign; the campaigns list is built only when it is wanted.
             from panel_tui.screens.campaign import CampaignScreen
 
-            screen: Screen = CampaignScreen(self.database, campaign_id)
+            first, self._first_view = self._first_view, None
+            screen: Screen = CampaignScreen(self.database, campaign_id, first)
         else:
             from panel_tui.screens.campaigns import CampaignsScreen
 
