@@ -65,10 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:  # the process entry point (not a test): start-up without the collector
         gc_pause.pause()
     argv = sys.argv[1:] if argv is None else list(argv)
-    command = command_in(argv)
-    if command is None and any(a in ("-h", "--help") for a in argv):
-        command = ""  # help lists every command
-    args = build_parser(command).parse_args(argv)
+    if argv in ([], ["demo"]):  # the TUI with no options: nothing to parse (saves building the parser)
+        args = argparse.Namespace(db=None, db_url=None, db_passphrase_file=None, command=argv[0] if argv else None,
+                                  handler=None, demo=bool(argv))
+    else:
+        command = command_in(argv)
+        if command is None and any(a in ("-h", "--help") for a in argv):
+            command = ""  # help lists every command
+        args = build_parser(command).parse_args(argv)
     handler = getattr(args, "handler", None)
     try:
         if handler is None:
