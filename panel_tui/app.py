@@ -79,7 +79,7 @@ class PanelApp(App[None]):
     def on_mount(self) -> None:
         if self.database is None:
             return  # the loading screen is the default screen; on_ready starts the load
-        self._first_campaign, self._first_screen_due = self._start_campaign(self.database), True
+        self._first_campaign, self._first_screen_due = self._start_campaign(self.database)[0], True
         self.show_loaded()
         self._start_idle_lock()
 
@@ -89,20 +89,26 @@ class PanelApp(App[None]):
         if self.database is None:
             self.run_worker(self._load, thread=True, group="startup")
 
-    def _start_campaign(self, database: Database) -> int | None:
-        """The campaign to open on (the demo's, made if needed, or open_campaign), or None for the list."""
+    def _start_campaign(self, database: Database, *, read_first: bool = False) -> tuple[int | None, tuple | None]:
+        """The campaign to open on (the demo's, made if needed, or open_campaign; None: the list) and,
+        with ``read_first``, the campaign screen's view and rows, read in the same session."""
         key = self.open_campaign
-        if self.demo:
-            from db.demo import ensure_demo
+        if not self.demo and not key:
+            return None, None
+        with database.session() as session:
+            if self.demo:
+                from db.demo import ensure_demo
 
-            with database.session() as session:
-                return ensure_demo(session).id
-        if key:
-            from db.campaigns import get_campaign
+                campaign_id = ensure_demo(session).id
+            else:
+                from db.campaigns import get_campaign
 
-            with database.session() as session:
-                return get_campaign(session, key).id
-        return None
+                campaign_id = get_campaign(session, key).id
+            if not read_first:
+                return campaign_id, None
+            from panel_tui.screens.campaign import load_first
+
+            return campaign_id, load_first(session, campaign_id)  # type: ignore[arg-type]
 
     def _load(self, passphrase: str | None = None, typed: bool = False) -> None:
         """Thread worker: open the database and find the first campaign, off the UI thread.
@@ -134,18 +140,12 @@ class PanelApp(App[None]):
         except PanelError as exc:
             self._from_thread(self._failed, str(exc))
             return
-        first = None
         try:
-            campaign_id = self._start_campaign(database)
             # The first screen's module (and what it imports) is loaded here too, not on the UI thread,
             # and so are the campaign screen's rows: it shows them at mount, with no second round trip.
+            campaign_id, first = self._start_campaign(database, read_first=True)
             if campaign_id is None:
                 import panel_tui.screens.campaigns  # noqa: F401
-            else:
-                from panel_tui.screens.campaign import load_first
-
-                with database.session() as session:
-                    first = load_first(session, campaign_id)
         except PanelError as exc:
             database.dispose()
             self._from_thread(self._failed, str(exc))
