@@ -129,8 +129,12 @@ class PanelApp(App[None]):
             if passphrase is None and state == "new" and self.offer_protection:
                 self._from_thread(self._ask, "", True)
                 return
+        on_create = None
+        if self.demo:  # a new file gets the demo in the transaction that creates it (one commit)
+            from db.demo import ensure_demo as on_create
         try:
-            database = open_database(url, passphrase=passphrase)  # the key derivation runs here, in the worker
+            # The key derivation runs here, in the worker.
+            database = open_database(url, passphrase=passphrase, on_create=on_create)
         except (WrongPassphrase, PassphraseNeeded) as exc:
             if typed:  # a mistyped passphrase: ask again
                 self._from_thread(self._ask, str(exc), False)
