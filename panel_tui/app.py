@@ -88,6 +88,9 @@ class PanelApp(App[None]):
         # database layer in a thread: started earlier, its imports would share the GIL with that paint.
         if self.database is None:
             self.run_worker(self._load, thread=True, group="startup")
+            # The collector resumes once the first screen has its data; at the latest after 10 s (a
+            # passphrase prompt, or help opened while loading, can keep the first screen waiting).
+            self.set_timer(10.0, gc_pause.resume)
 
     def _start_campaign(self, database: Database, *, read_first: bool = False) -> tuple[int | None, tuple | None]:
         """The campaign to open on (the demo's, made if needed, or open_campaign; None: the list) and,
