@@ -207,8 +207,10 @@ def list_campaigns(session: Session) -> list[CampaignRow]:
 
 
 def get_campaign(session: Session, key: str | int) -> Campaign:
-    stmt = select(Campaign).where(Campaign.id == key) if isinstance(key, int) else select(Campaign).where(Campaign.key == key)
-    campaign = session.exec(stmt).first()
+    if isinstance(key, int):  # already in the session (e.g. just found or made at start-up): no query
+        campaign = session.get(Campaign, key)
+    else:
+        campaign = session.exec(select(Campaign).where(Campaign.key == key)).first()
     if campaign is None:
         raise NotFound(f"unknown campaign {key!r} (see 'panel-tui campaign list')")
     return campaign
