@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -13,8 +13,6 @@ from sqlmodel import Session, col, select
 from db.audit import record
 from db.errors import NotFound, ValidationError
 from db.frameworks import get_framework
-from db.specs import CampaignSpec, read_spec
-from db.specs.values import decision_date_warnings
 from db.vocabulary import PanelRole
 from db.models import (
     Campaign,
@@ -27,6 +25,9 @@ from db.models import (
     Question,
     RoleTemplate,
 )
+
+if TYPE_CHECKING:  # db.specs (pydantic models) is imported when a campaign is created, not by every start
+    from db.specs import CampaignSpec
 
 PANEL_ROLES = PanelRole.values()
 
@@ -106,6 +107,7 @@ def campaign_warnings(session: Session, campaign: Campaign, *, today: date | Non
     """Advice that does not stop a campaign: a decision date already past or before the interviews,
     and (COPFS campaigns only) competencies used at a level COPFS does not use them."""
     from db.models import Framework
+    from db.specs.values import decision_date_warnings
 
     slots = session.exec(select(Candidate.slot).where(Candidate.campaign_id == campaign.id)).all()
     out = decision_date_warnings(campaign.decision_date, today or date.today(), [s for s in slots if s is not None])
@@ -121,6 +123,8 @@ def campaign_warnings(session: Session, campaign: Campaign, *, today: date | Non
 
 
 def _create_campaign(session: Session, data: Any, actor: str) -> Campaign:
+    from db.specs import read_spec
+
     spec = read_spec(data)
     fw = get_framework(session, spec.framework)
     if spec.level is not None:
@@ -203,8 +207,10 @@ def list_campaigns(session: Session) -> list[CampaignRow]:
 
 
 def get_campaign(session: Session, key: str | int) -> Campaign:
-    stmt = select(Campaign).where(Campaign.id == key) if isinstance(key, int) else select(Campaign).where(Campaign.key == key)
-    campaign = session.exec(stmt).first()
+    if isinstance(key, int):  # already in the session (e.g. just found or made at start-up): no query
+        campaign = session.get(Campaign, key)
+    else:
+        campaign = session.exec(select(Campaign).where(Campaign.key == key)).first()
     if campaign is None:
         raise NotFound(f"unknown campaign {key!r} (see 'panel-tui campaign list')")
     return campaign

@@ -11,7 +11,7 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import (
     Column,
@@ -232,10 +232,12 @@ _VERSION_TABLE = Table(
 )
 
 
-def _create_schema(engine: Engine, *, load_frameworks: bool) -> None:
-    """A new, empty database: the head schema from the models, HEAD recorded, and the bundled
-    frameworks, in one transaction (one fsync). Same tables as running every migration
-    (tests/test_engine.py checks it), without importing Alembic (and with it every SQL dialect)."""
+def _create_schema(
+    engine: Engine, *, load_frameworks: bool, on_create: Callable[[Session], object] | None = None
+) -> None:
+    """A new, empty database: the head schema from the models, HEAD recorded, the bundled
+    frameworks and ``on_create``'s rows, in one transaction (one fsync). Same tables as running every
+    migration (tests/test_engine.py checks it), without importing Alembic (and with it every SQL dialect)."""
     import db.models  # noqa: F401  (registers the tables on the metadata)
     from sqlmodel import SQLModel
 
@@ -250,6 +252,8 @@ def _create_schema(engine: Engine, *, load_frameworks: bool) -> None:
             from db.frameworks import ensure_bundled
 
             ensure_bundled(session)
+        if on_create is not None:
+            on_create(session)
 
 
 def _schema_state(engine: Engine) -> tuple[set[str], str | None]:
@@ -270,8 +274,12 @@ def open_database(
     load_frameworks: bool = True,
     passphrase: str | None = None,
     key: FileKey | None = None,
+    on_create: Callable[[Session], object] | None = None,
 ) -> Database:
     """Open (creating or upgrading as needed) the database at ``url``.
+
+    ``on_create(session)`` runs inside the transaction that creates a new SQLite file (the TUI's
+    demo: the whole first start is one commit, one fsync); its commits are savepoints.
 
     An encrypted file needs its ``passphrase`` (or an already derived ``key``); a new file
     given a passphrase is created encrypted. Raises DatabaseFileError with a one-line message
@@ -297,7 +305,7 @@ def open_database(
             engine.dispose()
             raise DatabaseFileError(f"{where} is not a panel-tui database (it has other tables)")
         if engine.dialect.name == "sqlite":
-            _create_schema(engine, load_frameworks=load_frameworks)
+            _create_schema(engine, load_frameworks=load_frameworks, on_create=on_create)
             return Database(engine=engine, url=url, key=key)
         # A server database is made by the migrations: they also create what the models cannot
         # express (PostgreSQL row-level security policies, migration 0004).

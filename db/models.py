@@ -2,13 +2,16 @@
 
 Plain portable types only (no SQLite-specific column types), so the same
 schema runs on PostgreSQL. Lists and small structured values are JSON.
-"""
 
-from __future__ import annotations
+Import cost matters (every start pays it; see bench/README.md "Instant start"): the annotations are
+real objects, not postponed strings (pydantic would evaluate ~220 of them), and pydantic builds a
+table's validator on its first use, not at import (table models skip validation on construction).
+"""
 
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
+from pydantic import ConfigDict
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -18,10 +21,16 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class TableModel(SQLModel):
+    """Base of the tables below (not a table itself)."""
+
+    model_config = ConfigDict(defer_build=True)  # type: ignore[assignment]
+
+
 # --- frameworks -------------------------------------------------------------
 
 
-class Framework(SQLModel, table=True):
+class Framework(TableModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     key: str = Field(index=True, unique=True, max_length=80)
     name: str
@@ -30,7 +39,7 @@ class Framework(SQLModel, table=True):
     level_names: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-class Element(SQLModel, table=True):
+class Element(TableModel, table=True):
     """A competency or a behaviour."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -41,7 +50,7 @@ class Element(SQLModel, table=True):
     definition: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 
-class Indicator(SQLModel, table=True):
+class Indicator(TableModel, table=True):
     """One effective / ineffective indicator, or one example behaviour, at one level."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -52,7 +61,7 @@ class Indicator(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
 
 
-class GradeLevel(SQLModel, table=True):
+class GradeLevel(TableModel, table=True):
     __table_args__ = (UniqueConstraint("scheme", "grade"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -61,7 +70,7 @@ class GradeLevel(SQLModel, table=True):
     level: int
 
 
-class ElementLevelUse(SQLModel, table=True):
+class ElementLevelUse(TableModel, table=True):
     """COPFS: the levels at which each competency is used."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -70,7 +79,7 @@ class ElementLevelUse(SQLModel, table=True):
     level: int
 
 
-class RoleTemplate(SQLModel, table=True):
+class RoleTemplate(TableModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     annex: str
     title: str
@@ -85,7 +94,7 @@ class RoleTemplate(SQLModel, table=True):
 # --- campaigns --------------------------------------------------------------
 
 
-class Campaign(SQLModel, table=True):
+class Campaign(TableModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     key: str = Field(index=True, unique=True, max_length=80)
     title: str
@@ -110,7 +119,7 @@ class Campaign(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
-class CampaignItem(SQLModel, table=True):
+class CampaignItem(TableModel, table=True):
     """An assessed item: a behaviour/competency from the framework, or another element."""
 
     __table_args__ = (UniqueConstraint("campaign_id", "name"),)
@@ -127,7 +136,7 @@ class CampaignItem(SQLModel, table=True):
     scale: Optional[list[dict[str, Any]]] = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
-class Question(SQLModel, table=True):
+class Question(TableModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="campaignitem.id", index=True)
     position: int
@@ -135,7 +144,7 @@ class Question(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
 
 
-class Candidate(SQLModel, table=True):
+class Candidate(TableModel, table=True):
     __table_args__ = (UniqueConstraint("campaign_id", "ref"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -151,7 +160,7 @@ class Candidate(SQLModel, table=True):
     purged_at: Optional[datetime] = None
 
 
-class PanelMember(SQLModel, table=True):
+class PanelMember(TableModel, table=True):
     __table_args__ = (UniqueConstraint("campaign_id", "name"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -165,7 +174,7 @@ class PanelMember(SQLModel, table=True):
 # --- assessment -------------------------------------------------------------
 
 
-class Assessment(SQLModel, table=True):
+class Assessment(TableModel, table=True):
     """One panel member's assessment of one candidate."""
 
     __table_args__ = (UniqueConstraint("candidate_id", "member_id"),)
@@ -177,7 +186,7 @@ class Assessment(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class ItemEvidence(SQLModel, table=True):
+class ItemEvidence(TableModel, table=True):
     """A panel member's evidence notes, STAR coverage and score for one item."""
 
     __table_args__ = (UniqueConstraint("assessment_id", "item_id"),)
@@ -191,7 +200,7 @@ class ItemEvidence(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class IndicatorTag(SQLModel, table=True):
+class IndicatorTag(TableModel, table=True):
     __table_args__ = (UniqueConstraint("evidence_id", "indicator_id"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -200,7 +209,7 @@ class IndicatorTag(SQLModel, table=True):
     tag: str  # "seen" | "contrary"
 
 
-class Consensus(SQLModel, table=True):
+class Consensus(TableModel, table=True):
     __table_args__ = (UniqueConstraint("candidate_id", "item_id"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -212,7 +221,7 @@ class Consensus(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
-class Outcome(SQLModel, table=True):
+class Outcome(TableModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     candidate_id: int = Field(foreign_key="candidate.id", unique=True)
     status: str = "pending"  # "pending" | "appointed" | "reserve" | "not_appointed" | "declined"
@@ -227,7 +236,7 @@ class Outcome(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(TableModel, table=True):
     # Tamper evidence (see db/audit.py): one hash chain per campaign, numbered without gaps.
     __table_args__ = (UniqueConstraint("campaign_id", "seq", name="uq_auditevent_campaign_seq"),)
 
@@ -249,14 +258,14 @@ class AuditEvent(SQLModel, table=True):
     chain_hash: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
-class Setting(SQLModel, table=True):
+class Setting(TableModel, table=True):
     """Small per-database preferences, e.g. which panel member uses this laptop."""
 
     key: str = Field(primary_key=True, max_length=120)
     value: str = ""
 
 
-class ExchangeKey(SQLModel, table=True):
+class ExchangeKey(TableModel, table=True):
     """Keys for sealed exchange files (see db/exchange/keys.py).
 
     kind: "campaign" (chair: age identity in ``secret``, recipient in ``public``),

@@ -18,6 +18,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from panel_tui import gc_pause
+
 if TYPE_CHECKING:
     from db.engine import Database
 
@@ -65,6 +67,7 @@ class PanelApp(App[None]):
         """One line for stderr when the database could not be opened (the CLI prints it after exit)."""
         self._first_campaign: int | None = None
         self._first_screen_due = False  # loaded, first screen not shown yet
+        self._first_view: tuple | None = None  # the first campaign's view and rows, read by the start-up worker
 
     def get_default_screen(self) -> Screen:
         if self.database is not None:
@@ -76,7 +79,7 @@ class PanelApp(App[None]):
     def on_mount(self) -> None:
         if self.database is None:
             return  # the loading screen is the default screen; on_ready starts the load
-        self._first_campaign, self._first_screen_due = self._start_campaign(self.database), True
+        self._first_campaign, self._first_screen_due = self._start_campaign(self.database)[0], True
         self.show_loaded()
         self._start_idle_lock()
 
@@ -85,21 +88,30 @@ class PanelApp(App[None]):
         # database layer in a thread: started earlier, its imports would share the GIL with that paint.
         if self.database is None:
             self.run_worker(self._load, thread=True, group="startup")
+            # The collector resumes once the first screen has its data; at the latest after 10 s (a
+            # passphrase prompt, or help opened while loading, can keep the first screen waiting).
+            self.set_timer(10.0, gc_pause.resume)
 
-    def _start_campaign(self, database: Database) -> int | None:
-        """The campaign to open on (the demo's, made if needed, or open_campaign), or None for the list."""
+    def _start_campaign(self, database: Database, *, read_first: bool = False) -> tuple[int | None, tuple | None]:
+        """The campaign to open on (the demo's, made if needed, or open_campaign; None: the list) and,
+        with ``read_first``, the campaign screen's view and rows, read in the same session."""
         key = self.open_campaign
-        if self.demo:
-            from db.demo import ensure_demo
+        if not self.demo and not key:
+            return None, None
+        with database.session() as session:
+            if self.demo:
+                from db.demo import ensure_demo
 
-            with database.session() as session:
-                return ensure_demo(session).id
-        if key:
-            from db.campaigns import get_campaign
+                campaign_id = ensure_demo(session).id
+            else:
+                from db.campaigns import get_campaign
 
-            with database.session() as session:
-                return get_campaign(session, key).id
-        return None
+                campaign_id = get_campaign(session, key).id
+            if not read_first:
+                return campaign_id, None
+            from panel_tui.screens.campaign import load_first
+
+            return campaign_id, load_first(session, campaign_id)  # type: ignore[arg-type]
 
     def _load(self, passphrase: str | None = None, typed: bool = False) -> None:
         """Thread worker: open the database and find the first campaign, off the UI thread.
@@ -120,8 +132,12 @@ class PanelApp(App[None]):
             if passphrase is None and state == "new" and self.offer_protection:
                 self._from_thread(self._ask, "", True)
                 return
+        on_create = None
+        if self.demo:  # a new file gets the demo in the transaction that creates it (one commit)
+            from db.demo import ensure_demo as on_create
         try:
-            database = open_database(url, passphrase=passphrase)  # the key derivation runs here, in the worker
+            # The key derivation runs here, in the worker.
+            database = open_database(url, passphrase=passphrase, on_create=on_create)
         except (WrongPassphrase, PassphraseNeeded) as exc:
             if typed:  # a mistyped passphrase: ask again
                 self._from_thread(self._ask, str(exc), False)
@@ -132,17 +148,16 @@ class PanelApp(App[None]):
             self._from_thread(self._failed, str(exc))
             return
         try:
-            campaign_id = self._start_campaign(database)
+            # The first screen's module (and what it imports) is loaded here too, not on the UI thread,
+            # and so are the campaign screen's rows: it shows them at mount, with no second round trip.
+            campaign_id, first = self._start_campaign(database, read_first=True)
+            if campaign_id is None:
+                import panel_tui.screens.campaigns  # noqa: F401
         except PanelError as exc:
             database.dispose()
             self._from_thread(self._failed, str(exc))
             return
-        # The first screen's module (and what it imports) is loaded here too, not on the UI thread.
-        if campaign_id is None:
-            import panel_tui.screens.campaigns  # noqa: F401
-        else:
-            import panel_tui.screens.campaign  # noqa: F401
-        if not self._from_thread(self._loaded, database, campaign_id):
+        if not self._from_thread(self._loaded, database, campaign_id, first):
             database.dispose()
 
     def _ask(self, error: str, new: bool) -> None:
@@ -173,10 +188,12 @@ class PanelApp(App[None]):
         self.startup_error = message
         self.exit(return_code=1)
 
-    def _loaded(self, database: Database, campaign_id: int | None) -> None:
+    def _loaded(self, database: Database, campaign_id: int | None, first: tuple | None = None) -> None:
         self.database = database
         self._first_campaign, self._first_screen_due = campaign_id, True
+        self._first_view = first
         self.show_loaded()
+        self._first_view = None  # shown later (help was open): the screen reads fresh rows itself then
         self._start_idle_lock()
 
     # --- the idle lock (encrypted databases only) -------------------------------------------
@@ -242,21 +259,24 @@ class PanelApp(App[None]):
             # Open straight on the campaign; the campaigns list is built only when it is wanted.
             from panel_tui.screens.campaign import CampaignScreen
 
-            screen: Screen = CampaignScreen(self.database, campaign_id)
+            first, self._first_view = self._first_view, None
+            screen: Screen = CampaignScreen(self.database, campaign_id, first)
         else:
             from panel_tui.screens.campaigns import CampaignsScreen
 
             screen = CampaignsScreen(self.database)
         self.push_screen(screen)
-        if keys:
-            screen.call_after_refresh(self._replay_when_loaded, screen, keys)
+        screen.call_after_refresh(self._when_first_screen_loaded, screen, keys)
 
-    def _replay_when_loaded(self, screen: Screen, keys: list[events.Key]) -> None:
+    def _when_first_screen_loaded(self, screen: Screen, keys: list[events.Key]) -> None:
         # The screen reads its rows in a worker: a "down" typed while loading needs them there.
         if any(w.node is screen and not w.is_finished for w in self.workers):
-            self.set_timer(0.02, lambda: self._replay_when_loaded(screen, keys))
+            self.set_timer(0.02, lambda: self._when_first_screen_loaded(screen, keys))
             return
-        self._replay_keys(keys)
+        if keys:
+            self._replay_keys(keys)
+        # Start-up is over once those rows are drawn: the garbage collector resumes (see gc_pause).
+        screen.call_after_refresh(gc_pause.resume)
 
     def _replay_keys(self, keys: list[events.Key]) -> None:
         # One at a time, each after the screen has caught up with the previous one (a key may open a screen).

@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-from panel_tui import __version__
+from panel_tui import __version__, gc_pause
 from panel_tui.commands import COMMAND_MODULES, COMMANDS, fail
 
 # Options of the top-level parser that take a value (to find the command without parsing).
@@ -62,11 +62,17 @@ def build_parser(command: str | None = "") -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the process entry point (not a test): start-up without the collector
+        gc_pause.pause()
     argv = sys.argv[1:] if argv is None else list(argv)
-    command = command_in(argv)
-    if command is None and any(a in ("-h", "--help") for a in argv):
-        command = ""  # help lists every command
-    args = build_parser(command).parse_args(argv)
+    if argv in ([], ["demo"]):  # the TUI with no options: nothing to parse (saves building the parser)
+        args = argparse.Namespace(db=None, db_url=None, db_passphrase_file=None, command=argv[0] if argv else None,
+                                  handler=None, demo=bool(argv))
+    else:
+        command = command_in(argv)
+        if command is None and any(a in ("-h", "--help") for a in argv):
+            command = ""  # help lists every command
+        args = build_parser(command).parse_args(argv)
     handler = getattr(args, "handler", None)
     try:
         if handler is None:
@@ -79,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             return fail(str(exc))
     except KeyboardInterrupt:
         return 130
+    finally:
+        gc_pause.resume()
 
 
 def run_tui(args: argparse.Namespace, *, demo: bool) -> int:

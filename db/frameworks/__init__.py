@@ -51,19 +51,22 @@ def ensure_bundled(session: Session) -> None:
 
 def _bulk_store_bundled(session: Session, data: dict[str, Any]) -> None:
     """A bundled framework in three bulk INSERTs (executemany), not one ORM flush per element:
-    this runs on the first start, before the panellist sees anything."""
-    framework_id = session.scalars(
-        insert(Framework).returning(Framework.id),
+    this runs on the first start, before the panellist sees anything. Through the tables (Core), not
+    the ORM's bulk path with its per-row bookkeeping: nothing audits framework rows."""
+    conn = session.connection()
+    frameworks, elements = Framework.__table__, Element.__table__  # type: ignore[attr-defined]
+    framework_id = conn.execute(
+        insert(frameworks).returning(frameworks.c.id),
         [{"key": data["key"], "name": data["name"], "kind": data["kind"], "bundled": True,
           "level_names": {str(k): v for k, v in (data.get("levels") or {}).items()}}],
-    ).one()
-    element_ids = session.scalars(
-        insert(Element).returning(Element.id, sort_by_parameter_order=True),
+    ).scalar_one()
+    element_ids = conn.execute(
+        insert(elements).returning(elements.c.id, sort_by_parameter_order=True),
         [{"framework_id": framework_id, "position": pos, "name": el["name"], "cluster": el.get("cluster"),
           "definition": el.get("definition") or ""} for pos, el in enumerate(data["elements"])],
-    ).all()
-    session.execute(
-        insert(Indicator),
+    ).scalars().all()
+    conn.execute(
+        insert(Indicator.__table__),  # type: ignore[attr-defined]
         [
             {"element_id": element_id, "level": int(lv), "kind": STORED_KIND[list_name], "position": i,
              "text": text.strip()}
@@ -76,16 +79,17 @@ def _bulk_store_bundled(session: Session, data: dict[str, Any]) -> None:
 
 
 def _store_reference(session: Session, ref: dict[str, Any]) -> None:
-    session.execute(
-        insert(GradeLevel),
+    conn = session.connection()
+    conn.execute(
+        insert(GradeLevel.__table__),  # type: ignore[attr-defined]
         [{"scheme": scheme, "grade": r["grade"], "level": r["level"]} for scheme, rows in ref["grade_levels"].items() for r in rows],
     )
-    session.execute(
-        insert(ElementLevelUse),
+    conn.execute(
+        insert(ElementLevelUse.__table__),  # type: ignore[attr-defined]
         [{"scheme": "copfs", "element_name": name, "level": lv} for name, levels in ref["copfs_competency_levels"].items() for lv in levels],
     )
-    session.execute(
-        insert(RoleTemplate),
+    conn.execute(
+        insert(RoleTemplate.__table__),  # type: ignore[attr-defined]
         [
             {"annex": role["annex"], "title": role["title"], "grade": role["grade"], "level": role["level"],
              "location": role.get("location") or "", "summary": role.get("summary") or "",

@@ -47,6 +47,9 @@ def open_db(args: argparse.Namespace):
     # The one place a lock timeout becomes a line for people: DatabaseBusy is a PanelError,
     # which the CLI's error path hands to ``fail`` ("the database is busy ...; try again", exit 1).
     report_busy(database.engine)
+    from panel_tui import gc_pause
+
+    gc_pause.resume()  # start-up is over: the command's own work runs with the collector
     return database
 
 

@@ -44,6 +44,12 @@ def load_campaign(session, campaign_id: int) -> CampaignView:
     return CampaignView(campaign, campaign_service.current_member(session, campaign_id), members, len(items), lead)  # type: ignore[arg-type]
 
 
+def load_first(session, campaign_id: int) -> tuple[CampaignView, list]:
+    """The view and its rows in one unit of work: the app's start-up worker reads them with the demo."""
+    view = load_campaign(session, campaign_id)
+    return view, interview_service.candidate_rows(session, campaign_id, view.member.id if view.member else None)
+
+
 class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
     HELP_TITLE = "Campaign (candidates)"
     # Footer order is priority order: at 80 columns x, w, c and o stay visible (with Enter on a row);
@@ -67,10 +73,11 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         Binding("f", "frameworks", "Frameworks", tooltip="The campaign's framework, at its level", id="campaign.frameworks"),
     ]
 
-    def __init__(self, database, campaign_id: int) -> None:
+    def __init__(self, database, campaign_id: int, first: tuple[CampaignView, list] | None = None) -> None:
         super().__init__()
         self.database = database
         self.campaign_id = campaign_id
+        self._first = first  # already read (load_first): shown at mount, before the first paint
         self.member_id: int | None = None
         self._resumed_once = False
         self.today_only = False
@@ -87,8 +94,12 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "Loading…"
         self.start_live()
+        if self._first is not None:
+            (view, rows), self._first = self._first, None
+            self._loaded(view, rows)
+            return
+        self.sub_title = "Loading…"
         self.run_service(load_campaign, self.campaign_id, tag="load", done=self._loaded, title="Campaign not loaded",
                          failed=self._not_loaded)
 
@@ -100,7 +111,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         self.sub_title = ""
         self.notify(message, title="Campaign not loaded", severity="error", markup=False)
 
-    def _loaded(self, view: CampaignView) -> None:
+    def _loaded(self, view: CampaignView, rows: list | None = None) -> None:
         campaign = self.campaign = view.campaign
         self.members = [(mid, clean_line(name), role) for mid, name, role in view.members]
         self.title = clean_line(campaign.title)
@@ -110,7 +121,10 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         )))
         if view.member is not None:
             self.member_id, self.member_name = view.member.id, clean_line(view.member.name)
-        self.reload()
+        if rows is None:
+            self.reload()
+        else:
+            self._show(rows)
         if view.member is None and self.members:
             self.call_after_refresh(self.action_who_am_i)
 

@@ -20,6 +20,16 @@ from textual.widgets import Footer, Header, Input, Static
 MIN_PASSPHRASE = 8  # db.cipher.MIN_PASSPHRASE (not imported: the first frame loads no db code)
 
 
+class _LoadingFooter(Footer):
+    """A footer that does not rebuild its keys while covered: the first real screen is pushed right
+    after a bindings change here, and a plain Footer would recompose (~50 ms) just as that screen is
+    drawn. Back on top, the screen's resume refreshes its bindings, and so this footer."""
+
+    async def recompose(self) -> None:
+        if self.app.screen is self.screen:  # (is_current also counts it as a background screen)
+            await super().recompose()
+
+
 class LoadingScreen(Screen[None]):
     """Header, footer and a still "Loading" line (no animation: it would take CPU from the load)."""
 
@@ -51,7 +61,7 @@ class LoadingScreen(Screen[None]):
             yield Static("", id="passphrase-label")
             yield Input(password=True, id="passphrase", placeholder="passphrase", disabled=True)
             yield Static("", id="passphrase-error")
-        yield Footer()
+        yield _LoadingFooter()
 
     def ask(self, label: str, error: str = "", *, new: bool = False) -> None:
         """Show the masked prompt (``new``: set a passphrase for a new database, twice, or skip)."""
