@@ -243,6 +243,8 @@ def single_transaction(engine: Engine) -> Iterator[Session]:
             # pysqlite opens a transaction only before DML, so the session's first SAVEPOINT would be
             # outermost and its RELEASE a real commit; an explicit BEGIN keeps every savepoint nested.
             conn.exec_driver_sql("BEGIN")
+        else:
+            conn.begin()  # begun before the session joins, so its commits are savepoints here too
         session = Session(conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
         try:
             yield session
