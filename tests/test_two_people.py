@@ -204,3 +204,25 @@ async def test_two_app_instances_as_two_people(people, demo):
             Consensus.candidate_id == cand.id, Consensus.item_id == items[1])).all()
     assert [tuple(r) for r in kept] == [(6.0, "Priya's wording")]
     assert os.environ.get("PANEL_TUI_CONFIG", "").endswith("config-sam")
+
+
+def test_the_chairs_live_check_sees_a_panellists_submission(people, demo):
+    """On a server the chair's login cannot read Priya's unsubmitted work (row-level security), yet
+    the chair's live check still sees her submission arrive, within 2 s."""
+    watch = ChangeWatch(people.databases["sam"].engine)
+    try:
+        watch.changed()
+        with people.databases["priya"].session() as s:
+            priya = find_member(s, demo.id, "Priya").id
+            done = set(s.exec(select(Assessment.candidate_id).where(
+                Assessment.member_id == priya, Assessment.submitted_at.is_not(None))).all())  # type: ignore[union-attr]
+            candidate = next(c for c in s.exec(select(Candidate.id).where(Candidate.campaign_id == demo.id)).all()
+                             if c not in done)
+            for item_id in s.exec(select(CampaignItem.id).where(CampaignItem.campaign_id == demo.id)).all():
+                save_evidence(s, candidate, priya, item_id, EvidenceState(notes="Seen.", score=5))  # type: ignore[arg-type]
+        watch.changed()  # her typing may or may not show (the chair cannot read it on a server)
+        with people.databases["priya"].session() as s:
+            submit(s, candidate, priya)  # type: ignore[arg-type]
+        _wait_for_change(watch)
+    finally:
+        watch.close()
