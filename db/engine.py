@@ -211,7 +211,35 @@ def _server_engine(url: str) -> Engine:
 
     event.listen(engine, "checkin", checked_in)
     event.listen(engine, "checkout", checked_out)
+    if engine.dialect.driver == "psycopg":
+        _end_reads_with_commit(engine)
     return engine
+
+
+def _end_reads_with_commit(engine: Engine) -> None:
+    """A transaction that only ran SELECTs ends with COMMIT rather than ROLLBACK (the same effect).
+
+    Why: psycopg drops its prepared statements on every ROLLBACK, and every read session ends
+    with one, so the interview's reads were parsed and planned afresh each time (planning was
+    over half the server's time). Anything else (a write, DDL, a failed statement) is rolled back.
+    """
+    from psycopg.pq import TransactionStatus
+
+    def begun(conn) -> None:
+        conn.info["wrote"] = False
+
+    def executing(conn, _cursor, statement: str, _params, _context, _many) -> None:
+        if not conn.info.get("wrote") and statement.lstrip()[:6].upper() != "SELECT":
+            conn.info["wrote"] = True  # conservative: WITH, SET, SAVEPOINT... count as writes
+
+    def rolling_back(conn) -> None:
+        dbapi_conn = conn.connection.dbapi_connection
+        if not conn.info.pop("wrote", True) and dbapi_conn.info.transaction_status == TransactionStatus.INTRANS:
+            dbapi_conn.commit()  # the ROLLBACK that follows finds no transaction and sends nothing
+
+    event.listen(engine, "begin", begun)
+    event.listen(engine, "before_cursor_execute", executing)
+    event.listen(engine, "rollback", rolling_back)
 
 
 @dataclass
