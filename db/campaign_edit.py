@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from db import campaigns as campaign_service
+from db import identity
 from db.audit import record
 from db.versions import claim
 from db.errors import ValidationError
@@ -23,7 +24,7 @@ from db.models import Assessment, Campaign, Candidate, ItemEvidence, PanelMember
 from db.specs.parts import DatesPart, PanelPart, RolePart
 from db.specs.parts import PanelMember as MemberPart
 
-__all__ = ["CampaignEdit", "EditResult", "edit_campaign", "member_has_evidence"]
+__all__ = ["CampaignEdit", "EditResult", "edit_campaign", "login_links", "member_has_evidence"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class CampaignEdit:
     add: tuple[tuple[str, str], ...] = ()  # (name, role)
     reason: str = ""
     expected_version: int | None = None  # the campaign version the editor saw (None: as it is now)
+    links: tuple[tuple[str, str], ...] = ()  # department server: (member name, login role; "" unlinks)
 
 
 @dataclass
@@ -119,6 +121,40 @@ def _plan_panel(session: Session, members: list[PanelMember], edit: CampaignEdit
     return renames, removals, additions
 
 
+def login_links(session: Session, campaign_id: int) -> dict[int, str] | None:
+    """Member id -> the login role linked to them ('' none); None when the database is not a
+    department server (PostgreSQL), where there are no logins to link."""
+    if not identity.is_postgres(session):
+        return None
+    return {m.id: m.db_role or "" for m in campaign_service.panel_members(session, campaign_id)}  # type: ignore[misc]
+
+
+def _plan_links(session: Session, campaign_id: int, members: list[PanelMember], edit: CampaignEdit
+                ) -> list[tuple[PanelMember, str]]:
+    """The links that change, checked as `panel-tui campaign link-member` checks them."""
+    if not edit.links:
+        return []
+    if not identity.is_postgres(session):
+        raise ValidationError("linking panel members to logins is for a department server (PostgreSQL)")
+    wanted = {}
+    for name, role in edit.links:
+        member = _find(members, name)
+        wanted[member.id] = (member, (role or "").strip())
+    # Judge against the links as they will be: a login may move from one member to another.
+    final = {m.id: m.db_role or "" for m in members} | {mid: role for mid, (_, role) in wanted.items()}
+    taken: dict[str, int] = {}
+    for mid, role in final.items():
+        if role and taken.setdefault(role, mid) != mid:
+            names = sorted(m.name for m in members if m.id in (mid, taken[role]))
+            raise ValidationError(f"{role!r} would be linked to both {names[0]} and {names[1]}")
+    plan = []
+    for member, role in wanted.values():
+        if role == (member.db_role or ""):
+            continue
+        plan.append((member, identity.check_role(session, role)))
+    return plan
+
+
 def edit_campaign(session: Session, campaign: str | int, edit: CampaignEdit, *, actor: str = "",
                   today: date | None = None) -> EditResult:
     """Apply the edit in one transaction; every change audited (old, new, reason). Returns what changed."""
@@ -129,7 +165,8 @@ def edit_campaign(session: Session, campaign: str | int, edit: CampaignEdit, *, 
     members = campaign_service.panel_members(session, camp.id)  # type: ignore[arg-type]
     new = _check_values(camp, edit)
     renames, removals, additions = _plan_panel(session, members, edit)
-    if not (new or renames or removals or additions):
+    links = _plan_links(session, camp.id, members, edit)  # type: ignore[arg-type]
+    if not (new or renames or removals or additions or links):
         raise ValidationError("nothing to change: every value given is the campaign's current one")
 
     # Two owners editing at once: the second is told who changed it, not silently overwritten.
@@ -147,6 +184,10 @@ def edit_campaign(session: Session, campaign: str | int, edit: CampaignEdit, *, 
         setattr(camp, name, value)
         audit("edit", f"campaign.{name}", cid, old, value)
     session.add(camp)
+    # Links first: unlinking one member frees a login for another in the same edit.
+    for member, role in sorted(links, key=lambda pair: bool(pair[1])):
+        old_role = identity.apply_link(session, cid, member, role, actor=actor, reason=reason)  # type: ignore[arg-type]
+        result.changes.append(f"login of {member.name}: {old_role or '(none)'} -> {role or '(none)'}")
     for member, name in renames:
         old = member.name
         member.name = name

@@ -11,7 +11,8 @@ Live screens (``ChangeWatch``)
     - Anything else (PostgreSQL, in-memory SQLite, whose one shared connection
       never sees "another" connection's commit): one portable statement of
       scalar sub-queries (the newest audit event and assessment/consensus/outcome
-      update times, and the candidate count). Portable SQLAlchemy; a few ms.
+      update times, and the candidate count). Portable SQLAlchemy; a few ms. On
+      PostgreSQL it runs in autocommit: one statement, one round trip per check.
 
     Chosen over a counter row bumped by writers because it needs no schema
     change and no writer can forget to bump it. A false "changed" only costs
@@ -79,18 +80,17 @@ def lock_campaign(session: Session, campaign_id: int) -> None:
 # --- live screens ----------------------------------------------------------------------
 
 
-def _portable_stamp(session: Session) -> tuple:
+def _stamp_statement():
     from db.models import Assessment, AuditEvent, Candidate, Consensus, Outcome
 
-    row = session.execute(select(
+    return select(
         select(func.max(AuditEvent.id)).scalar_subquery(),
         select(func.max(Assessment.updated_at)).scalar_subquery(),
         select(func.count(Assessment.submitted_at)).scalar_subquery(),
         select(func.max(Consensus.updated_at)).scalar_subquery(),
         select(func.max(Outcome.updated_at)).scalar_subquery(),
         select(func.count(Candidate.id)).scalar_subquery(),
-    )).one()
-    return tuple(row)
+    )
 
 
 class ChangeWatch:
@@ -114,8 +114,13 @@ class ChangeWatch:
             value = self._conn.exec_driver_sql("PRAGMA data_version").scalar()
             self._conn.rollback()  # hold no read snapshot between checks
             return value
+        if self.engine.dialect.name == "postgresql":
+            # Autocommit: the one statement is the one round trip (no BEGIN, no ROLLBACK), and the
+            # pooled connection is shared with the screen's other work rather than held.
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                return tuple(conn.execute(_stamp_statement()).one())
         with Session(self.engine) as session:
-            return _portable_stamp(session)
+            return tuple(session.execute(_stamp_statement()).one())
 
     def changed(self) -> bool:
         with self._lock:

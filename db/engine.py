@@ -8,6 +8,7 @@ on PostgreSQL.
 from __future__ import annotations
 
 import os
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,7 +180,66 @@ def make_engine(url: str, key: FileKey | None = None) -> Engine:
         return engine
     if key is not None:
         raise DatabaseFileError("encryption on PostgreSQL is the server's job (disk encryption, TLS)")
-    return create_engine(url, pool_pre_ping=True)
+    return _server_engine(url)
+
+
+# A pooled server connection unused for this long is pinged before use (a server restart, or a
+# firewall dropping idle connections, is then met by a fresh connection rather than an error).
+IDLE_PING_SECONDS = 30.0
+RECYCLE_SECONDS = 1800
+
+
+def _server_engine(url: str) -> Engine:
+    """PostgreSQL: no ping per checkout (pool_pre_ping costs a round trip on every session, which
+    is what made opening the interview over twice SQLite's time); only a connection that sat idle in
+    the pool is pinged, and none is kept longer than RECYCLE_SECONDS. A connection that still
+    fails mid-use is invalidated by SQLAlchemy, and the next session gets a new one."""
+    from sqlalchemy.exc import DisconnectionError
+
+    engine = create_engine(url, pool_recycle=RECYCLE_SECONDS)
+
+    def checked_in(_dbapi_conn, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_conn, record, _proxy) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since > IDLE_PING_SECONDS:
+            try:
+                engine.dialect.do_ping(dbapi_conn)
+            except Exception as exc:  # noqa: BLE001 - any failure: the pool replaces this connection
+                raise DisconnectionError(str(exc)) from exc
+
+    event.listen(engine, "checkin", checked_in)
+    event.listen(engine, "checkout", checked_out)
+    if engine.dialect.driver == "psycopg":
+        _end_reads_with_commit(engine)
+    return engine
+
+
+def _end_reads_with_commit(engine: Engine) -> None:
+    """A transaction that only ran SELECTs ends with COMMIT rather than ROLLBACK (the same effect).
+
+    Why: psycopg drops its prepared statements on every ROLLBACK, and every read session ends
+    with one, so the interview's reads were parsed and planned afresh each time (planning was
+    over half the server's time). Anything else (a write, DDL, a failed statement) is rolled back.
+    """
+    from psycopg.pq import TransactionStatus
+
+    def begun(conn) -> None:
+        conn.info["wrote"] = False
+
+    def executing(conn, _cursor, statement: str, _params, _context, _many) -> None:
+        if not conn.info.get("wrote") and statement.lstrip()[:6].upper() != "SELECT":
+            conn.info["wrote"] = True  # conservative: WITH, SET, SAVEPOINT... count as writes
+
+    def rolling_back(conn) -> None:
+        dbapi_conn = conn.connection.dbapi_connection
+        if not conn.info.pop("wrote", True) and dbapi_conn.info.transaction_status == TransactionStatus.INTRANS:
+            dbapi_conn.commit()  # the ROLLBACK that follows finds no transaction and sends nothing
+
+    event.listen(engine, "begin", begun)
+    event.listen(engine, "before_cursor_execute", executing)
+    event.listen(engine, "rollback", rolling_back)
 
 
 @dataclass
@@ -211,6 +271,8 @@ def single_transaction(engine: Engine) -> Iterator[Session]:
             # pysqlite opens a transaction only before DML, so the session's first SAVEPOINT would be
             # outermost and its RELEASE a real commit; an explicit BEGIN keeps every savepoint nested.
             conn.exec_driver_sql("BEGIN")
+        else:
+            conn.begin()  # begun before the session joins, so its commits are savepoints here too
         session = Session(conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
         try:
             yield session

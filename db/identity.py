@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import ProgrammingError
 from sqlmodel import Session, col, select
 
 from db.audit import record
@@ -189,11 +190,9 @@ def set_current_member(
     return member
 
 
-def link_member(session: Session, campaign_id: int, name: str, role: str, *, actor: str = "") -> PanelMember:
-    """Link a panel member to a PostgreSQL login role ('' unlinks); audited. The role must exist on a server."""
-    from db.campaigns import find_member
-
-    member = find_member(session, campaign_id, name)
+def check_role(session: Session, role: str) -> str:
+    """A login role to link to ('' unlinks), checked: a valid name and, on a server, an existing role.
+    Raises with one line; changes nothing."""
     role = (role or "").strip()
     if role and not ROLE_NAME.match(role):
         raise ValidationError(f"{role!r} is not a login role name (lower-case letters, digits and _)")
@@ -201,14 +200,38 @@ def link_member(session: Session, campaign_id: int, name: str, role: str, *, act
         exists = session.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
         if exists is None:
             raise NotFound(f"no PostgreSQL role {role!r} (create it first: panel-tui server add-user)")
-    other = linked_member(session, campaign_id, role) if role else None
-    if other is not None and other.id != member.id:
-        raise ValidationError(f"{role!r} is already linked to {other.name}")
+    return role
+
+
+def apply_link(session: Session, campaign_id: int, member: PanelMember, role: str, *, actor: str = "",
+               reason: str = "") -> str:
+    """Set the (checked) link in the caller's transaction, audited; returns the old role ('' none)."""
     old = member.db_role or ""
     member.db_role = role or None
     session.add(member)
-    session.flush()
+    try:
+        session.flush()
+    except ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", "") == "42501":  # insufficient privilege
+            session.rollback()
+            raise ValidationError("only the database's owner (the administrator's login) can link logins to members") from None
+        raise
     record(session, action="link login" if role else "unlink login", entity="panel", entity_id=member.id,
-           campaign_id=campaign_id, actor=actor, old=old, new=role, reason=member.name)
+           campaign_id=campaign_id, actor=actor, old=old, new=role, reason=reason or member.name)
+    return old
+
+
+def link_member(session: Session, campaign_id: int, name: str, role: str, *, actor: str = "") -> PanelMember:
+    """Link a panel member to a PostgreSQL login role ('' unlinks); audited. The role must exist on a server.
+
+    The campaign edit form links several at once with the same check_role / apply_link."""
+    from db.campaigns import find_member
+
+    member = find_member(session, campaign_id, name)
+    role = check_role(session, role)
+    other = linked_member(session, campaign_id, role) if role else None
+    if other is not None and other.id != member.id:
+        raise ValidationError(f"{role!r} is already linked to {other.name}")
+    apply_link(session, campaign_id, member, role, actor=actor)
     session.commit()
     return member

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import and_, false
 from sqlmodel import Session, col, select
 
 from db import scales
@@ -114,51 +115,46 @@ class InterviewView:
 
 def candidate_rows(session: Session, campaign_id: int, member_id: int | None) -> list[CandidateRow]:
     """Candidates in slot order with this member's assessment state."""
-    states: dict[int, str] = {}
-    if member_id is not None:
-        rows = session.exec(
-            select(Assessment.candidate_id, Assessment.submitted_at)
-            .join(Candidate, col(Candidate.id) == Assessment.candidate_id)
-            .where(Candidate.campaign_id == campaign_id, Assessment.member_id == member_id)
-        ).all()
-        started = set(
-            session.exec(
-                select(Assessment.candidate_id)
-                .join(ItemEvidence, col(ItemEvidence.assessment_id) == Assessment.id)
-                .join(Candidate, col(Candidate.id) == Assessment.candidate_id)
-                .where(Candidate.campaign_id == campaign_id, Assessment.member_id == member_id)
-                .distinct()
-            ).all()
-        )
-        for cid, submitted in rows:
-            states[cid] = "submitted" if submitted else ("in progress" if cid in started else "not started")
-    campaign = session.get(Campaign, campaign_id)
-    anonymised = bool(campaign and campaign.anonymised)
-    candidates = session.exec(select(Candidate).where(Candidate.campaign_id == campaign_id)).all()
+    # One statement (a round trip each counts on a server): candidates, the campaign's anonymity,
+    # this member's assessment and whether it has any evidence yet.
+    started = select(ItemEvidence.id).where(col(ItemEvidence.assessment_id) == Assessment.id).exists()
+    mine = and_(col(Assessment.candidate_id) == Candidate.id,
+                col(Assessment.member_id) == member_id if member_id is not None else false())
+    rows = session.exec(
+        select(Candidate, Campaign.anonymised, Assessment.id, Assessment.submitted_at, started)
+        .join(Campaign, col(Campaign.id) == Candidate.campaign_id)
+        .outerjoin(Assessment, mine)
+        .where(Candidate.campaign_id == campaign_id)
+    ).all()
     far = datetime.max.replace(tzinfo=None)
-    candidates = sorted(candidates, key=lambda c: (c.slot.replace(tzinfo=None) if c.slot else far, c.ref))
+    rows = sorted(rows, key=lambda r: (r[0].slot.replace(tzinfo=None) if r[0].slot else far, r[0].ref))
     return [
         CandidateRow(
             id=c.id,  # type: ignore[arg-type]
             ref=c.ref,
             name="" if anonymised else c.name,
             slot=c.slot,
-            state=states.get(c.id, "not started"),  # type: ignore[arg-type]
+            state="not started" if assessment_id is None else (
+                "submitted" if submitted else ("in progress" if has_evidence else "not started")),
             adjustments=c.adjustments,
         )
-        for c in candidates
+        for c, anonymised, assessment_id, submitted, has_evidence in rows
     ]
 
 
 def _item_views(session: Session, campaign: Campaign) -> tuple[ItemView, ...]:
-    items = session.exec(
-        select(CampaignItem).where(CampaignItem.campaign_id == campaign.id).order_by(CampaignItem.position)
+    rows = session.exec(
+        select(CampaignItem, Question.kind, Question.text)
+        .outerjoin(Question, col(Question.item_id) == CampaignItem.id)
+        .where(CampaignItem.campaign_id == campaign.id)
+        .order_by(CampaignItem.position, Question.kind, Question.position)
     ).all()
-    qs = session.exec(
-        select(Question)
-        .where(col(Question.item_id).in_([i.id for i in items]))
-        .order_by(Question.item_id, Question.kind, Question.position)
-    ).all()
+    items: dict[int, CampaignItem] = {}
+    texts: dict[int, dict[str, list[str]]] = {}
+    for item, kind, q_text in rows:
+        items.setdefault(item.id, item)  # type: ignore[arg-type]
+        if kind is not None:
+            texts.setdefault(item.id, {}).setdefault(kind, []).append(q_text)  # type: ignore[arg-type]
     return tuple(
         ItemView(
             id=i.id,  # type: ignore[arg-type]
@@ -169,33 +165,51 @@ def _item_views(session: Session, campaign: Campaign) -> tuple[ItemView, ...]:
             pass_mark=i.pass_mark,
             is_lead=i.is_lead,
             scale=i.scale or campaign.scale,
-            questions=tuple(q.text for q in qs if q.item_id == i.id and q.kind == "question"),
-            probes=tuple(q.text for q in qs if q.item_id == i.id and q.kind == "probe"),
+            questions=tuple(texts.get(i.id, {}).get("question", ())),  # type: ignore[arg-type]
+            probes=tuple(texts.get(i.id, {}).get("probe", ())),  # type: ignore[arg-type]
         )
-        for i in items
+        for i in items.values()
     )
+
+
+def _seat_query(candidate_id: int, member_id: int):
+    # The candidate and their campaign, and the member only if on that campaign's panel: one statement.
+    on_panel = and_(col(PanelMember.id) == member_id, col(PanelMember.campaign_id) == Candidate.campaign_id)
+    return (
+        select(Candidate, PanelMember, Campaign)
+        .join(Campaign, col(Campaign.id) == Candidate.campaign_id)
+        .outerjoin(PanelMember, on_panel)
+        .where(Candidate.id == candidate_id)
+    )
+
+
+def _checked_seat(row, candidate_id: int) -> None:
+    if row is None:
+        raise NotFound(f"no candidate with id {candidate_id}")
+    if row[1] is None:
+        raise NotFound("that panel member is not on this candidate's panel")
 
 
 def panel_seat(session: Session, candidate_id: int, member_id: int) -> tuple[Candidate, PanelMember, Campaign]:
     """The candidate, the member and their campaign, or NotFound when the member is not on that panel."""
-    candidate = session.get(Candidate, candidate_id)
-    member = session.get(PanelMember, member_id)
-    if candidate is None:
-        raise NotFound(f"no candidate with id {candidate_id}")
-    if member is None or member.campaign_id != candidate.campaign_id:
-        raise NotFound("that panel member is not on this candidate's panel")
-    campaign = session.get(Campaign, candidate.campaign_id)
-    assert campaign is not None
-    return candidate, member, campaign
+    row = session.exec(_seat_query(candidate_id, member_id)).first()
+    _checked_seat(row, candidate_id)
+    return row[0], row[1], row[2]  # type: ignore[index]
 
 
 def load_interview(session: Session, candidate_id: int, member_id: int) -> InterviewView:
-    candidate, member, campaign = panel_seat(session, candidate_id, member_id)
     from db.models import Framework
 
-    framework = session.get(Framework, campaign.framework_id)
-    assert framework is not None
-    assessment = _assessment(session, candidate_id, member_id)
+    # The seat, the framework and this member's assessment in one statement; items with their
+    # questions in a second; the evidence with its tags in a third.
+    row = session.exec(
+        _seat_query(candidate_id, member_id)
+        .add_columns(Framework, Assessment)
+        .join(Framework, col(Framework.id) == Campaign.framework_id)
+        .outerjoin(Assessment, and_(col(Assessment.candidate_id) == Candidate.id, col(Assessment.member_id) == member_id))
+    ).first()
+    _checked_seat(row, candidate_id)
+    candidate, member, campaign, framework, assessment = row  # type: ignore[misc]
     return InterviewView(
         campaign_id=campaign.id,  # type: ignore[arg-type]
         campaign_title=campaign.title,
@@ -222,17 +236,17 @@ def _evidence(session: Session, assessment_id: int | None) -> dict[int, Evidence
     if assessment_id is None:
         return {}
     out: dict[int, EvidenceState] = {}
-    ids: dict[int, int] = {}
-    for ev in session.exec(select(ItemEvidence).where(ItemEvidence.assessment_id == assessment_id)).all():
-        out[ev.item_id] = EvidenceState(notes=ev.notes, star=ev.star, score=ev.score)
-        ids[ev.id] = ev.item_id  # type: ignore[index]
-    if ids:
-        for evidence_id, indicator_id, tag in session.exec(
-            select(IndicatorTag.evidence_id, IndicatorTag.indicator_id, IndicatorTag.tag).where(
-                col(IndicatorTag.evidence_id).in_(list(ids))
-            )
-        ).all():
-            out[ids[evidence_id]].tags[indicator_id] = tag
+    for item_id, notes, star, score, indicator_id, tag in session.exec(
+        select(ItemEvidence.item_id, ItemEvidence.notes, ItemEvidence.star, ItemEvidence.score,
+               IndicatorTag.indicator_id, IndicatorTag.tag)
+        .outerjoin(IndicatorTag, col(IndicatorTag.evidence_id) == ItemEvidence.id)
+        .where(ItemEvidence.assessment_id == assessment_id)
+    ).all():
+        state = out.get(item_id)
+        if state is None:
+            state = out[item_id] = EvidenceState(notes=notes, star=star, score=score)
+        if indicator_id is not None:
+            state.tags[indicator_id] = tag
     return out
 
 

@@ -207,7 +207,6 @@ def test_first_start_on_sqlite_imports_neither_alembic_nor_other_dialects(tmp_pa
     assert result.stdout.strip() == "[]"
 
 
-@sqlite_only  # the one-transaction demo is the laptop first-run path (PostgreSQL: noted in the session notes)
 def test_the_demo_is_written_in_one_transaction(database):
     from sqlalchemy import event
 
@@ -223,7 +222,6 @@ def test_the_demo_is_written_in_one_transaction(database):
         assert [c.key for c in list_campaigns(s)] == [campaign.key]
 
 
-@sqlite_only  # the one-transaction demo is the laptop first-run path (PostgreSQL: noted in the session notes)
 def test_a_demo_that_fails_half_way_leaves_nothing(database, monkeypatch):
     import db.demo
     from db.models import Assessment, Campaign

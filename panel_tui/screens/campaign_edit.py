@@ -2,6 +2,8 @@
 
 The checks and the audit are db.campaign_edit's (the same as `panel-tui campaign edit`); a refusal is
 one line in the form and nothing changes. Clearing a member's name removes them from the panel.
+On a department server (PostgreSQL) the form also links each member to their login role (the same
+checks as `panel-tui campaign link-member`); on a laptop file it says that is for servers.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from db.campaign_edit import CampaignEdit, EditResult, edit_campaign
+from db.campaign_edit import CampaignEdit, EditResult, edit_campaign, login_links
 from db.models import Campaign
 from db.text import clean_line
 from panel_tui.work import ServiceWork
@@ -37,6 +39,7 @@ class CampaignEditForm(ServiceWork, ModalScreen[EditResult | None]):
         self.campaign = campaign
         self.members = members
         self.actor = actor
+        self.links: dict[int, str] | None = None  # member id -> login role; None: not a server
 
     def compose(self) -> ComposeResult:
         c = self.campaign
@@ -53,12 +56,26 @@ class CampaignEditForm(ServiceWork, ModalScreen[EditResult | None]):
                 for mid, name, role in self.members:
                     yield Input(name, id=f"member-{mid}", tooltip=role)
             yield Input(placeholder="Add a panel member (name)", id="add-member")
+            yield Vertical(id="logins")  # filled once known whether this is a department server
             yield Label("Reason (required; kept in the audit trail)")
             yield Input(placeholder="Why the campaign changes, then Ctrl+S", id="reason")
             yield Label("", id="edit-error", classes="error")
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
+        self.run_service(login_links, self.campaign.id, tag="logins", done=self._show_logins)
+
+    def _show_logins(self, links: dict[int, str] | None) -> None:
+        box = self.query_one("#logins", Vertical)
+        if links is None:
+            box.mount(Label("Linking panel members to database logins is for a department server (PostgreSQL); "
+                            "on this file each person chooses who they are (w).", id="logins-note"))
+            return
+        self.links = links
+        box.mount(Label("Login roles (department server: a panellist is their login; empty: not linked)"))
+        for mid, name, _ in self.members:
+            box.mount(Input(links.get(mid, ""), id=f"login-{mid}", placeholder=f"login role for {clean_line(name)}",
+                            tooltip=f"The PostgreSQL login that is {clean_line(name)}"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "reason":
@@ -88,7 +105,14 @@ class CampaignEditForm(ServiceWork, ModalScreen[EditResult | None]):
             rename=tuple(renames), remove=tuple(removals), add=((added, "member"),) if added else (),
             reason=self._value("reason"),
             expected_version=c.version,
+            links=self._changed_links(),
         )
+
+    def _changed_links(self) -> tuple[tuple[str, str], ...]:
+        if self.links is None:
+            return ()
+        wanted = ((name, self._value(f"login-{mid}"), self.links.get(mid, "")) for mid, name, _ in self.members)
+        return tuple((name, role) for name, role, old in wanted if role != old)
 
     def action_save(self) -> None:
         error = self.query_one("#edit-error", Label)
