@@ -26,6 +26,7 @@ import hashlib
 import json
 import secrets
 from datetime import datetime, timezone
+from types import SimpleNamespace
 from typing import Any, Iterable
 
 from sqlalchemy import event, inspect as sa_inspect
@@ -82,6 +83,41 @@ def record(
     session.add(event_)
     session.info.setdefault(_PENDING, []).append(event_)
     return event_
+
+
+def record_many(session: Session, campaign_id: int, entries: Iterable[dict[str, Any]]) -> int:
+    """Write many audit entries for one campaign now, chained, in bulk INSERTs (imports: tens of
+    thousands of scores); each dict holds record()'s keyword arguments but campaign_id.
+
+    The caller must hold the campaign's write lock (db.changes.lock_campaign): the chain's head
+    is read and extended here, in the caller's transaction. Entries record()ed later in the
+    transaction chain after these at commit, and carry its seals as usual."""
+    from sqlalchemy import insert
+
+    seq, previous = head(session, campaign_id, lock=True)
+    at = datetime.now(timezone.utc)
+    rows: list[dict[str, Any]] = []
+    n = 0
+    for entry in entries:
+        old, new = entry.get("old", ""), entry.get("new", "")
+        old, new = "" if old is None else str(old), "" if new is None else str(new)
+        salt = secrets.token_hex(16)
+        seq += 1
+        # The columns chain_hash covers, exactly as stored (no AuditEvent objects: ~0.3 ms each).
+        e = SimpleNamespace(
+            seq=seq, at=at, actor=entry.get("actor", ""), campaign_id=campaign_id, entity=entry["entity"],
+            entity_id=entry.get("entity_id"), action=entry["action"], reason=entry.get("reason", ""),
+            value_digest=value_digest(salt, old, new), seal="",
+        )
+        previous = chain_hash(previous, e)  # type: ignore[arg-type]
+        rows.append({**vars(e), "old_value": old, "new_value": new, "salt": salt, "chain_hash": previous})
+        n += 1
+        if len(rows) >= 5000:
+            session.execute(insert(AuditEvent.__table__), rows)  # type: ignore[attr-defined]
+            rows = []
+    if rows:
+        session.execute(insert(AuditEvent.__table__), rows)  # type: ignore[attr-defined]
+    return n
 
 
 # --- digests -----------------------------------------------------------------
