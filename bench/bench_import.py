@@ -154,33 +154,43 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=20000)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--reuse", type=Path, help="copy the set-up databases from a kept folder (setup-*.db) instead")
     parser.add_argument("--no-paper", action="store_true", help="skip the paper scores lock measurement")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="panel-bench-"))
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     ok = True
     try:
-        t = time.perf_counter()
-        build_chair(tmp / "laptops.db", args.candidates, tmp / "chair.db")
-        print(f"setup: campaign of {args.candidates} candidates x {len(ITEMS)} items x {len(MEMBERS)} members "
-              f"in {time.perf_counter() - t:.2f} s")
-        shutil.copy(tmp / "chair.db", tmp / "paper.db")  # the campaign without evidence, for the paper scores
+        if args.reuse:  # the databases of a kept run (--keep): setup skipped
+            for name in ("laptops.db", "chair.db", "paper.db"):
+                shutil.copy(args.reuse / f"setup-{name}", tmp / name)
+        else:
+            t = time.perf_counter()
+            build_chair(tmp / "laptops.db", args.candidates, tmp / "chair.db")
+            print(f"setup: campaign of {args.candidates} candidates x {len(ITEMS)} items x {len(MEMBERS)} members "
+                  f"in {time.perf_counter() - t:.2f} s")
+            shutil.copy(tmp / "chair.db", tmp / "paper.db")  # the campaign without evidence, for the paper scores
+            if args.keep:
+                for name in ("laptops.db", "chair.db", "paper.db"):
+                    shutil.copy(tmp / name, tmp / f"setup-{name}")
 
-        chair = open_database(sqlite_url(tmp / "chair.db"))
-        laptops = open_database(sqlite_url(tmp / "laptops.db"))
-        with chair.session() as c, laptops.session() as s:
-            campaign_id = get_campaign(s, "bench").id
-            for member in MEMBERS:
+        def laptop_holds(member: str) -> None:
+            """The laptop's keys from the member's pack (a laptop holds one member's signing key)."""
+            chair = open_database(sqlite_url(tmp / "chair.db"))
+            laptops = open_database(sqlite_url(tmp / "laptops.db"))
+            with chair.session() as c, laptops.session() as s:
+                campaign_id = get_campaign(s, "bench").id
                 keys = json.loads(exchange.pack_text(c, "bench", member))["keys"]  # as the member's pack carries them
                 exchange_keys.store_laptop_keys(s, campaign_id, find_member(s, campaign_id, member).id,  # type: ignore[arg-type]
                                                 SigningKey(keys["signing_key"], keys["public_key"]), keys["recipient"])
                 s.commit()
-        laptops.dispose()
-        chair.dispose()
+            laptops.dispose()
+            chair.dispose()
 
         print("each step in a fresh process; peak = its peak RSS (base: imports + open database)")
         files = []
         for member in MEMBERS:
+            laptop_holds(member)
             path = tmp / f"{member.split()[0].lower()}.age"
             r = _measure("export", str(tmp / "laptops.db"), member, str(path))
             files.append(path)

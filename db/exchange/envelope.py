@@ -152,6 +152,7 @@ def seal_streamed(
     prefix: bytes = b"", **extra: Any,
 ) -> tuple[bytearray, int]:
     """The plain envelope in the streamed layout, after ``prefix`` in one buffer; and how many entries.
+    An entry given as a str is taken to be its canonical JSON already.
 
     ``content`` is ``{list_key: [entries...], **rest}``; every key of ``rest`` sorts after ``list_key``
     (so the canonical content, and its checksum, can be written in order)."""
@@ -165,7 +166,7 @@ def seal_streamed(
     digest = hashlib.sha256(b'{"' + key + b'":[')
     n = 0
     for entry in entries:
-        line = _canon_bytes(entry)
+        line = entry.encode() if isinstance(entry, str) else _canon_bytes(entry)  # a str: already its canonical JSON
         if n:
             out += b",\n"
             digest.update(b",")
@@ -191,6 +192,15 @@ class StreamedContent:
         self._list_key, self._sha256, self._source = list_key, sha256, source
 
     def entries(self) -> Iterator[Any]:
+        """The list's entries, parsed (``lines`` checks the checksum once they have run out)."""
+        for line in self.lines():
+            try:
+                yield json.loads(line.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError):
+                raise ImportRefused(f"{self._source}: not a panel-tui file (truncated or not JSON)") from None
+
+    def lines(self) -> Iterator[bytes]:
+        """Each entry's JSON text, as the file holds it; then the checksum is checked."""
         body, source = self._body, self._source
         pos, end = self._span
         rest = {k: v for k, v in self.envelope.content.items() if k != self._list_key}
@@ -208,25 +218,20 @@ class StreamedContent:
                 digest.update(b",")
             first = False
             digest.update(line)
-            try:
-                yield json.loads(line.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError, RecursionError):
-                raise ImportRefused(f"{source}: not a panel-tui file (truncated or not JSON)") from None
+            yield line
         digest.update(b"]" + b"".join(b"," + _canon_bytes(k) + b":" + _canon_bytes(v) for k, v in sorted(rest.items())) + b"}")
         if digest.hexdigest() != self._sha256:
             raise ImportRefused(f"{source}: checksum does not match: the file was edited or damaged")
 
 
+_NEWLINE = re.compile(b"\n")
+
+
 def _find(body: memoryview, what: bytes, start: int, end: int) -> int:
-    """Index of ``what`` in body[start:end] (end if absent), reading at most 1 MB at a time."""
-    pos = start
-    while pos < end:
-        stop = min(end, pos + (1 << 20))
-        found = bytes(body[pos:stop]).find(what)
-        if found >= 0:
-            return pos + found
-        pos = stop
-    return end
+    """Index of a newline in body[start:end] (end if none): searched in place, no copy."""
+    assert what == b"\n"
+    found = _NEWLINE.search(body, start, end)
+    return found.start() if found else end
 
 
 def unseal_streamed(body: memoryview, source: str, expected: str, list_key: str) -> StreamedContent | None:

@@ -31,7 +31,7 @@ from db.audit import record
 from db.changes import lock_campaign
 from db.errors import Conflict, ImportRefused, ValidationError
 from db.exchange import keys as exchange_keys
-from db.exchange.common import CHUNK, ReturnImport, bulk_insert, chunks, laptop_user
+from db.exchange.common import CHUNK, ReturnImport, bulk_insert, bulk_insert_plain, chunks, laptop_user
 from db.exchange.envelope import FORMAT_RETURN, check_author, iso, open_return, unseal, unseal_streamed
 from db.models import (
     Assessment, Campaign, CampaignItem, Candidate, Element, Indicator, IndicatorTag, ItemEvidence, PanelMember, Setting,
@@ -142,21 +142,26 @@ class _Resolver:
         return _FileAssessment(self.candidates[ref], ref, a.get("submitted_at"), a["updated_at"], evidence)
 
 
-def _checked_entries(entries: Iterable[Any], source: str, validated: bool) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(index, assessment) checked against the spec, CHUNK at a time; refs once each, at most MAX_CANDIDATES."""
+def _checked_entries(entries: Iterable[Any], source: str, form: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, assessment) checked against the spec, CHUNK at a time; refs once each, at most MAX_CANDIDATES.
+
+    ``form``: "json" (each entry its JSON text: parsed and checked in one pass by pydantic-core),
+    or "checked" (already validated)."""
     seen: set[str] = set()
     batch: list[Any] = []
     n = 0
 
     def check(batch: list[Any], start: int) -> list[dict[str, Any]]:
-        if validated:
+        if form == "checked":
             return batch
         try:
-            return _ASSESSMENTS.validate_python(batch)
+            return _ASSESSMENTS.validate_json(b"[" + b",".join(batch) + b"]")
         except pydantic.ValidationError as exc:
             errors = exc.errors(include_url=False)
             first = errors[0]
-            loc = ("assessments", start + first["loc"][0], *first["loc"][1:]) if first["loc"] else ("assessments",)
+            if first["type"] == "json_invalid" or not first["loc"]:
+                raise ImportRefused(f"{source}: not a panel-tui file (truncated or not JSON)") from None
+            loc = ("assessments", start + int(first["loc"][0]), *first["loc"][1:])
             more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
             raise ImportRefused(f"{source}: not a valid return: {place(loc)}: {problem(first)}{more}") from None
 
@@ -249,12 +254,12 @@ def merge_return(
         return ReturnImport(source=source, campaign_key=key, member=member.name, assessments=0, evidence=0)
     streamed = unseal_streamed(signed.view, source, FORMAT_RETURN, "assessments")
     if streamed is not None:
-        env, entries, validated = streamed.envelope, streamed.entries(), False
+        env, entries, form = streamed.envelope, streamed.lines(), "json"
         content = validate(ReturnContent, env.content, source=source, what="return", error=ImportRefused)
     else:  # another layout (an older panel-tui): the whole document at once
         env = unseal(signed.body, source, FORMAT_RETURN)
         content = validate(ReturnContent, env.content, source=source, what="return", error=ImportRefused)
-        entries, validated = iter(content.assessments), True
+        entries, form = iter(content.assessments), "checked"
     if env.campaign != key or content.member.lower() != member.name.lower():
         raise ImportRefused(f"{source}: the signed header and the content disagree on campaign or member; refused")
     amendments = _amendments_by_evidence(env.amendments, source)
@@ -263,7 +268,7 @@ def merge_return(
     plan = _Plan(session, campaign, member, amendments, source)
     resolver = _Resolver(session, campaign, source)
     part: list[_FileAssessment] = []
-    for n, a in _checked_entries(entries, source, validated):
+    for n, a in _checked_entries(entries, source, form):
         part.append(resolver.resolve(n, a))
         if len(part) == CHUNK:
             plan.add(part)
@@ -425,29 +430,27 @@ class _Plan:
                  "score": ev.score, "updated_at": ev.updated_at}
                 for c, ev in rows
             ])
-        tag_rows = [
-            {"evidence_id": eid, "indicator_id": ind, "tag": tag}
-            for eid, ev in self.changed_evidence for ind, tag in ev.tags.items()
-        ]
+        # Tags: their evidence rows were written (and noted for the seal) just above.
+        tag_columns = ("evidence_id", "indicator_id", "tag")
+        tag_rows = [(eid, ind, tag) for eid, ev in self.changed_evidence for ind, tag in ev.tags.items()]
         tagged = [(c, ev) for c, ev in self.new_evidence if ev.tags]
         for start in range(0, len(tagged), CHUNK):
             part = tagged[start : start + CHUNK]
             wanted = sorted({assessment_ids[c] for c, _ in part})
             ids = {
                 (aid, item_id): eid
-                for eid, aid, item_id in session.exec(
+                for eid, aid, item_id in session.connection().execute(
                     select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id)
                     .where(col(ItemEvidence.assessment_id).in_(wanted))
                 ).all()
             }
             tag_rows += [
-                {"evidence_id": ids[(assessment_ids[c], ev.item_id)], "indicator_id": ind, "tag": tag}
-                for c, ev in part for ind, tag in ev.tags.items()
+                (ids[(assessment_ids[c], ev.item_id)], ind, tag) for c, ev in part for ind, tag in ev.tags.items()
             ]
             if len(tag_rows) >= _WRITE_ROWS:
-                bulk_insert(session, IndicatorTag, tag_rows)
+                bulk_insert_plain(session, IndicatorTag, tag_columns, tag_rows)
                 tag_rows = []
-        bulk_insert(session, IndicatorTag, tag_rows)
+        bulk_insert_plain(session, IndicatorTag, tag_columns, tag_rows)
         for eid, m in self.amended:
             record(
                 session, action="amend", entity=f"evidence.{m.field}", entity_id=eid, campaign_id=campaign.id,

@@ -20,6 +20,8 @@ them to the chair's audit trail (``db.review`` then flags the consensus).
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,37 +55,47 @@ __all__ = ["AMENDED_FIELDS", "AmendmentSpec", "export_return", "merge_return", "
 
 def return_content(session: Session, campaign: Campaign, member: PanelMember) -> dict[str, Any]:
     """The member's return content as one document (``export_return`` streams ``_entries`` instead)."""
-    return {"member": member.name, "assessments": list(_entries(session, campaign, member))}
+    return {"member": member.name, "assessments": [json.loads(e) for e in _entries(session, campaign, member)]}
 
 
-def _entries(session: Session, campaign: Campaign, member: PanelMember) -> Iterator[dict[str, Any]]:
-    """The member's assessments, one return entry at a time, CHUNK assessments per query
-    (a 20,000-candidate return is never held whole, as rows or as dicts)."""
-    assessments = session.exec(
+def _entries(session: Session, campaign: Campaign, member: PanelMember) -> Iterator[str]:
+    """The member's assessments as return entries, each already its canonical JSON (see
+    ``_entry_json``), CHUNK assessments per query: a 20,000-candidate return is never held whole."""
+    conn = session.connection()  # column reads: no ORM row processing for ~120,000 rows
+    assessments = conn.execute(
         select(Assessment.id, Candidate.ref, Assessment.submitted_at, Assessment.updated_at)
         .join(Candidate, col(Candidate.id) == Assessment.candidate_id)
         .where(Assessment.member_id == member.id, Candidate.campaign_id == campaign.id)
         .order_by(Candidate.id)
     ).all()
+    names = {i: _text(n) for i, n in conn.execute(
+        select(CampaignItem.id, CampaignItem.name).where(CampaignItem.campaign_id == campaign.id)
+    ).all()}
+    tag_texts: dict[tuple, str] = {}  # a tag's JSON, made once per indicator and tag
     for start in range(0, len(assessments), CHUNK):
         part = assessments[start : start + CHUNK]
         ids = [a[0] for a in part]
-        tags: dict[int, list[dict[str, Any]]] = {}
-        for evidence_id, element, level, kind, position, tag in session.exec(
-            select(IndicatorTag.evidence_id, Element.name, Indicator.level, Indicator.kind, Indicator.position, IndicatorTag.tag)
+        tags: dict[int, list[str]] = {}
+        for evidence_id, *tag in conn.execute(
+            select(IndicatorTag.evidence_id, Element.name, Indicator.kind, Indicator.level, Indicator.position, IndicatorTag.tag)
             .join(Indicator, col(Indicator.id) == IndicatorTag.indicator_id)
             .join(Element, col(Element.id) == Indicator.element_id)
             .join(ItemEvidence, col(ItemEvidence.id) == IndicatorTag.evidence_id)
             .where(col(ItemEvidence.assessment_id).in_(ids))
             .order_by(IndicatorTag.evidence_id, Element.name, Indicator.level, Indicator.kind, Indicator.position)
         ).all():
-            tags.setdefault(evidence_id, []).append(
-                {"element": element, "level": level, "kind": kind, "position": position, "tag": tag}
-            )
-        items: dict[int, list[dict[str, Any]]] = {}
-        for ev_id, assessment_id, name, notes, star, score, updated_at in session.exec(
+            key = tuple(tag)
+            text = tag_texts.get(key)
+            if text is None:
+                element, kind, level, position, value = key
+                text = tag_texts[key] = _canon(
+                    {"element": element, "kind": kind, "level": level, "position": position, "tag": value}
+                )
+            tags.setdefault(evidence_id, []).append(text)
+        items: dict[int, list[str]] = {}
+        for ev_id, assessment_id, item_id, notes, star, score, updated_at in conn.execute(
             select(
-                ItemEvidence.id, ItemEvidence.assessment_id, CampaignItem.name, ItemEvidence.notes, ItemEvidence.star,
+                ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id, ItemEvidence.notes, ItemEvidence.star,
                 ItemEvidence.score, ItemEvidence.updated_at,
             )
             .join(CampaignItem, col(CampaignItem.id) == ItemEvidence.item_id)
@@ -91,18 +103,30 @@ def _entries(session: Session, campaign: Campaign, member: PanelMember) -> Itera
             .order_by(ItemEvidence.assessment_id, CampaignItem.position)
         ).all():
             items.setdefault(assessment_id, []).append(
-                {
-                    "item": name, "notes": notes, "star": star, "score": score,
-                    "tags": tags.get(ev_id, []), "updated_at": iso(updated_at),
-                }
+                f'{{"item":{names[item_id]},"notes":{_text(notes)},"score":{_number(score)},"star":{_text(star)},'
+                f'"tags":[{",".join(tags.get(ev_id, ()))}],"updated_at":{_text(iso(updated_at))}}}'
             )
         for assessment_id, ref, submitted_at, updated_at in part:
-            yield {
-                "ref": ref,
-                "submitted_at": iso(submitted_at),
-                "updated_at": iso(updated_at),
-                "items": items.get(assessment_id, []),
-            }
+            yield (
+                f'{{"items":[{",".join(items.get(assessment_id, ()))}],"ref":{_text(ref)},'
+                f'"submitted_at":{_text(iso(submitted_at))},"updated_at":{_text(iso(updated_at))}}}'
+            )
+
+
+# The canonical JSON of an entry, written piece by piece: keys in sorted order, "," and ":" with no
+# spaces, strings as json.dumps(ensure_ascii=False) writes them (tests check it equals json.dumps).
+_canon = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else _string(value)
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "null"
+    return float.__repr__(value) if type(value) is float and math.isfinite(value) else _canon(value)  # as json writes it
 
 
 def return_amendments(session: Session, campaign: Campaign, member: PanelMember) -> list[dict[str, Any]]:
