@@ -334,7 +334,7 @@ def outcomes_key(database: Database, campaign_id: int) -> tuple[float, float]:
     return asyncio.run(once())
 
 
-def large(n_candidates: int) -> dict[str, float]:
+def large(n_candidates: int, reuse: Path | None = None) -> dict[str, float]:
     """20,000 x 6 x 3: screen open, grid row update, results export; each beside the old way."""
     import json
 
@@ -344,7 +344,13 @@ def large(n_candidates: int) -> dict[str, float]:
 
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        database, cid = build(Path(tmp) / "large.db", n_candidates)
+        if reuse is not None:  # a copy of a database build() made before (--keep-large)
+            import shutil
+
+            shutil.copy(reuse, Path(tmp) / "large.db")
+            database, cid = open_database(sqlite_url(Path(tmp) / "large.db")), 1
+        else:
+            database, cid = build(Path(tmp) / "large.db", n_candidates)
         with database.session() as session:
             figures["large_first_page_s"], _ = _time(lambda: load_grid(session, cid, None, first=100), repeat=3)
             figures["large_load_grid_s"], grid = _time(lambda: load_grid(session, cid, None), repeat=1)
@@ -385,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--candidates", type=int, default=2000)
     parser.add_argument("--keep", type=Path, help="build the database at this path and keep it")
     parser.add_argument("--large", type=int, default=20000, help="candidates in the large campaign (0: skip it)")
+    parser.add_argument("--reuse-large", type=Path, help="copy this database (made by build() for --large) instead of building it")
     args = parser.parse_args(argv)
     import os
 
@@ -409,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     ok &= _line("Outcomes: decision key handled (UI thread)", f["outcomes_key_s"], 100)
     ok &= _line("Outcomes: changed row redrawn", f["outcomes_row_s"], 100, "merit list re-read in a worker")
     if args.large:
-        g = large(args.large)
+        g = large(args.large, args.reuse_large)
         print(f"\n{args.large} candidates x {N_ITEMS} items x {len(MEMBERS)} members")
         ok &= _line("consolidation screen open, first page", g["large_screen_open_s"], 1000, "key -> first frame showing it")
         _line("  ... whole grid behind it", g["large_screen_full_s"], None,

@@ -44,11 +44,12 @@ print(max(waits), sum(1 for w in waits if w > 0.1), len(waits))
 """
 
 
-def sheet(db: Path) -> str:
-    """Every candidate x item x member of campaign ``bench`` with a score and a line of evidence."""
+def sheet(db: Path, candidates: int = 2000) -> str:
+    """The first ``candidates`` of campaign ``bench`` x every item x member (2,000 x 6 x 3: the
+    36,000 rows of the issue), each with a score and a line of evidence."""
     con = sqlite3.connect(db)
     (cid,) = con.execute("SELECT id FROM campaign WHERE key = 'bench'").fetchone()
-    refs = [r for (r,) in con.execute("SELECT ref FROM candidate WHERE campaign_id = ? ORDER BY id", (cid,))]
+    refs = [r for (r,) in con.execute("SELECT ref FROM candidate WHERE campaign_id = ? ORDER BY id LIMIT ?", (cid, candidates))]
     items = [r for (r,) in con.execute("SELECT name FROM campaignitem WHERE campaign_id = ? ORDER BY position", (cid,))]
     members = [r for (r,) in con.execute("SELECT name FROM panelmember WHERE campaign_id = ? ORDER BY id", (cid,))]
     con.close()
@@ -84,7 +85,7 @@ def paper_lock(db: Path, tmp: Path, code: Path = ROOT, runs: int = 2, label: str
     wall = time.perf_counter() - t
     stop.touch()
     longest, over, probes = prober.communicate()[0].split()
-    verify = _cli(code, db, "audit", "verify")
+    verify = _cli(code, db, "audit", "verify", "bench")
     v_out, v_err = verify.communicate()
     clean = all(p.returncode == 0 and "Traceback" not in err for p, (_, err) in zip(procs, outs))
     lock_ok, verify_ok = float(longest) < 1.0, verify.returncode == 0

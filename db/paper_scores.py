@@ -22,11 +22,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from db import scales
-from db.audit import record, record_many
+from db.audit import note_written, prepare_many, record, record_many
 from db.campaigns import current_member, get_campaign
 from db.changes import lock_campaign
 from db.retention import refuse_purged
 from db.errors import ValidationError
+from db.exchange.common import bulk_insert_plain
 from db.models import Assessment, Campaign, CampaignItem, Candidate, ItemEvidence, PanelMember, utcnow
 from db.specs.paper import COLUMNS, MAX_BYTES, MAX_ROWS, check_row
 
@@ -93,15 +94,17 @@ def import_paper_scores(
     try:
         stamp = _stamp(session, candidate_ids)
         plan = _plan(session, rows, errors, lookup, source, submit)
+        audit = _audit_entries(cid, plan, lookup, actor, source)  # hashed now, chained under the lock
         # The write transaction: the lock first, then what the plan was made against is checked.
         lock_campaign(session, cid)
         if _stamp(session, candidate_ids) != stamp:  # another writer changed these candidates meanwhile
             plan = _plan(session, rows, errors, lookup, source, submit)
+            audit = _audit_entries(cid, plan, lookup, actor, source)
         if plan.errors:
             raise ValidationError(_bad_rows(source, sorted(plan.errors)))
         # A purged candidate's record stays gone: no score may be written back onto it.
         refuse_purged(session, candidate_ids, "given scores")
-        submitted = _write(session, cid, plan, lookup, actor, source)
+        submitted = _write(session, cid, plan, audit, actor, source)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -177,54 +180,8 @@ def _plan(session: Session, rows: list[_Row], errors: list[tuple[int, str]], loo
     return plan
 
 
-def _write(session: Session, campaign_id: int, plan: _Plan, lookup: _Lookup, actor: str, source: str) -> int:
-    """The plan's writes, in bulk statements; how many assessments were submitted."""
-    if not plan.evidence and not plan.complete:
-        return 0
-    now = utcnow()
-    if plan.new_assessments:
-        session.execute(insert(Assessment), [  # type: ignore[arg-type]
-            {"candidate_id": c, "member_id": m, "updated_at": now} for c, m in plan.new_assessments
-        ])
-    touched = sorted({(r.candidate.id, r.member.id) for r, *_ in plan.evidence} | set(plan.complete))
-    ids: dict[tuple[int, int], int] = {}
-    candidates = sorted({c for c, _ in touched})
-    for i in range(0, len(candidates), CHUNK):
-        for aid, c, m in session.exec(
-            select(Assessment.id, Assessment.candidate_id, Assessment.member_id)
-            .where(col(Assessment.candidate_id).in_(candidates[i : i + CHUNK]))
-        ).all():
-            ids[(c, m)] = aid  # type: ignore[assignment]
-    new = [
-        {"assessment_id": ids[(r.candidate.id, r.member.id)], "item_id": r.item.id, "notes": notes, "star": "",
-         "score": r.score, "updated_at": now}
-        for r, eid, notes, _ in plan.evidence if eid is None
-    ]
-    changed = [{"id": eid, "notes": notes, "score": r.score, "updated_at": now} for r, eid, notes, _ in plan.evidence if eid is not None]
-    for start in range(0, max(len(new), len(changed)), _WRITE_ROWS):
-        if new[start : start + _WRITE_ROWS]:
-            session.execute(insert(ItemEvidence), new[start : start + _WRITE_ROWS])
-        if changed[start : start + _WRITE_ROWS]:
-            session.execute(update(ItemEvidence), changed[start : start + _WRITE_ROWS])
-    submitted = {ids[key] for key in plan.complete}
-    bumped = [
-        {"id": ids[key], "updated_at": now, **({"submitted_at": now} if ids[key] in submitted else {})} for key in touched
-    ]
-    for start in range(0, len(bumped), _WRITE_ROWS):
-        part = bumped[start : start + _WRITE_ROWS]
-        for with_submit in (True, False):  # one statement shape per executemany
-            same = [b for b in part if ("submitted_at" in b) == with_submit]
-            if same:
-                session.execute(update(Assessment), same)
-    # Evidence ids for the audit entries (the new rows' ids are read back, CHUNK assessments at a time).
-    evidence_ids: dict[tuple[int, int], int] = {}
-    wanted = sorted({ids[(r.candidate.id, r.member.id)] for r, eid, *_ in plan.evidence if eid is None})
-    for i in range(0, len(wanted), CHUNK):
-        for eid, aid, item_id in session.exec(
-            select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id)
-            .where(col(ItemEvidence.assessment_id).in_(wanted[i : i + CHUNK]))
-        ).all():
-            evidence_ids[(aid, item_id)] = eid  # type: ignore[assignment]
+def _audit_entries(campaign_id: int, plan: _Plan, lookup: _Lookup, actor: str, source: str) -> list[tuple]:
+    """The plan's audit entries, prepared before the lock (new evidence gets its id when written)."""
     labels: dict[tuple[int, float], str] = {}
 
     def label(item: CampaignItem, value: float | None) -> str:
@@ -235,18 +192,70 @@ def _write(session: Session, campaign_id: int, plan: _Plan, lookup: _Lookup, act
             labels[key] = scales.label_for(lookup.scale(item), value)  # type: ignore[index]
         return labels[key]
 
-    record_many(session, campaign_id, [
+    return prepare_many(campaign_id, [
         {
-            "action": "paper score", "entity": "evidence.score",
-            "entity_id": eid if eid is not None else evidence_ids[(ids[(r.candidate.id, r.member.id)], r.item.id)],
-            "actor": actor, "old": label(r.item, old), "new": label(r.item, r.score),
+            "action": "paper score", "entity": "evidence.score", "entity_id": eid, "actor": actor,
+            "old": label(r.item, old), "new": label(r.item, r.score),
             "reason": f"{source} line {r.line}: {r.candidate.ref}, {r.item.name}, {r.member.name}",
         }
         for r, eid, _, old in plan.evidence
-    ] + [
+    ])
+
+
+def _write(session: Session, campaign_id: int, plan: _Plan, audit: list[tuple], actor: str, source: str) -> int:
+    """The plan's writes, in bulk statements; how many assessments were submitted."""
+    if not plan.evidence and not plan.complete:
+        return 0
+    now = utcnow()
+    if plan.new_assessments:
+        session.execute(insert(Assessment.__table__), [  # type: ignore[attr-defined]
+            {"candidate_id": c, "member_id": m, "updated_at": now} for c, m in plan.new_assessments
+        ])
+    touched = sorted({(r.candidate.id, r.member.id) for r, *_ in plan.evidence} | set(plan.complete))
+    ids: dict[tuple[int, int], int] = {}
+    candidates = sorted({c for c, _ in touched})
+    for i in range(0, len(candidates), CHUNK):
+        for aid, c, m in session.connection().execute(
+            select(Assessment.id, Assessment.candidate_id, Assessment.member_id)
+            .where(col(Assessment.candidate_id).in_(candidates[i : i + CHUNK]))
+        ).all():
+            ids[(c, m)] = aid
+    # New evidence straight to the driver: its assessments are bumped below through the session,
+    # which notes them for the seal (db.audit) as any write would.
+    bulk_insert_plain(session, ItemEvidence, ("assessment_id", "item_id", "notes", "star", "score", "updated_at"), [
+        (ids[(r.candidate.id, r.member.id)], r.item.id, notes, "", r.score, now)
+        for r, eid, notes, _ in plan.evidence if eid is None
+    ])
+    changed = [{"id": eid, "notes": notes, "score": r.score, "updated_at": now} for r, eid, notes, _ in plan.evidence if eid is not None]
+    for start in range(0, len(changed), _WRITE_ROWS):
+        session.execute(update(ItemEvidence), changed[start : start + _WRITE_ROWS])
+    # Every assessment touched is bumped (the merit list's cache watches updated_at), the complete
+    # ones submitted: a few IN-list UPDATEs on the connection, named to the audit for the seal.
+    submitted = [ids[key] for key in plan.complete]
+    bumped = sorted({ids[key] for key in touched} - set(submitted))
+    conn = session.connection()
+    for values, which in (({"updated_at": now, "submitted_at": now}, submitted), ({"updated_at": now}, bumped)):
+        for i in range(0, len(which), CHUNK):
+            conn.execute(update(Assessment).where(col(Assessment.id).in_(which[i : i + CHUNK])).values(**values))
+    note_written(session, [ids[key] for key in touched])
+    # Ids of the evidence just inserted, for its audit entries.
+    evidence_ids: dict[tuple[int, int], int] = {}
+    wanted = sorted({ids[(r.candidate.id, r.member.id)] for r, eid, *_ in plan.evidence if eid is None})
+    for i in range(0, len(wanted), CHUNK):
+        for eid, aid, item_id in session.connection().execute(
+            select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id)
+            .where(col(ItemEvidence.assessment_id).in_(wanted[i : i + CHUNK]))
+        ).all():
+            evidence_ids[(aid, item_id)] = eid
+    new_ids = {
+        n: evidence_ids[(ids[(r.candidate.id, r.member.id)], r.item.id)]
+        for n, (r, eid, _, _) in enumerate(plan.evidence) if eid is None
+    }
+    record_many(session, campaign_id, audit, new_ids)
+    record_many(session, campaign_id, prepare_many(campaign_id, [
         {"action": "submit", "entity": "assessment", "entity_id": ids[key], "actor": actor, "reason": "paper scores"}
         for key in plan.complete
-    ])
+    ]))
     record(session, action="import", entity="paper-scores", campaign_id=campaign_id, actor=actor,
            new=f"{len(plan.evidence)} scores", reason=source)
     return len(plan.complete)

@@ -1,11 +1,12 @@
 """Returns: one panel member's assessments carried from their laptop back to the chair's.
 
-A return is checked (envelope, ``db.specs.exchange.ReturnContent``, then every
-name resolved against this database) before anything is written, and written
-with bulk statements (a few queries per file, not per row), so a
-2,000-candidate return merges in about a second. ``merge_return`` writes into
-the caller's transaction and does not commit: ``db.exchange.batch`` commits a
-whole batch of files at once, or none of it.
+Export is streamed: each assessment becomes one line of canonical JSON, written into
+the one buffer that is then signed and sealed (``envelope.seal_streamed`` /
+``lock_signed``), so a 20,000-candidate return (~65 MB) never exists as dicts or as
+several copies. Import (``merge_return``) lives in ``db.exchange.return_merge``: it
+checks the file before anything is written and writes into the caller's transaction
+without committing; ``db.exchange.batch`` commits a whole batch of files at once, or
+none of it.
 
 Sealing (``db.exchange.envelope``): a return is signed with the laptop's member
 key (from their pack) and encrypted to the campaign's recipient; import opens it
