@@ -103,24 +103,18 @@ def prepare_many(campaign_id: int, entries: Iterable[dict[str, Any]]) -> list[tu
 
 
 def record_many(session: Session, campaign_id: int, prepared: list[tuple], entity_ids: dict[int, int] | None = None) -> int:
-    """Chain and write entries from prepare_many (imports: tens of thousands) in bulk INSERTs.
-
-    ``entity_ids``: entity ids for entries prepared without one (by position), e.g. rows the
-    transaction has only just inserted. The caller holds the campaign's write lock
-    (db.changes.lock_campaign): the chain's head is read and extended here, in the caller's
-    transaction, so only the hashes are computed under the lock. Entries record()ed later in
-    the transaction chain after these at commit, and carry its seals as usual."""
+    """Chain and write entries from prepare_many (imports: tens of thousands) in bulk INSERTs;
+    ``entity_ids`` fills in, by position, ids of rows the transaction has only just inserted.
+    The caller holds the campaign's write lock (db.changes.lock_campaign): only the chain hashes
+    are computed under it. Later record()s chain after these at commit and carry the seals."""
     if not prepared:
         return 0
     seq, previous = head(session, campaign_id, lock=True)
-    conn = session.connection()
-    table = AuditEvent.__table__  # type: ignore[attr-defined]
+    conn, table = session.connection(), AuditEvent.__table__  # type: ignore[attr-defined]
     columns = ("at", "actor", "campaign_id", "entity", "entity_id", "action", "old_value", "new_value", "reason",
                "seq", "salt", "value_digest", "seal", "chain_hash")
-    # The stored form of the one time all entries share, by SQLAlchemy's own type processor.
-    to_db = table.c.at.type.bind_processor(conn.dialect)
-    at = prepared[0][3]
-    stored_at = to_db(at) if to_db else at
+    to_db = table.c.at.type.bind_processor(conn.dialect)  # the one shared time, stored by SQLAlchemy's own processor
+    stored_at = to_db(prepared[0][3]) if to_db else prepared[0][3]
     rows = []
     for n, (entity_id, head_text, tail_text, _, actor, entity, action, reason, old, new, salt, digest) in enumerate(prepared):
         if entity_id is None and entity_ids is not None:
