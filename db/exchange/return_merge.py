@@ -69,7 +69,7 @@ class _FileEvidence:
     notes: str
     star: str
     score: float | None
-    tags: dict[int, str]
+    tags: tuple[tuple[int, str], ...]  # (indicator id, tag) by indicator: a tuple, not a dict (120,000 of them)
     updated_at: datetime
 
 
@@ -135,7 +135,8 @@ class _Resolver:
             evidence.append(
                 _FileEvidence(
                     item_id=item.id, item_name=item.name, notes=ev.get("notes", ""),  # type: ignore[arg-type]
-                    star=self.stars.setdefault(star, star), score=None if score is None else float(score), tags=tags,
+                    star=self.stars.setdefault(star, star), score=None if score is None else float(score),
+                    tags=tuple(sorted(tags.items())) if tags else (),
                     updated_at=ev["updated_at"],
                 )
             )
@@ -346,6 +347,7 @@ class _Plan:
             .where(*mine)
         ).all():
             held_tags.setdefault(eid, {})[indicator_id] = tag
+        held_tuples = {eid: tuple(sorted(t.items())) for eid, t in held_tags.items()}
         for a in assessments:
             held = held_assessments.get(a.candidate_id)
             if held is not None and held[1] is not None and a.submitted_at is None:
@@ -362,7 +364,7 @@ class _Plan:
                     continue
                 eid, notes, star, score, updated_at = h
                 held_score = None if score is None else float(score)
-                if (notes, star, held_score, held_tags.get(eid, {})) == (ev.notes, ev.star, ev.score, ev.tags):
+                if (notes, star, held_score, held_tuples.get(eid, ())) == (ev.notes, ev.star, ev.score, ev.tags):
                     continue
                 if updated_at >= ev.updated_at:
                     self.conflicts.append(
@@ -432,7 +434,7 @@ class _Plan:
             ])
         # Tags: their evidence rows were written (and noted for the seal) just above.
         tag_columns = ("evidence_id", "indicator_id", "tag")
-        tag_rows = [(eid, ind, tag) for eid, ev in self.changed_evidence for ind, tag in ev.tags.items()]
+        tag_rows = [(eid, ind, tag) for eid, ev in self.changed_evidence for ind, tag in ev.tags]
         tagged = [(c, ev) for c, ev in self.new_evidence if ev.tags]
         for start in range(0, len(tagged), CHUNK):
             part = tagged[start : start + CHUNK]
@@ -445,7 +447,7 @@ class _Plan:
                 ).all()
             }
             tag_rows += [
-                (ids[(assessment_ids[c], ev.item_id)], ind, tag) for c, ev in part for ind, tag in ev.tags.items()
+                (ids[(assessment_ids[c], ev.item_id)], ind, tag) for c, ev in part for ind, tag in ev.tags
             ]
             if len(tag_rows) >= _WRITE_ROWS:
                 bulk_insert_plain(session, IndicatorTag, tag_columns, tag_rows)
