@@ -432,9 +432,9 @@ def _seal(session: Session) -> None:
     if keys:
         for cid, key_list in _by_campaign(session, keys).items():
             salt = salt_for.setdefault(cid, secrets.token_hex(16))
-            now, _ = current_material(session, keys=key_list)
-            for key in key_list:
-                if key in now:  # an assessment not (yet) submitted is not sealed
+            for part in _chunks(key_list, 1000):  # read, digest, forget: an import seals 20,000 at once
+                now, _ = current_material(session, keys=part)
+                for key in (k for k in part if k in now):  # an assessment not (yet) submitted is not sealed
                     seals.setdefault(cid, {})[key] = digests(now[key], salt)
     if session.info.pop(_BULK, False):
         for cid in {e.campaign_id for e in pending if e.campaign_id is not None}:
