@@ -15,9 +15,6 @@ import pytest
 from sqlmodel import Session
 
 from db import exchange
-
-import re
-
 from db.campaigns import find_member, get_campaign
 from db.errors import ImportRefused
 from db.exchange import envelope
