@@ -1,13 +1,16 @@
-"""Benchmark: import three panel members' sealed returns for 2,000 candidates x 6 items (target: under 5 s in all).
+"""Benchmark: panel members' sealed returns at 20,000 candidates x 6 items x 3 members, and paper scores' lock.
 
 Builds the campaign in a temporary SQLite file and copies it as the chair's
 database (no evidence yet); fills in every member's evidence in the first
 (the laptops' side, bulk, not timed); gives it each member's keys from a pack
-made on the chair's database; writes the three sealed returns (signed, encrypted
-to the chair), then times importing them into the chair's database. One pack is
-also sealed and opened with a passphrase, to show scrypt's cost.
+made on the chair's database. Then, each step in a fresh process (so its peak
+RSS is its own): every member's return exported (signed, encrypted to the chair;
+target < 5 s and < 300 MB each), imported into the chair's database (same
+targets), and imported again (an unchanged return, target < 0.5 s). Last
+(bench/bench_paper.py), a 36,000-row paper ``scores import`` on a copy of the
+campaign, with another process measuring how long it is kept from writing.
 
-    .venv/bin/python bench/bench_import.py [--candidates 2000] [--keep]
+    .venv/bin/python bench/bench_import.py [--candidates 20000] [--keep] [--no-paper]
 """
 
 from __future__ import annotations
@@ -105,70 +108,120 @@ def build_chair(path: Path, candidates: int, chair_copy: Path) -> None:
     db.dispose()
 
 
+def _step(argv: list[str]) -> int:
+    """One measured step in this (fresh) process: prints wall, CPU and peak RSS as JSON."""
+    import resource
+
+    kind, db_path, arg, out = argv
+    db = open_database(sqlite_url(Path(db_path)))
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MB: imports and an open database
+    t, c = time.perf_counter(), time.process_time()
+    with db.session() as s:
+        if kind == "export":
+            data, n = exchange.export_return(s, "bench", arg)
+            exchange.write_exchange_file(out, data)
+            what = f"{n} assessments, {len(data) / 1e6:.1f} MB"
+            del data
+        else:
+            path = Path(arg)
+            result = exchange.import_return(s, exchange.read_exchange_file(path), source=path.name)
+            what = result.summary if kind == "import" else f"up to date: {result.up_to_date}"
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": peak, "base_mb": base, "what": what}))
+    db.dispose()
+    return 0
+
+
+def _measure(*argv: str) -> dict:
+    import subprocess
+
+    done = subprocess.run([sys.executable, __file__, "--step", *argv], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"step {argv[0]} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
 def main() -> int:
+    import os
+
+    if len(sys.argv) > 1 and sys.argv[1] == "--step":
+        return _step(sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--candidates", type=int, default=2000)
+    parser.add_argument("--candidates", type=int, default=20000)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--reuse", type=Path, help="copy the set-up databases from a kept folder (setup-*.db) instead")
+    parser.add_argument("--no-paper", action="store_true", help="skip the paper scores lock measurement")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="panel-bench-"))
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    ok = True
     try:
-        t = time.perf_counter()
-        build_chair(tmp / "laptops.db", args.candidates, tmp / "chair.db")
-        print(f"setup: campaign of {args.candidates} candidates x {len(ITEMS)} items x {len(MEMBERS)} members "
-              f"in {time.perf_counter() - t:.2f} s")
-
-        chair = open_database(sqlite_url(tmp / "chair.db"))
-        laptops = open_database(sqlite_url(tmp / "laptops.db"))
-        with chair.session() as c, laptops.session() as s:
+        if args.reuse:  # the databases of a kept run (--keep): setup skipped
+            for name in ("laptops.db", "chair.db", "paper.db"):
+                shutil.copy(args.reuse / f"setup-{name}", tmp / name)
+        else:
             t = time.perf_counter()
-            sealed = exchange.export_pack(c, "bench", MEMBERS[0], "bench passphrase")
-            print(f"pack export (sealed, scrypt): {time.perf_counter() - t:.2f} s, {len(sealed) / 1e6:.2f} MB")
-            exchange.write_exchange_file(tmp / "pack.age", sealed)
-            t = time.perf_counter()
-            from db.exchange.envelope import open_pack
+            build_chair(tmp / "laptops.db", args.candidates, tmp / "chair.db")
+            print(f"setup: campaign of {args.candidates} candidates x {len(ITEMS)} items x {len(MEMBERS)} members "
+                  f"in {time.perf_counter() - t:.2f} s")
+            shutil.copy(tmp / "chair.db", tmp / "paper.db")  # the campaign without evidence, for the paper scores
+            if args.keep:
+                for name in ("laptops.db", "chair.db", "paper.db"):
+                    shutil.copy(tmp / name, tmp / f"setup-{name}")
 
-            open_pack(exchange.read_exchange_file(tmp / "pack.age"), "bench passphrase", "pack.age")
-            print(f"pack open (scrypt): {time.perf_counter() - t:.2f} s")
-            files = []
-            campaign_id = get_campaign(s, "bench").id
-            for member in MEMBERS:
+        def laptop_holds(member: str) -> None:
+            """The laptop's keys from the member's pack (a laptop holds one member's signing key)."""
+            chair = open_database(sqlite_url(tmp / "chair.db"))
+            laptops = open_database(sqlite_url(tmp / "laptops.db"))
+            with chair.session() as c, laptops.session() as s:
+                campaign_id = get_campaign(s, "bench").id
                 keys = json.loads(exchange.pack_text(c, "bench", member))["keys"]  # as the member's pack carries them
                 exchange_keys.store_laptop_keys(s, campaign_id, find_member(s, campaign_id, member).id,  # type: ignore[arg-type]
                                                 SigningKey(keys["signing_key"], keys["public_key"]), keys["recipient"])
                 s.commit()
-                t = time.perf_counter()
-                data, n = exchange.export_return(s, "bench", member)
-                path = exchange.write_exchange_file(tmp / f"{member.split()[0].lower()}.age", data)
-                files.append(path)
-                print(f"return export {member}: {n} assessments, {time.perf_counter() - t:.2f} s, "
-                      f"{path.stat().st_size / 1e6:.1f} MB")
-        laptops.dispose()
-        chair.dispose()
+            laptops.dispose()
+            chair.dispose()
 
+        print("each step in a fresh process; peak = its peak RSS (base: imports + open database)")
+        files = []
+        for member in MEMBERS:
+            laptop_holds(member)
+            path = tmp / f"{member.split()[0].lower()}.age"
+            r = _measure("export", str(tmp / "laptops.db"), member, str(path))
+            files.append(path)
+            good = r["wall"] < 5 and r["peak_mb"] < 300
+            ok &= good
+            print(f"return export {member:14} {r['wall']:6.2f} s (cpu {r['cpu']:.2f}), peak {r['peak_mb']:5.0f} MB "
+                  f"(base {r['base_mb']:.0f})  target < 5 s, < 300 MB: {_verdict(good)}  [{r['what']}]")
+        for path in files:
+            r = _measure("import", str(tmp / "chair.db"), str(path), "")
+            good = r["wall"] < 5 and r["peak_mb"] < 300
+            ok &= good
+            print(f"return import {path.name:14} {r['wall']:6.2f} s (cpu {r['cpu']:.2f}), peak {r['peak_mb']:5.0f} MB "
+                  f"(base {r['base_mb']:.0f})  target < 5 s, < 300 MB: {_verdict(good)}  [{r['what']}]")
+        for path in files:
+            r = _measure("again", str(tmp / "chair.db"), str(path), "")
+            good = r["wall"] < 0.5 and r["what"].endswith("True")
+            ok &= good
+            print(f"unchanged return {path.name:11} {r['wall']:6.2f} s (cpu {r['cpu']:.2f})  target < 0.5 s: {_verdict(good)}  [{r['what']}]")
         fresh = open_database(sqlite_url(tmp / "chair.db"))
-        total = 0.0
-        for path in files:
-            with fresh.session() as s:
-                t = time.perf_counter()
-                result = exchange.import_return(s, exchange.read_exchange_file(path), source=path.name)
-                took = time.perf_counter() - t
-            total += took
-            print(f"return import {result.summary}: {took:.2f} s ({result.evidence} item evidence)")
-        print(f"TOTAL return import: {total:.2f} s (target < 5 s) {'OK' if total < 5 else 'TOO SLOW'}")
-        again = 0.0
-        for path in files:
-            with fresh.session() as s:
-                t = time.perf_counter()
-                assert exchange.import_return(s, exchange.read_exchange_file(path), source=path.name).up_to_date
-                again += time.perf_counter() - t
-        print(f"re-import of the same three returns (already up to date): {again:.2f} s")
         with fresh.session() as s:
             n = s.exec(select(func.count()).select_from(ItemEvidence)).one()
             tags = s.exec(select(func.count()).select_from(IndicatorTag)).one()
             submitted = s.exec(select(func.count()).select_from(Assessment).where(col(Assessment.submitted_at).is_not(None))).one()
         print(f"held after import: {n} item evidence, {tags} indicator tags, {submitted} submitted assessments")
         fresh.dispose()
-        return 0 if total < 5 else 1
+        if not args.no_paper:
+            from bench_paper import paper_lock  # noqa: E402  (next to this file)
+
+            ok &= paper_lock(tmp / "paper.db", tmp)
+        print("ALL PASS" if ok else "SOME MISSED")
+        return 0 if ok else 1
     finally:
         if args.keep:
             print(f"kept {tmp}")

@@ -17,19 +17,22 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from db import scales
-from db.audit import record
+from db.audit import note_written, prepare_many, record, record_many
 from db.campaigns import current_member, get_campaign
 from db.changes import lock_campaign
 from db.retention import refuse_purged
 from db.errors import ValidationError
+from db.exchange.common import bulk_insert_plain
 from db.models import Assessment, Campaign, CampaignItem, Candidate, ItemEvidence, PanelMember, utcnow
 from db.specs.paper import COLUMNS, MAX_BYTES, MAX_ROWS, check_row
 
 CHUNK = 900
+_WRITE_ROWS = 5_000  # rows per bulk statement
 
 
 @dataclass(frozen=True)
@@ -74,93 +77,34 @@ def import_paper_scores(
 
     With ``submit``, each assessment the file touches that then has a score for
     every item is marked submitted. Every score written is audited with its old and new value.
+
+    Everything is read, checked and planned before the write lock is taken; then one short
+    transaction takes it, checks that what was planned against is unchanged (else plans again,
+    now under the lock, so a concurrent identical import finds its rows and adds none), and
+    writes in bulk statements: assessments, evidence, and the audit entries, chained.
     """
     campaign = get_campaign(session, campaign_key)
-    if not actor and (user := current_member(session, campaign.id)) is not None:  # type: ignore[arg-type]
+    cid: int = campaign.id  # type: ignore[assignment]
+    if not actor and (user := current_member(session, cid)) is not None:
         actor = user.name
     text = _text(data, source)
     lookup = _Lookup(session, campaign)
     rows, errors = _read_rows(text, source, lookup)
-
-    # From here on one write transaction: what is held is read under the lock, so a
-    # concurrent import waits and then sees this one's rows (no duplicate assessments).
-    lock_campaign(session, campaign.id)  # type: ignore[arg-type]
-    # Scores already held on submitted assessments may not be changed by paper.
-    held = _held(session, {r.candidate.id for r in rows})  # type: ignore[misc]
-    for r in rows:
-        assessment, evidence = held.get((r.candidate.id, r.member.id), (None, {}))  # type: ignore[index]
-        if assessment is not None and assessment.submitted_at is not None:
-            ev = evidence.get(r.item.id)
-            held_score = ev.score if ev is not None else None
-            if held_score is None or float(held_score) != r.score:
-                was = f"score {scales.label_for(lookup.scale(r.item), held_score)}" if held_score is not None else "no score"
-                errors.append(
-                    (r.line, f"{r.member.name} has already submitted {r.candidate.ref} with {was} for {r.item.name}")
-                )
-    if errors:
-        session.rollback()
-        raise ValidationError(_bad_rows(source, sorted(errors)))
-    # A purged candidate's record stays gone: no score may be written back onto it.
+    candidate_ids = sorted({r.candidate.id for r in rows})
     try:
-        refuse_purged(session, (r.candidate.id for r in rows), "given scores")  # type: ignore[misc]
-    except ValidationError:
-        session.rollback()
-        raise
-
-    # Write: one transaction.
-    now = utcnow()
-    unchanged = 0
-    written: list[tuple[_Row, ItemEvidence, float | None]] = []  # (row, evidence, old score)
-    try:
-        # New assessments in one flush (not one per candidate and member): the lock is held briefly.
-        fresh = {}
-        for r in rows:
-            key = (r.candidate.id, r.member.id)
-            if held.get(key, (None, {}))[0] is None and key not in fresh:
-                fresh[key] = Assessment(candidate_id=r.candidate.id, member_id=r.member.id, updated_at=now)  # type: ignore[arg-type]
-        if fresh:
-            session.add_all(fresh.values())
-            session.flush()
-            for key, assessment in fresh.items():
-                held[key] = (assessment, held.get(key, (None, {}))[1])  # type: ignore[index]
-        for r in rows:
-            key = (r.candidate.id, r.member.id)
-            assessment, evidence = held[key]  # type: ignore[index]
-            assert assessment is not None
-            if assessment.submitted_at is not None:
-                unchanged += 1  # same score already submitted (checked above)
-                continue
-            ev = evidence.get(r.item.id)
-            if ev is None:
-                ev = ItemEvidence(assessment_id=assessment.id, item_id=r.item.id, notes="", star="", score=None)  # type: ignore[arg-type]
-                evidence[r.item.id] = ev  # type: ignore[index]
-            notes = ev.notes
-            if r.evidence and r.evidence not in notes:
-                notes = f"{notes.rstrip()}\n\n{r.evidence}" if notes.strip() else r.evidence
-            if ev.id is not None and ev.score is not None and float(ev.score) == r.score and notes == ev.notes:
-                unchanged += 1
-                continue
-            written.append((r, ev, None if ev.score is None else float(ev.score)))
-            ev.notes, ev.score, ev.updated_at = notes, r.score, now
-            session.add(ev)
-            assessment.updated_at = now
-            session.add(assessment)
-        session.flush()  # evidence ids for the audit rows
-        for r, ev, old in written:
-            scale = lookup.scale(r.item)
-            record(
-                session, action="paper score", entity="evidence.score", entity_id=ev.id, campaign_id=campaign.id,
-                actor=actor, old="" if old is None else scales.label_for(scale, old), new=scales.label_for(scale, r.score),
-                reason=f"{source} line {r.line}: {r.candidate.ref}, {r.item.name}, {r.member.name}",
-            )
-        submitted = 0
-        if submit:
-            submitted = _submit_complete(session, campaign.id, held, now, actor)  # type: ignore[arg-type]
-        if written or submitted:
-            record(
-                session, action="import", entity="paper-scores", campaign_id=campaign.id, actor=actor,
-                new=f"{len(rows) - unchanged} scores", reason=source,
-            )
+        stamp = _stamp(session, candidate_ids)
+        plan = _plan(session, rows, errors, lookup, source, submit)
+        audit = _audit_entries(cid, plan, lookup, actor, source)  # hashed now, chained under the lock
+        # The write transaction: the lock first, then what the plan was made against is checked.
+        lock_campaign(session, cid)
+        if _stamp(session, candidate_ids) != stamp:  # another writer changed these candidates meanwhile
+            plan = _plan(session, rows, errors, lookup, source, submit)
+            audit = _audit_entries(cid, plan, lookup, actor, source)
+        if plan.errors:
+            raise ValidationError(_bad_rows(source, sorted(plan.errors)))
+        # A purged candidate's record stays gone: no score may be written back onto it.
+        refuse_purged(session, candidate_ids, "given scores")
+        submitted = _write(session, cid, plan, audit, actor, source)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -168,7 +112,153 @@ def import_paper_scores(
     except BaseException:
         session.rollback()
         raise
-    return PaperImport(source=source, campaign_key=campaign.key, scores=len(rows), unchanged=unchanged, submitted=submitted)
+    return PaperImport(source=source, campaign_key=campaign.key, scores=len(rows), unchanged=plan.unchanged,
+                       submitted=submitted)
+
+
+@dataclass
+class _Plan:
+    errors: list[tuple[int, str]]
+    new_assessments: list[tuple[int, int]]  # (candidate id, member id)
+    evidence: list[tuple[_Row, int | None, str, float | None]]  # (row, evidence id or None, new notes, old score)
+    complete: list[tuple[int, int]]  # (candidate id, member id) of assessments to mark submitted
+    unchanged: int = 0
+
+
+def _stamp(session: Session, candidate_ids: list[int]) -> list:
+    """Moves when these candidates' assessments change (every evidence writer bumps updated_at)."""
+    out = []
+    for i in range(0, len(candidate_ids), CHUNK):
+        chunk = candidate_ids[i : i + CHUNK]
+        out.append(tuple(session.exec(
+            select(func.count(Assessment.id), func.sum(Assessment.id), func.count(Assessment.submitted_at),
+                   func.max(Assessment.updated_at)).where(col(Assessment.candidate_id).in_(chunk))
+        ).one()))
+    return out
+
+
+def _plan(session: Session, rows: list[_Row], errors: list[tuple[int, str]], lookup: _Lookup, source: str,
+          submit: bool) -> _Plan:
+    """What the rows change, against what is held now; rows that may not be written become errors."""
+    plan = _Plan(errors=list(errors), new_assessments=[], evidence=[], complete=[])
+    held = _held(session, {r.candidate.id for r in rows})
+    for r in rows:
+        key = (r.candidate.id, r.member.id)
+        assessment = held.get(key)
+        if assessment is None:
+            held[key] = assessment = _Held(None, None, {})
+            plan.new_assessments.append(key)
+        ev = assessment.evidence.get(r.item.id)
+        held_score = ev[2] if ev is not None else None
+        if assessment.submitted_at is not None:
+            # Scores already held on submitted assessments may not be changed by paper.
+            if held_score is None or held_score != r.score:
+                was = f"score {scales.label_for(lookup.scale(r.item), held_score)}" if held_score is not None else "no score"
+                plan.errors.append(
+                    (r.line, f"{r.member.name} has already submitted {r.candidate.ref} with {was} for {r.item.name}")
+                )
+            else:
+                plan.unchanged += 1  # same score already submitted
+            continue
+        notes = ev[1] if ev is not None else ""
+        new_notes = notes
+        if r.evidence and r.evidence not in notes:
+            new_notes = f"{notes.rstrip()}\n\n{r.evidence}" if notes.strip() else r.evidence
+        if ev is not None and held_score == r.score and new_notes == notes:
+            plan.unchanged += 1
+            continue
+        plan.evidence.append((r, ev[0] if ev is not None else None, new_notes, held_score))
+        assessment.evidence[r.item.id] = (ev[0] if ev is not None else None, new_notes, r.score)
+    if submit:
+        item_ids = [i.id for i in lookup.items.values()]
+        touched = {(r.candidate.id, r.member.id) for r in rows}
+        plan.complete = [
+            key for key in sorted(touched)
+            if held[key].submitted_at is None
+            and all(held[key].evidence.get(i) is not None and held[key].evidence[i][2] is not None for i in item_ids)
+        ]
+    return plan
+
+
+def _audit_entries(campaign_id: int, plan: _Plan, lookup: _Lookup, actor: str, source: str) -> list[tuple]:
+    """The plan's audit entries, prepared before the lock (new evidence gets its id when written)."""
+    labels: dict[tuple[int, float], str] = {}
+
+    def label(item: CampaignItem, value: float | None) -> str:
+        if value is None:
+            return ""
+        key = (item.id, value)
+        if key not in labels:
+            labels[key] = scales.label_for(lookup.scale(item), value)  # type: ignore[index]
+        return labels[key]
+
+    return prepare_many(campaign_id, [
+        {
+            "action": "paper score", "entity": "evidence.score", "entity_id": eid, "actor": actor,
+            "old": label(r.item, old), "new": label(r.item, r.score),
+            "reason": f"{source} line {r.line}: {r.candidate.ref}, {r.item.name}, {r.member.name}",
+        }
+        for r, eid, _, old in plan.evidence
+    ])
+
+
+def _write(session: Session, campaign_id: int, plan: _Plan, audit: list[tuple], actor: str, source: str) -> int:
+    """The plan's writes, in bulk statements; how many assessments were submitted."""
+    if not plan.evidence and not plan.complete:
+        return 0
+    now = utcnow()
+    if plan.new_assessments:
+        session.execute(insert(Assessment.__table__), [  # type: ignore[attr-defined]
+            {"candidate_id": c, "member_id": m, "updated_at": now} for c, m in plan.new_assessments
+        ])
+    touched = sorted({(r.candidate.id, r.member.id) for r, *_ in plan.evidence} | set(plan.complete))
+    ids: dict[tuple[int, int], int] = {}
+    candidates = sorted({c for c, _ in touched})
+    for i in range(0, len(candidates), CHUNK):
+        for aid, c, m in session.connection().execute(
+            select(Assessment.id, Assessment.candidate_id, Assessment.member_id)
+            .where(col(Assessment.candidate_id).in_(candidates[i : i + CHUNK]))
+        ).all():
+            ids[(c, m)] = aid
+    # New evidence straight to the driver: its assessments are bumped below through the session,
+    # which notes them for the seal (db.audit) as any write would.
+    bulk_insert_plain(session, ItemEvidence, ("assessment_id", "item_id", "notes", "star", "score", "updated_at"), [
+        (ids[(r.candidate.id, r.member.id)], r.item.id, notes, "", r.score, now)
+        for r, eid, notes, _ in plan.evidence if eid is None
+    ])
+    changed = [{"id": eid, "notes": notes, "score": r.score, "updated_at": now} for r, eid, notes, _ in plan.evidence if eid is not None]
+    for start in range(0, len(changed), _WRITE_ROWS):
+        session.execute(update(ItemEvidence), changed[start : start + _WRITE_ROWS])
+    # Every assessment touched is bumped (the merit list's cache watches updated_at), the complete
+    # ones submitted: a few IN-list UPDATEs on the connection, named to the audit for the seal.
+    submitted = [ids[key] for key in plan.complete]
+    bumped = sorted({ids[key] for key in touched} - set(submitted))
+    conn = session.connection()
+    for values, which in (({"updated_at": now, "submitted_at": now}, submitted), ({"updated_at": now}, bumped)):
+        for i in range(0, len(which), CHUNK):
+            conn.execute(update(Assessment).where(col(Assessment.id).in_(which[i : i + CHUNK])).values(**values))
+    note_written(session, [ids[key] for key in touched])
+    # Ids of the evidence just inserted, for its audit entries.
+    evidence_ids: dict[tuple[int, int], int] = {}
+    wanted = sorted({ids[(r.candidate.id, r.member.id)] for r, eid, *_ in plan.evidence if eid is None})
+    for i in range(0, len(wanted), CHUNK):
+        for eid, aid, item_id in session.connection().execute(
+            select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id)
+            .where(col(ItemEvidence.assessment_id).in_(wanted[i : i + CHUNK]))
+        ).all():
+            evidence_ids[(aid, item_id)] = eid
+    new_ids = {
+        n: evidence_ids[(ids[(r.candidate.id, r.member.id)], r.item.id)]
+        for n, (r, eid, _, _) in enumerate(plan.evidence) if eid is None
+    }
+    record_many(session, campaign_id, audit, new_ids)
+    record_many(session, campaign_id, prepare_many(campaign_id, [
+        {"action": "submit", "entity": "assessment", "entity_id": ids[key], "actor": actor, "reason": "paper scores"}
+        for key in plan.complete
+    ]))
+    record(session, action="import", entity="paper-scores", campaign_id=campaign_id, actor=actor,
+           new=f"{len(plan.evidence)} scores", reason=source)
+    return len(plan.complete)
 
 
 def import_paper_scores_xlsx(
@@ -309,42 +399,32 @@ def _check_row(
     return _Row(line=line, candidate=candidate, item=item, member=member, score=score, evidence=values["evidence"])
 
 
-def _held(
-    session: Session, candidate_ids: set[int]
-) -> dict[tuple[int, int], tuple[Assessment | None, dict[int, ItemEvidence]]]:
-    """Assessments (and their evidence by item) already held for these candidates."""
-    out: dict[tuple[int, int], tuple[Assessment | None, dict[int, ItemEvidence]]] = {}
+@dataclass
+class _Held:
+    id: int | None
+    submitted_at: object
+    evidence: dict[int, tuple[int | None, str, float | None]]  # item id -> (evidence id, notes, score)
+
+
+def _held(session: Session, candidate_ids: set[int]) -> dict[tuple[int, int], _Held]:
+    """Assessments (and their evidence by item) already held for these candidates: column reads."""
+    out: dict[tuple[int, int], _Held] = {}
+    by_id: dict[int, _Held] = {}
     ids = sorted(candidate_ids)
-    by_id: dict[int, dict[int, ItemEvidence]] = {}
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i : i + CHUNK]
-        for a in session.exec(select(Assessment).where(col(Assessment.candidate_id).in_(chunk))).all():
-            out[(a.candidate_id, a.member_id)] = (a, by_id.setdefault(a.id, {}))  # type: ignore[arg-type]
-        for ev in session.exec(
-            select(ItemEvidence)
+        for aid, c, m, submitted_at in session.exec(
+            select(Assessment.id, Assessment.candidate_id, Assessment.member_id, Assessment.submitted_at)
+            .where(col(Assessment.candidate_id).in_(chunk))
+        ).all():
+            out[(c, m)] = by_id[aid] = _Held(aid, submitted_at, {})  # type: ignore[index]
+        for eid, aid, item_id, notes, score in session.exec(
+            select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id, ItemEvidence.notes, ItemEvidence.score)
             .join(Assessment, col(Assessment.id) == ItemEvidence.assessment_id)
             .where(col(Assessment.candidate_id).in_(chunk))
         ).all():
-            by_id.setdefault(ev.assessment_id, {})[ev.item_id] = ev
+            by_id[aid].evidence[item_id] = (eid, notes, None if score is None else float(score))  # type: ignore[index]
     return out
-
-
-def _submit_complete(session: Session, campaign_id: int, held: dict, now, actor: str) -> int:
-    item_ids = set(session.exec(select(CampaignItem.id).where(CampaignItem.campaign_id == campaign_id)).all())
-    n = 0
-    for assessment, evidence in held.values():
-        if assessment is None or assessment.submitted_at is not None:
-            continue
-        if all(evidence.get(i) is not None and evidence[i].score is not None for i in item_ids):
-            assessment.submitted_at = now
-            assessment.updated_at = now
-            session.add(assessment)
-            record(
-                session, action="submit", entity="assessment", entity_id=assessment.id, campaign_id=campaign_id,
-                actor=actor, reason="paper scores",
-            )
-            n += 1
-    return n
 
 
 def _bad_rows(source: str, errors: list[tuple[int, str]]) -> str:

@@ -200,8 +200,16 @@ def member_scores(
         stmt = stmt.where(col(Assessment.submitted_at).is_not(None))
     stmt = _for_candidates(stmt, Assessment.candidate_id, candidate_ids)
     out: dict[int, dict[int, dict[int, float]]] = {}
-    for cid, item_id, member_id, score in fetch(session, stmt.order_by(Assessment.member_id)):
-        out.setdefault(cid, {}).setdefault(item_id, {})[member_id] = float(score)
+    last, per_item = None, out
+    # Candidate, then member: SQLite reads it in index order (no sort of ~360,000 rows at 20,000 candidates).
+    for cid, item_id, member_id, score in fetch(session, stmt.order_by(Candidate.id, Assessment.member_id)):
+        if cid != last:
+            last, per_item = cid, out.setdefault(cid, {})
+        cell = per_item.get(item_id)
+        if cell is None:
+            per_item[item_id] = {member_id: float(score)}
+        else:
+            cell[member_id] = float(score)
     return out
 
 

@@ -77,7 +77,7 @@ def evaluate(
 @dataclass(frozen=True)
 class _Entry:
     fingerprint: tuple
-    scores: dict[int, dict[int, tuple[float, ...]]]  # candidate -> item -> member scores
+    scores: dict[int, dict[int, Any]]  # candidate -> item -> member scores (a values view of the read)
     all_submitted: dict[int, bool]
     config: tuple = ()
     consensus: dict[int, dict[int, float]] | None = None  # candidate -> item -> agreed score
@@ -95,25 +95,34 @@ def campaign_results(session: Session, campaign_id: int) -> CampaignResults:
         return _campaign_results(session, campaign_id)
 
 
-def prime(session: Session, campaign_id: int, fingerprint: tuple, member_scores: Mapping) -> None:
-    """Seed the members' scores cache from a read the caller needs anyway (the results export).
+def prime(
+    session: Session, campaign_id: int, fingerprint: tuple, member_scores: Mapping,
+    consensus: tuple[Mapping[int, Mapping[int, float]], Any] | None = None,
+) -> None:
+    """Seed the cache from reads the caller needs anyway (the results export), so the merit
+    list computed next reads neither the members' scores nor the consensus again.
 
-    ``fingerprint`` is queries.assessment_fingerprint taken *before* ``member_scores`` was read.
+    ``fingerprint`` is queries.assessment_fingerprint taken *before* ``member_scores`` was read;
+    ``consensus`` is (queries.consensus_scores, the latest update time from
+    queries.consensus_totals taken *before* it was read).
     """
     bind = session.get_bind()
     entry = _cache.get(bind, campaign_id)
     if entry is None or entry.fingerprint != fingerprint:
-        _cache.put(bind, campaign_id, _member_entry(session, campaign_id, fingerprint, member_scores))
+        entry = _member_entry(session, campaign_id, fingerprint, member_scores)
+    if consensus is not None and (entry.results is None or entry.consensus is None):
+        agreed, latest = consensus
+        entry = _Entry(entry.fingerprint, entry.scores, entry.all_submitted, consensus=dict(agreed),
+                       consensus_totals=totals_of(agreed), consensus_latest=latest)
+    _cache.put(bind, campaign_id, entry)
 
 
 def _member_entry(session: Session, campaign_id: int, fingerprint: tuple, member_scores: Mapping | None = None) -> _Entry:
     members = frozenset(m.id for m in queries.members(session, campaign_id))
     if member_scores is None:
         member_scores = queries.member_scores(session, campaign_id)
-    scores = {
-        c: {i: tuple(by_member.values()) for i, by_member in per_item.items()}
-        for c, per_item in member_scores.items()
-    }
+    # Kept as read (member id -> score): rules.item_score takes the values view as it is.
+    scores = {c: {i: by_member.values() for i, by_member in per_item.items()} for c, per_item in member_scores.items()}
     submitted = queries.submitted(session, campaign_id)
     return _Entry(fingerprint, scores, {c: bool(members) and members <= s for c, s in submitted.items()})
 
@@ -158,6 +167,9 @@ def _campaign_results(session: Session, campaign_id: int) -> CampaignResults:
                     consensus = None  # something changed out of order: re-read everything
             else:
                 consensus = None
+    elif entry.consensus is not None and entry.results is None and same_totals(totals, entry.consensus_totals):
+        consensus = entry.consensus  # primed by the caller (see prime), no results computed yet
+        latest = entry.consensus_latest  # what was read then: later changes are re-read next time
     if consensus is None:
         results = {}
         consensus = queries.consensus_scores(session, campaign_id)

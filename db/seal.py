@@ -75,6 +75,35 @@ def seal_to(plaintext: bytes, recipient: str) -> bytes:
     return pyrage.encrypt(plaintext, [x25519.Recipient.from_str(recipient)])
 
 
+def seal_stream(reader, size: int, recipient: str) -> bytes:
+    """``seal_to`` reading the plaintext (``size`` bytes) from a file-like ``reader``: no joined copy of it."""
+    import io
+
+    import pyrage
+    from pyrage import x25519
+
+    out = io.BytesIO()
+    pyrage.encrypt_io(reader, out, [x25519.Recipient.from_str(recipient)])
+    return out.getvalue()
+
+
+def open_stream_with_identities(sealed: bytes, identities: list[str], source: str) -> memoryview:
+    """``open_with_identities`` into one writable buffer (a memoryview of it), not a new bytes object."""
+    import io
+
+    import pyrage
+    from pyrage import x25519
+
+    if not identities:
+        raise ImportRefused(f"{source}: this database holds no campaign keys to open a return with")
+    out = io.BytesIO()
+    try:
+        pyrage.decrypt_io(io.BytesIO(sealed), out, [x25519.Identity.from_str(i) for i in identities])
+    except (pyrage.DecryptError, OSError):  # the streaming API reports a bad file as an I/O error
+        raise ImportRefused(f"{source}: not sealed for this database, or the file was changed") from None
+    return out.getbuffer()
+
+
 def open_with_identity(sealed: bytes, identity: str, source: str) -> bytes:
     import pyrage
     from pyrage import x25519

@@ -209,3 +209,60 @@ def test_text_from_the_sheet_is_cleaned_and_capped(session, campaign):
         import_paper_scores(session, KEY, HEADER + f"C-004,Motivation,Sam Whitfield,5,{'x' * 5001}\n", source="s.csv")
     assert str(exc.value).splitlines()[1] == "line 2: evidence: must be at most 5000 characters"
     assert state(session) == before
+
+
+def _whole_sheet(session: Session, base: int = 0) -> str:
+    cands, members, items = _ids(session)
+    rows = [
+        f"{ref},{item},{member},{'B' if item == 'Written exercise' else (n + k + m + base) % 7 + 1},paper {n}/{k}/{m}\n"
+        for n, ref in enumerate(sorted(cands)) for k, item in enumerate(items) for m, member in enumerate(members)
+        if not (ref == "C-003" and member == "Joe Lambert")  # submitted already
+    ]
+    return HEADER + "".join(rows)
+
+
+def test_a_bulk_import_with_submit_chains_its_audit_entries_and_verifies(session, campaign):
+    from db.audit_verify import verify
+
+    result = import_paper_scores(session, KEY, _whole_sheet(session), source="all.csv", submit=True, actor="Sam Whitfield")
+    assert result.scores == 44 and result.submitted == 11
+    cid = get_campaign(session, KEY).id
+    entries = session.exec(select(AuditEvent).where(AuditEvent.campaign_id == cid).order_by(col(AuditEvent.seq))).all()
+    assert [e.seq for e in entries] == list(range(1, len(entries) + 1))  # one chain, no gap
+    assert sum(e.action == "paper score" for e in entries) == 44 and sum(e.action == "submit" and e.reason == "paper scores" for e in entries) == 11
+    report = verify(session, cid)  # type: ignore[arg-type]
+    assert report.ok, report.problems
+    assert report.sealed >= 11  # the newly submitted assessments were sealed at commit
+    # Again, changed: the submitted ones refuse paper changes, row by row; nothing is written.
+    with pytest.raises(ValidationError, match=r"all\.csv: 33 bad rows; nothing imported"):
+        import_paper_scores(session, KEY, _whole_sheet(session, base=1), source="all.csv")
+    assert verify(session, cid).ok  # type: ignore[arg-type]
+
+
+def test_two_identical_imports_at_once_write_once_without_errors(database, campaign):
+    import threading
+
+    with database.session() as s:
+        sheet = _whole_sheet(s)
+    results: list = []
+
+    def run() -> None:
+        with database.session() as s:
+            try:
+                results.append(import_paper_scores(s, KEY, sheet, source="twice.csv"))
+            except Exception as exc:  # noqa: BLE001  (the test names what went wrong)
+                results.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert sorted(r.unchanged for r in results) == [0, 44]  # one wrote the rows; the other found them held
+    with database.session() as s:
+        n = s.exec(select(func.count()).select_from(Assessment)).one()
+        assert n == 12  # 4 candidates x 3 members, no duplicates
+        from db.audit_verify import verify
+
+        assert verify(s, get_campaign(s, KEY).id).ok  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from db.errors import ValidationError as PanelValidationError
 from db.specs.base import Block, Day, Key, Level, Line, Name, Number, Position, Spec, Stamp, When, unique
 from db.vocabulary import ItemKind, PanelRole, StarPart, Tag
 
-MAX_CANDIDATES = 10_000
+MAX_CANDIDATES = 50_000  # 20,000-candidate campaigns are benchmarked (bench/bench_import.py)
 MAX_ITEMS = 50
 MAX_PANEL = 20
 MAX_ELEMENTS = 100

@@ -1,0 +1,479 @@
+"""Merging one panel member's return into this database (``db.exchange.returns`` exports them).
+
+A return is checked (envelope, ``db.specs.exchange``, then every name resolved against this
+database) before anything is written, and written with bulk statements. The file is read
+one assessment at a time (``envelope.unseal_streamed``) and compared with what is held
+CHUNK candidates at a time, so a 20,000-candidate return (~70 MB) merges in a few seconds
+and a few hundred MB; only the rows to write are kept until the writes.
+
+Writes are one short transaction at the end: ``lock_campaign`` takes the write lock, the
+member's assessments are checked to be as they were when the file was compared with them
+(else: refused, try again), then the bulk writes. An unchanged return (the same signed file
+as the last one merged for this member, and nothing of theirs changed since) is recognised
+after the signature check, without reading the file's content.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import pydantic
+from pydantic import Field, TypeAdapter
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from db import scales
+from db.audit import record
+from db.changes import lock_campaign
+from db.errors import Conflict, ImportRefused, ValidationError
+from db.exchange import keys as exchange_keys
+from db.exchange.common import CHUNK, ReturnImport, bulk_insert, bulk_insert_plain, chunks, laptop_user
+from db.exchange.envelope import FORMAT_RETURN, check_author, iso, open_return, unseal, unseal_streamed
+from db.models import (
+    Assessment, Campaign, CampaignItem, Candidate, Element, Indicator, IndicatorTag, ItemEvidence, PanelMember, Setting,
+    utcnow,
+)
+from db.retention import refuse_purged
+from db.specs.base import Block, Line, Spec, Stamp, place, problem, validate
+from db.specs.exchange import MAX_CANDIDATES, AssessmentSpec, ReturnContent
+
+AMENDED_FIELDS = ("notes", "score", "star", "tags")
+_ASSESSMENTS = TypeAdapter(list[AssessmentSpec])
+_WRITE_ROWS = 5_000  # rows per bulk statement: bounds the parameter lists held at once
+
+
+class AmendmentSpec(Spec):
+    """One changed field of submitted work, as the laptop's audit trail recorded it."""
+
+    ref: Line(80, required=True)  # type: ignore[valid-type]
+    item: Line(200, required=True)  # type: ignore[valid-type]
+    field: Literal[AMENDED_FIELDS]  # type: ignore[valid-type]
+    old: Block(50_000) = ""  # type: ignore[valid-type]
+    new: Block(50_000) = ""  # type: ignore[valid-type]
+    reason: Block(2000, required=True)  # type: ignore[valid-type]
+    at: Stamp
+
+
+class _Amendments(Spec):
+    amendments: Annotated[list[AmendmentSpec], Field(max_length=100_000)]
+
+
+@dataclass(slots=True)
+class _FileEvidence:
+    item_id: int
+    item_name: str
+    notes: str
+    star: str
+    score: float | None
+    tags: tuple[tuple[int, str], ...]  # (indicator id, tag) by indicator: a tuple, not a dict (120,000 of them)
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class _FileAssessment:
+    candidate_id: int
+    ref: str
+    submitted_at: datetime | None
+    updated_at: datetime
+    items: list[_FileEvidence]
+
+
+class _Resolver:
+    """Every name in a return as this database's ids; refuses on the first unknown."""
+
+    def __init__(self, session: Session, campaign: Campaign, source: str) -> None:
+        self.campaign, self.source = campaign, source
+        self.candidates = dict(
+            session.exec(select(Candidate.ref, Candidate.id).where(Candidate.campaign_id == campaign.id)).all()
+        )
+        self.items = {
+            i.name.lower(): i
+            for i in session.exec(select(CampaignItem).where(CampaignItem.campaign_id == campaign.id)).all()
+        }
+        self.indicators: dict[tuple[str, int, str, int], int] = {
+            (name, level, kind, position): iid
+            for iid, name, level, kind, position in session.exec(
+                select(Indicator.id, Element.name, Indicator.level, Indicator.kind, Indicator.position)
+                .join(Element, col(Element.id) == Indicator.element_id)
+                .where(Element.framework_id == campaign.framework_id)
+            ).all()
+        }
+        self.allowed = {i.id: set(scales.values(i.scale or campaign.scale)) for i in self.items.values()}
+        self.stars: dict[str, str] = {}  # one string per STAR value (120,000 items share a handful)
+
+    def resolve(self, n: int, a: dict[str, Any]) -> _FileAssessment:
+        source, campaign = self.source, self.campaign
+        ref = a["ref"]
+        if ref not in self.candidates:
+            raise ImportRefused(f"{source}: assessments[{n}].ref: unknown candidate {ref!r} in campaign {campaign.key}")
+        evidence: list[_FileEvidence] = []
+        for m, ev in enumerate(a["items"]):
+            where = f"{source}: assessments[{n}].items[{m}]"
+            item = self.items.get(ev["item"].lower())
+            if item is None:
+                raise ImportRefused(f"{where}.item: unknown item {ev['item']!r} in campaign {campaign.key}")
+            score = ev.get("score")
+            if score is not None and score not in self.allowed[item.id]:
+                try:
+                    scales.check_score(item.scale or campaign.scale, score)
+                except ValidationError as exc:
+                    raise ImportRefused(f"{where}.score: candidate {ref}, {item.name}: {exc}") from None
+            tags: dict[int, str] = {}
+            for k, t in enumerate(ev.get("tags", ())):
+                iid = self.indicators.get((t["element"], t["level"], t["kind"], t["position"]))
+                if iid is None:
+                    raise ImportRefused(
+                        f"{where}.tags[{k}]: candidate {ref}, {item.name}: unknown indicator "
+                        f"({t['element']}, level {t['level']} {t['kind']} {t['position'] + 1})"
+                    )
+                tags[iid] = t["tag"]
+            star = ev.get("star", "")
+            evidence.append(
+                _FileEvidence(
+                    item_id=item.id, item_name=item.name, notes=ev.get("notes", ""),  # type: ignore[arg-type]
+                    star=self.stars.setdefault(star, star), score=None if score is None else float(score),
+                    tags=tuple(sorted(tags.items())) if tags else (),
+                    updated_at=ev["updated_at"],
+                )
+            )
+        return _FileAssessment(self.candidates[ref], ref, a.get("submitted_at"), a["updated_at"], evidence)
+
+
+def _checked_entries(entries: Iterable[Any], source: str, form: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, assessment) checked against the spec, CHUNK at a time; refs once each, at most MAX_CANDIDATES.
+
+    ``form``: "json" (each entry its JSON text: parsed and checked in one pass by pydantic-core),
+    or "checked" (already validated)."""
+    seen: set[str] = set()
+    batch: list[Any] = []
+    n = 0
+
+    def check(batch: list[Any], start: int) -> list[dict[str, Any]]:
+        if form == "checked":
+            return batch
+        try:
+            return _ASSESSMENTS.validate_json(b"[" + b",".join(batch) + b"]")
+        except pydantic.ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            first = errors[0]
+            if first["type"] == "json_invalid" or not first["loc"]:
+                raise ImportRefused(f"{source}: not a panel-tui file (truncated or not JSON)") from None
+            loc = ("assessments", start + int(first["loc"][0]), *first["loc"][1:])
+            more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+            raise ImportRefused(f"{source}: not a valid return: {place(loc)}: {problem(first)}{more}") from None
+
+    def flush(start: int) -> Iterator[tuple[int, dict[str, Any]]]:
+        for k, a in enumerate(check(batch, start)):
+            if a["ref"] in seen:
+                raise ImportRefused(f"{source}: not a valid return: assessments: candidate {a['ref']!r} appears twice")
+            seen.add(a["ref"])
+            yield start + k, a
+
+    for entry in entries:
+        if n >= MAX_CANDIDATES:
+            raise ImportRefused(f"{source}: not a valid return: assessments: must have at most {MAX_CANDIDATES} entries")
+        batch.append(entry)
+        n += 1
+        if len(batch) == CHUNK:
+            yield from flush(n - len(batch))
+            batch = []
+    yield from flush(n - len(batch))
+
+
+# --- an unchanged return: the same signed file, nothing of the member's changed since --------------
+
+
+def _member_stamp(session: Session, campaign_id: int, member_id: int) -> list[Any]:
+    """Moves whenever the member's assessments in the campaign change (evidence writers bump updated_at)."""
+    row = session.exec(
+        select(func.count(Assessment.id), func.count(Assessment.submitted_at), func.sum(Assessment.id),
+               func.max(Assessment.updated_at))
+        .join(Candidate, col(Candidate.id) == Assessment.candidate_id)
+        .where(Assessment.member_id == member_id, Candidate.campaign_id == campaign_id)
+    ).one()
+    return [row[0], row[1], row[2], iso(row[3])]
+
+
+def _seen_key(campaign_id: int, member_id: int) -> str:
+    return f"return-merged:{campaign_id}:{member_id}"
+
+
+def _remember(session: Session, campaign_id: int, member_id: int, signature: str) -> None:
+    value = json.dumps([signature, _member_stamp(session, campaign_id, member_id)])
+    held = session.get(Setting, _seen_key(campaign_id, member_id))
+    if held is None:
+        session.add(Setting(key=_seen_key(campaign_id, member_id), value=value))
+    elif held.value != value:
+        held.value = value
+        session.add(held)
+
+
+def _already_merged(session: Session, campaign_id: int, member_id: int, signature: str) -> bool:
+    held = session.get(Setting, _seen_key(campaign_id, member_id))
+    if held is None:
+        return False
+    try:
+        return json.loads(held.value) == [signature, _member_stamp(session, campaign_id, member_id)]
+    except ValueError:
+        return False
+
+
+# --- merge ------------------------------------------------------------------------------------
+
+
+def merge_return(
+    session: Session, data: str | bytes, *, source: str, campaign_key: str | None = None, actor: str = ""
+) -> ReturnImport:
+    """Check one return and write it into the caller's transaction (no commit).
+
+    Evidence already held and different is overwritten only by a later
+    ``updated_at``; newer held evidence, or a held submitted assessment that the
+    file has unsubmitted, refuses the whole file as a Conflict. Refusals are
+    raised before anything is written.
+    """
+    raw = data.encode() if isinstance(data, str) else data
+    signed = open_return(raw, exchange_keys.campaign_identities(session), source)
+    key = signed.campaign
+    if campaign_key is not None and key != campaign_key:
+        raise ImportRefused(f"{source} is a return for campaign {key}, not {campaign_key}")
+    campaign = session.exec(select(Campaign).where(Campaign.key == key)).first()
+    if campaign is None:
+        raise ImportRefused(f"{source} is a return for campaign {key}, which this database does not hold")
+    members = session.exec(select(PanelMember).where(PanelMember.campaign_id == campaign.id)).all()
+    member = next((m for m in members if m.name.lower() == signed.member.lower()), None)
+    if member is None:
+        raise ImportRefused(f"{source}: {signed.member!r} is not on the panel for campaign {key}")
+    # The author first: nothing the file says is read until its signature is known to be the member's.
+    check_author(signed, exchange_keys.member_public_keys(session, campaign.id, member.id), source)  # type: ignore[arg-type]
+    cid, mid, signature = campaign.id, member.id, signed.signature
+    assert cid is not None and mid is not None
+    if _already_merged(session, cid, mid, signature):
+        return ReturnImport(source=source, campaign_key=key, member=member.name, assessments=0, evidence=0)
+    streamed = unseal_streamed(signed.view, source, FORMAT_RETURN, "assessments")
+    if streamed is not None:
+        env, entries, form = streamed.envelope, streamed.lines(), "json"
+        content = validate(ReturnContent, env.content, source=source, what="return", error=ImportRefused)
+    else:  # another layout (an older panel-tui): the whole document at once
+        env = unseal(signed.body, source, FORMAT_RETURN)
+        content = validate(ReturnContent, env.content, source=source, what="return", error=ImportRefused)
+        entries, form = iter(content.assessments), "checked"
+    if env.campaign != key or content.member.lower() != member.name.lower():
+        raise ImportRefused(f"{source}: the signed header and the content disagree on campaign or member; refused")
+    amendments = _amendments_by_evidence(env.amendments, source)
+    actor = actor or laptop_user(session, cid)
+    stamp = _member_stamp(session, cid, mid)
+    plan = _Plan(session, campaign, member, amendments, source)
+    resolver = _Resolver(session, campaign, source)
+    part: list[_FileAssessment] = []
+    for n, a in _checked_entries(entries, source, form):
+        part.append(resolver.resolve(n, a))
+        if len(part) == CHUNK:
+            plan.add(part)
+            part = []
+    plan.add(part)  # the file's checksum was checked when the entries ran out
+    del streamed, entries, signed
+    # A purged candidate's record stays gone: a late return may not write notes back onto it.
+    refuse_purged(session, plan.candidate_ids, "given a return")
+    if plan.conflicts:
+        more = f" (and {len(plan.conflicts) - 1} more)" if len(plan.conflicts) > 1 else ""
+        raise Conflict(f"{source}: conflict: {plan.conflicts[0]}{more}; nothing imported")
+    result = ReturnImport(
+        source=source, campaign_key=key, member=member.name, assessments=plan.touched,
+        evidence=len(plan.new_evidence) + len(plan.changed_evidence),
+    )
+    # The write transaction: short, and only if what was compared is still what is held.
+    lock_campaign(session, cid)
+    if _member_stamp(session, cid, mid) != stamp:
+        raise Conflict(f"{source}: {member.name}'s assessments changed while the file was read; nothing imported, try again")
+    if plan.touched:
+        plan.write(actor, result)
+    _remember(session, cid, mid, signature)
+    session.flush()
+    return result
+
+
+class _Plan:
+    """What a return changes, built CHUNK assessments at a time against what is held for them."""
+
+    def __init__(self, session: Session, campaign: Campaign, member: PanelMember,
+                 amendments: dict[tuple[str, str], list[AmendmentSpec]], source: str) -> None:
+        self.session, self.campaign, self.member, self.amendments, self.source = session, campaign, member, amendments, source
+        self.conflicts: list[str] = []
+        self.candidate_ids: list[int] = []
+        self.new_assessments: list[dict[str, Any]] = []
+        self.changed_assessments: list[dict[str, Any]] = []
+        self.held_assessment_ids: dict[int, int] = {}  # candidate id -> assessment id, for new evidence
+        self.new_evidence: list[tuple[int, _FileEvidence]] = []  # (candidate id, evidence)
+        self.changed_evidence: list[tuple[int, _FileEvidence]] = []  # (evidence id, evidence)
+        self.amended: list[tuple[int, AmendmentSpec]] = []  # (evidence id, amendment) for the chair's audit
+        self.touched = 0
+
+    def _mine(self, candidate_ids: list[int]) -> tuple:
+        return (Assessment.member_id == self.member.id, col(Assessment.candidate_id).in_(candidate_ids))
+
+    def add(self, assessments: list[_FileAssessment]) -> None:
+        if not assessments:
+            return
+        session, member = self.session, self.member
+        ids = [a.candidate_id for a in assessments]
+        self.candidate_ids += ids
+        mine = self._mine(ids)
+        held_assessments = {
+            c: (aid, submitted_at, updated_at)
+            for aid, c, submitted_at, updated_at in session.exec(
+                select(Assessment.id, Assessment.candidate_id, Assessment.submitted_at, Assessment.updated_at).where(*mine)
+            ).all()
+        }
+        held_evidence = {
+            (c, item_id): (eid, notes, star, score, updated_at)
+            for eid, c, item_id, notes, star, score, updated_at in session.exec(
+                select(
+                    ItemEvidence.id, Assessment.candidate_id, ItemEvidence.item_id, ItemEvidence.notes,
+                    ItemEvidence.star, ItemEvidence.score, ItemEvidence.updated_at,
+                )
+                .join(Assessment, col(Assessment.id) == ItemEvidence.assessment_id)
+                .where(*mine)
+            ).all()
+        }
+        held_tags: dict[int, dict[int, str]] = {}
+        for eid, indicator_id, tag in session.exec(
+            select(IndicatorTag.evidence_id, IndicatorTag.indicator_id, IndicatorTag.tag)
+            .join(ItemEvidence, col(ItemEvidence.id) == IndicatorTag.evidence_id)
+            .join(Assessment, col(Assessment.id) == ItemEvidence.assessment_id)
+            .where(*mine)
+        ).all():
+            held_tags.setdefault(eid, {})[indicator_id] = tag
+        held_tuples = {eid: tuple(sorted(t.items())) for eid, t in held_tags.items()}
+        for a in assessments:
+            held = held_assessments.get(a.candidate_id)
+            if held is not None and held[1] is not None and a.submitted_at is None:
+                self.conflicts.append(
+                    f"candidate {a.ref}: this database holds {member.name}'s submitted assessment, the file's is not submitted"
+                )
+                continue
+            changed = False
+            for ev in a.items:
+                h = held_evidence.get((a.candidate_id, ev.item_id))
+                if h is None:
+                    self.new_evidence.append((a.candidate_id, ev))
+                    changed = True
+                    continue
+                eid, notes, star, score, updated_at = h
+                held_score = None if score is None else float(score)
+                if (notes, star, held_score, held_tuples.get(eid, ())) == (ev.notes, ev.star, ev.score, ev.tags):
+                    continue
+                if updated_at >= ev.updated_at:
+                    self.conflicts.append(
+                        f"candidate {a.ref}, {ev.item_name}: this database holds newer evidence from {member.name}"
+                    )
+                    continue
+                if held is not None and held[1] is not None:
+                    # Submitted work changes only with the panellist's reasons, which go into this audit trail.
+                    why = [m for m in self.amendments.get((a.ref, ev.item_name.lower()), ()) if m.at > updated_at]
+                    if not why:
+                        self.conflicts.append(
+                            f"candidate {a.ref}, {ev.item_name}: changes {member.name}'s submitted assessment "
+                            "without an amendment reason"
+                        )
+                        continue
+                    self.amended += [(eid, m) for m in why]
+                self.changed_evidence.append((eid, ev))
+                changed = True
+            if held is None:
+                self.new_assessments.append(
+                    {"candidate_id": a.candidate_id, "member_id": member.id, "submitted_at": a.submitted_at,
+                     "updated_at": a.updated_at}
+                )
+                self.touched += 1
+                continue
+            aid, held_submitted, held_updated = held
+            self.held_assessment_ids[a.candidate_id] = aid
+            submitted = held_submitted
+            if a.submitted_at is not None and (
+                held_submitted is None or (held_submitted != a.submitted_at and a.updated_at > held_updated)
+            ):
+                submitted = a.submitted_at
+            if changed or submitted != held_submitted:
+                self.changed_assessments.append(
+                    # Now, not the file's time: the merit-list cache watches Assessment.updated_at for changes.
+                    {"id": aid, "submitted_at": submitted, "updated_at": max(held_updated, a.updated_at, utcnow())}
+                )
+                self.touched += 1
+
+    def write(self, actor: str, result: ReturnImport) -> None:
+        session, campaign, member = self.session, self.campaign, self.member
+        for rows in _batches(self.new_assessments):
+            bulk_insert(session, Assessment, rows)
+        for rows in _batches(self.changed_assessments):
+            session.exec(update(Assessment), params=rows)  # type: ignore[call-overload]
+        assessment_ids = dict(self.held_assessment_ids)
+        new_cids = [r["candidate_id"] for r in self.new_assessments]
+        for chunk in chunks(new_cids):
+            assessment_ids.update(
+                (c, aid) for aid, c in session.exec(select(Assessment.id, Assessment.candidate_id).where(*self._mine(chunk))).all()
+            )
+        for rows in _batches(self.changed_evidence):
+            session.exec(  # type: ignore[call-overload]
+                update(ItemEvidence),
+                params=[
+                    {"id": eid, "notes": ev.notes, "star": ev.star, "score": ev.score, "updated_at": ev.updated_at}
+                    for eid, ev in rows
+                ],
+            )
+            for chunk in chunks([eid for eid, _ in rows]):
+                session.exec(delete(IndicatorTag).where(col(IndicatorTag.evidence_id).in_(chunk)))  # type: ignore[call-overload]
+        for rows in _batches(self.new_evidence):
+            bulk_insert(session, ItemEvidence, [
+                {"assessment_id": assessment_ids[c], "item_id": ev.item_id, "notes": ev.notes, "star": ev.star,
+                 "score": ev.score, "updated_at": ev.updated_at}
+                for c, ev in rows
+            ])
+        # Tags: their evidence rows were written (and noted for the seal) just above.
+        tag_columns = ("evidence_id", "indicator_id", "tag")
+        tag_rows = [(eid, ind, tag) for eid, ev in self.changed_evidence for ind, tag in ev.tags]
+        tagged = [(c, ev) for c, ev in self.new_evidence if ev.tags]
+        for start in range(0, len(tagged), CHUNK):
+            part = tagged[start : start + CHUNK]
+            wanted = sorted({assessment_ids[c] for c, _ in part})
+            ids = {
+                (aid, item_id): eid
+                for eid, aid, item_id in session.connection().execute(
+                    select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id)
+                    .where(col(ItemEvidence.assessment_id).in_(wanted))
+                ).all()
+            }
+            tag_rows += [
+                (ids[(assessment_ids[c], ev.item_id)], ind, tag) for c, ev in part for ind, tag in ev.tags
+            ]
+            if len(tag_rows) >= _WRITE_ROWS:
+                bulk_insert_plain(session, IndicatorTag, tag_columns, tag_rows)
+                tag_rows = []
+        bulk_insert_plain(session, IndicatorTag, tag_columns, tag_rows)
+        for eid, m in self.amended:
+            record(
+                session, action="amend", entity=f"evidence.{m.field}", entity_id=eid, campaign_id=campaign.id,
+                actor=member.name, old=m.old, new=m.new, reason=f"{m.reason} (amended {iso(m.at)}; from {self.source})",
+            )
+        record(
+            session, action="import", entity="return", entity_id=member.id, campaign_id=campaign.id, actor=actor,
+            new=f"{result.assessments} assessments, {result.evidence} item evidence from {member.name}", reason=self.source,
+        )
+
+
+def _batches(rows: list) -> Iterator[list]:
+    for start in range(0, len(rows), _WRITE_ROWS):
+        yield rows[start : start + _WRITE_ROWS]
+
+
+def _amendments_by_evidence(raw: list[dict[str, Any]] | None, source: str) -> dict[tuple[str, str], list[AmendmentSpec]]:
+    if not raw:
+        return {}
+    checked = validate(_Amendments, {"amendments": raw}, source=source, what="return", error=ImportRefused)
+    out: dict[tuple[str, str], list[AmendmentSpec]] = {}
+    for m in checked.amendments:
+        out.setdefault((m.ref, m.item.lower()), []).append(m)
+    return out

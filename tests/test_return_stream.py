@@ -1,0 +1,145 @@
+"""Returns in the streamed layout (one assessment per line), and an unchanged return recognised at once.
+
+A 20,000-candidate return is written and read one assessment at a time (bench/bench_import.py);
+these tests check that the layout is still the documented envelope (any JSON reader, and an
+older panel-tui, reads it and its checksum), that a changed line is refused, and that the
+shortcut for an unchanged return never hides a change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlmodel import Session
+
+from db import exchange
+from db.campaigns import find_member, get_campaign
+from db.errors import ImportRefused
+from db.exchange import envelope
+from db.exchange import keys as exchange_keys
+from db.exchange.envelope import SIGNED_AS, lock_signed, open_return
+from db.exchange.returns import _entries, _number, _text
+from tests.test_exchange import KEY, SIGNING, counts, enter, make_campaign, member_return, score_all, snapshot
+
+
+@pytest.fixture
+def chair(session: Session) -> Session:
+    make_campaign(session)
+    return session
+
+
+def _work(s: Session) -> None:
+    score_all(s, "Priya Raman", "C-001", 4)
+    enter(s, "Priya Raman", "C-002", "Working Together", 5, "Notes with \"quotes\", a tab\t, a new\nline and é€.")
+
+
+def test_a_return_is_one_assessment_per_line_and_still_the_documented_envelope(chair):
+    data = member_return(chair, "Priya Raman", _work)
+    signed = open_return(data, exchange_keys.campaign_identities(chair), "r.age")
+    lines = signed.body.split(b"\n")
+    assert lines[0].endswith(b'"content":{"assessments":[')
+    entries = [json.loads(line.rstrip(b",")) for line in lines[1:] if line.startswith(b"{")]
+    assert [e["ref"] for e in entries] == ["C-001", "C-002"]
+    for line, entry in zip(lines[1:], entries):  # each line is its entry's canonical JSON
+        assert line.rstrip(b",") == exchange.canonical(entry)
+    doc = json.loads(signed.body)  # a whole-document reader (an older panel-tui) reads it, checksum and all
+    assert doc["sha256"] == exchange.checksum(doc["content"])
+    assert envelope.unseal(signed.body, "r.age", exchange.FORMAT_RETURN).content["assessments"] == entries
+    assert exchange.import_return(chair, data, source="r.age").assessments == 2
+
+
+def test_entry_text_is_what_json_writes():
+    for text in ["", "plain", 'a"b\\c\n\t\x01é€\u2028']:
+        assert _text(text) == json.dumps(text, ensure_ascii=False)
+    for number in [4.0, 3.5, 0.1 + 0.2, 1e20, 7, None]:
+        assert _number(number) == json.dumps(number)
+
+
+def test_return_content_reads_back_as_the_entries(chair):
+    member_return(chair, "Priya Raman", _work)
+    from tests.test_exchange import laptop
+
+    with laptop() as s:
+        exchange.import_pack_text(s, exchange.pack_text(chair, KEY, "Priya Raman"))
+        _work(s)
+        campaign = get_campaign(s, KEY)
+        member = find_member(s, campaign.id, "Priya Raman")
+        content = exchange.return_content(s, campaign, member)
+        assert [json.loads(e) for e in _entries(s, campaign, member)] == content["assessments"]
+        assert content["assessments"][1]["items"][0]["notes"].endswith("é€.")
+
+
+def _relock(chair: Session, data: bytes, change) -> bytes:
+    """The author changes the plain text of their return and signs it again (their own key)."""
+    signed = open_return(data, exchange_keys.campaign_identities(chair), "r")
+    body = change(signed.body)
+    recipient = exchange_keys.campaign_keys(chair, get_campaign(chair, KEY).id).recipient
+    return lock_signed(bytearray(SIGNED_AS + body), KEY, signed.member, SIGNING[signed.member], recipient)
+
+
+def _reseal(chair: Session, data: bytes, change) -> bytes:
+    """The author's return with its entry lines changed, sealed again properly (checksum and signature right)."""
+    signed = open_return(data, exchange_keys.campaign_identities(chair), "r")
+    lines = [line.rstrip(b",").decode() for line in signed.body.split(b"\n")[1:] if line.startswith(b"{")]
+    doc = json.loads(signed.body)
+    plain, _ = envelope.seal_streamed(
+        envelope.FORMAT_RETURN, KEY, "assessments", change(lines), {"member": doc["content"]["member"]},
+        prefix=SIGNED_AS, amendments=doc.get("amendments"),
+    )
+    recipient = exchange_keys.campaign_keys(chair, get_campaign(chair, KEY).id).recipient
+    return lock_signed(plain, KEY, signed.member, SIGNING[signed.member], recipient)
+
+
+def test_a_changed_line_is_refused_by_the_checksum_and_nothing_is_written(chair):
+    data = member_return(chair, "Priya Raman", _work)
+    changed = _relock(chair, data, lambda body: re.sub(rb'"score":[0-9.]+', b'"score":1.0', body, count=1))
+    before, held = counts(chair), snapshot(chair)
+    with pytest.raises(ImportRefused, match=r"^r\.age: checksum does not match"):
+        exchange.import_return(chair, changed, source="r.age")
+    assert counts(chair) == before and snapshot(chair) == held
+    # Well-sealed (checksum right) but bad inside: each line is parsed and checked on its own.
+    broken = _reseal(chair, data, lambda lines: [lines[0].replace('"ref":"C-001"', '"ref":C-001'), *lines[1:]])
+    with pytest.raises(ImportRefused, match=r"^r\.age: not a panel-tui file \(truncated or not JSON\)$"):
+        exchange.import_return(chair, broken, source="r.age")
+    bad = _reseal(chair, data, lambda lines: [lines[0], re.sub(r'"star":"[A-Z]*"', '"star":"X"', lines[1], count=1)])
+    with pytest.raises(ImportRefused, match=r"^r\.age: not a valid return: assessments\[1\]\.items\[0\]\.star: "):
+        exchange.import_return(chair, bad, source="r.age")
+    assert counts(chair) == before and snapshot(chair) == held
+
+
+def test_an_unchanged_return_is_recognised_without_reading_its_content(chair, monkeypatch):
+    data = member_return(chair, "Priya Raman", _work)
+    assert exchange.import_return(chair, data, source="r.age").assessments == 2
+    held = snapshot(chair)
+
+    def unread(*_a, **_k):
+        raise AssertionError("the content was read")
+
+    import db.exchange.return_merge as merge
+
+    monkeypatch.setattr(merge, "unseal_streamed", unread)
+    again = exchange.import_return(chair, data, source="r.age")
+    assert again.up_to_date and snapshot(chair) == held
+    monkeypatch.undo()
+    # Once the member's assessments change (here: a later return), the old file is read again, not skipped.
+    later = member_return(chair, "Priya Raman", lambda s: enter(s, "Priya Raman", "C-003", "Working Together", 3))
+    assert exchange.import_return(chair, later, source="later.age").assessments == 1
+    monkeypatch.setattr(merge, "unseal_streamed", unread)
+    with pytest.raises(AssertionError, match="the content was read"):
+        exchange.import_return(chair, data, source="r.age")
+
+
+def test_a_preview_does_not_remember_the_file(chair, monkeypatch):
+    data = member_return(chair, "Priya Raman", _work)
+    before = counts(chair)
+    batch = exchange.import_returns(chair, [("r.age", data)], preview=True)
+    assert batch.results[0].assessments == 2 and counts(chair) == before
+    import db.exchange.return_merge as merge
+
+    calls = []
+    real = merge.unseal_streamed
+    monkeypatch.setattr(merge, "unseal_streamed", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert exchange.import_return(chair, data, source="r.age").assessments == 2
+    assert calls == [1]
