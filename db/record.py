@@ -15,6 +15,8 @@ from typing import NamedTuple
 from sqlmodel import Session, col, or_, select
 
 from db import queries, scales
+from db.audit import head
+from db.audit_verify import head_text
 from db.consolidation import cell_evidence
 from db.errors import ValidationError
 from db.models import (
@@ -233,6 +235,12 @@ def assessment_record_markdown(session: Session, candidate_id: int) -> str:
 
     out.append("## Audit history")
     out.append("")
+    seq, chained = head(session, campaign.id)
+    if seq:
+        # Kept with the record, outside this database: a later `audit verify --head` shows a rebuilt chain.
+        out.append(f"Audit chain head when this record was made: {head_text(seq, chained)} "
+                   f"(check: panel-tui audit verify {campaign.key} --head {head_text(seq, chained)})")
+        out.append("")
     events = audit_history(session, candidate_id)
     if not events:
         out.append("_No changes recorded._")
