@@ -5,15 +5,22 @@ no longer follows), old/new values edited, and a submitted score, STAR, tag,
 note, consensus score or outcome changed, added or deleted behind the app's
 back (its digests differ from the newest seal in the chain). Values purged
 under the retention policy are expected to be blank and are not reported.
+
+The chain has no secret key: someone with the file (and its passphrase) who knows
+the scheme could rebuild a consistent chain. A head noted elsewhere -- printed by
+``audit verify``, and on every exported assessment record -- closes that gap:
+``noted`` checks the entry at that number still has that hash.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
 from db.audit import PERSONAL_ENTITIES, chain_hash, is_personal, current_material, digests, latest_seals, value_digest
+from db.errors import ValidationError
 from db.models import (
     Assessment, AuditEvent, CampaignItem, Candidate, Consensus, ItemEvidence, Outcome, PanelMember,
 )
@@ -90,7 +97,23 @@ class _Names:
         return {"c": "score/rationale", "o": "status/reserve/tie order", "f": "feedback"}.get(part, part)
 
 
-def verify(session: Session, campaign_id: int) -> Verification:
+_HEAD = re.compile(r"(\d+):([0-9a-f]{8,64})")
+
+
+def parse_head(text: str) -> tuple[int, str]:
+    """'SEQ:HASH' as printed by ``audit verify`` (at least 8 hex digits of the hash)."""
+    found = _HEAD.fullmatch(text.strip().lower())
+    if not found:
+        raise ValidationError(f"{text.strip()[:40]!r} is not a chain head: expected SEQ:HASH as audit verify prints it")
+    return int(found.group(1)), found.group(2)
+
+
+def head_text(seq: int, chain_hash: str) -> str:
+    return f"{seq}:{chain_hash[:16]}"
+
+
+def verify(session: Session, campaign_id: int, noted: tuple[int, str] | None = None) -> Verification:
+    """Check the chain and the sealed values; ``noted`` (seq, hash prefix) is a head kept elsewhere."""
     result = Verification()
     rows = session.exec(
         select(AuditEvent).where(AuditEvent.campaign_id == campaign_id).order_by(col(AuditEvent.seq), col(AuditEvent.id))
@@ -117,6 +140,14 @@ def verify(session: Session, campaign_id: int) -> Verification:
         expected, previous = e.seq + 1, e.chain_hash  # type: ignore[operator]
     if chained:
         result.head_seq, result.head_hash = chained[-1].seq, chained[-1].chain_hash  # type: ignore[assignment]
+    if noted is not None:
+        seq, prefix = noted
+        at = next((e for e in chained if e.seq == seq), None)
+        if at is None:
+            result.problems.append(f"audit entry {seq}, the noted head, is not in the chain")
+        elif not at.chain_hash.startswith(prefix):
+            result.problems.append(f"audit entry {seq} no longer has the noted hash {prefix[:16]} "
+                                   f"(now {at.chain_hash[:16]}): the chain was rewritten up to that entry")
 
     names = _Names(session, campaign_id)
     sealed = latest_seals(session, campaign_id)

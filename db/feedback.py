@@ -12,9 +12,10 @@ from db import queries, scales
 from db.audit import record
 from db.models import Consensus, Framework, Outcome, utcnow
 from db.record import candidate_context
+from db.text import MARKING
 from db.vocabulary import ItemKind, OutcomeStatus, score_text
 
-__all__ = ["feedback_draft", "feedback_text", "save_feedback"]
+__all__ = ["feedback_document", "feedback_draft", "feedback_text", "save_feedback"]
 
 
 def feedback_draft(session: Session, candidate_id: int) -> str:
@@ -99,3 +100,10 @@ def feedback_text(session: Session, candidate_id: int) -> str:
     saved = session.exec(select(Outcome.feedback).where(Outcome.candidate_id == candidate_id)).first()
     return saved if saved and saved.strip() else feedback_draft(session, candidate_id)
 
+
+
+def feedback_document(session: Session, candidate_id: int) -> str:
+    """The feedback as a file to send on: the text, with the protective marking above and below.
+
+    The marking is not part of the stored or drafted text, so the editor never shows it."""
+    return f"{MARKING}\n\n{feedback_text(session, candidate_id).strip()}\n\n{MARKING}\n"

@@ -2,7 +2,8 @@
 
 Built from the consolidation and outcome services, so the record always shows
 what the screens show. The PDF uses fpdf2 with a core font: pure Python, no
-network, text outside Latin-1 replaced safely.
+network, text outside Latin-1 replaced safely. Both carry the protective marking
+at the top and the bottom (the PDF on every page, in its header and footer).
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from typing import NamedTuple
 from sqlmodel import Session, col, or_, select
 
 from db import queries, scales
+from db.audit import head
+from db.audit_verify import head_text
 from db.consolidation import cell_evidence
 from db.errors import ValidationError
 from db.models import (
     AuditEvent, Assessment, Campaign, CampaignItem, Candidate, Consensus, Framework, ItemEvidence, Outcome,
 )
 from db.outcomes import MeritRow, merit_list
+from db.text import MARKING
 from db.vocabulary import OutcomeStatus, PanelRole, Result, Tag, score_text, star_text
 
 __all__ = [
@@ -31,6 +35,8 @@ __all__ = [
     "assessment_record_pdf",
     "latin1",
 ]
+
+MARKING_LINE = f"**{MARKING}**"
 
 
 class CandidateContext(NamedTuple):
@@ -162,7 +168,7 @@ def assessment_record_markdown(session: Session, candidate_id: int) -> str:
     framework = session.get(Framework, campaign.framework_id)
     level_name = framework.level_names.get(str(campaign.level), "") if framework else ""
     panel = queries.members(session, campaign.id)  # type: ignore[arg-type]
-    out: list[str] = [f"# Assessment record: {_who(candidate, campaign)}", ""]
+    out: list[str] = [MARKING_LINE, "", f"# Assessment record: {_who(candidate, campaign)}", ""]
     out.append(f"- **Role:** {campaign.title}" + (f", {campaign.department}" if campaign.department else ""))
     if campaign.reference:
         out.append(f"- **Reference:** {campaign.reference}")
@@ -229,6 +235,12 @@ def assessment_record_markdown(session: Session, candidate_id: int) -> str:
 
     out.append("## Audit history")
     out.append("")
+    seq, chained = head(session, campaign.id)
+    if seq:
+        # Kept with the record, outside this database: a later `audit verify --head` shows a rebuilt chain.
+        out.append(f"Audit chain head when this record was made: {head_text(seq, chained)} "
+                   f"(check: panel-tui audit verify {campaign.key} --head {head_text(seq, chained)})")
+        out.append("")
     events = audit_history(session, candidate_id)
     if not events:
         out.append("_No changes recorded._")
@@ -238,7 +250,7 @@ def assessment_record_markdown(session: Session, candidate_id: int) -> str:
         for e in events:
             out.append(f"| {_when(e.at)} | {_cell(e.actor)} | {_cell(e.action)} | {_cell(e.entity)} | {_cell(e.item)} | "
                        f"{_cell(e.old_value)} | {_cell(e.new_value)} | {_cell(e.reason)} |")
-    out.append("")
+    out.extend(["", MARKING_LINE, ""])
     return "\n".join(out)
 
 
@@ -261,10 +273,26 @@ def assessment_record_pdf(session: Session, candidate_id: int, path: str | Path)
     """Write the assessment record as a PDF (fpdf2, core Helvetica); returns the path."""
     from fpdf import FPDF
 
+    class MarkedPDF(FPDF):
+        """Every page carries the marking at its top and bottom."""
+
+        def header(self) -> None:
+            self.set_font("Helvetica", style="B", size=9)
+            self.cell(0, 5, MARKING, align="C", new_x="LMARGIN", new_y="NEXT")
+            self.ln(3)
+
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font("Helvetica", style="B", size=9)
+            self.cell(0, 5, f"{MARKING}  -  page {self.page_no()}", align="C")
+
     markdown = assessment_record_markdown(session, candidate_id)
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_title(latin1(markdown.splitlines()[0].lstrip("# ")))
+    pdf = MarkedPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=18)
+    title = next(line for line in markdown.splitlines() if line.startswith("# "))
+    pdf.set_title(latin1(title[2:]))
+    pdf.set_subject(MARKING)
+    pdf.set_keywords(MARKING)
     pdf.set_creator("panel-tui")
     pdf.add_page()
 
@@ -276,6 +304,8 @@ def assessment_record_pdf(session: Session, candidate_id: int, path: str | Path)
             pdf.ln(gap)
 
     for line in markdown.splitlines():
+        if line == MARKING_LINE:
+            continue  # in every page's header and footer instead
         if line.startswith("# "):
             write(line[2:], 16, "B", gap=2)
         elif line.startswith("## "):

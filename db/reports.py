@@ -15,12 +15,12 @@ from sqlmodel import Session
 
 from db import queries
 from db.campaigns import get_campaign
-from db.feedback import feedback_draft, feedback_text, save_feedback
+from db.feedback import feedback_document, feedback_draft, feedback_text, save_feedback
 from db.outcomes import merit_list
 from db.record import assessment_record_markdown, assessment_record_pdf, audit_history, latin1, result_text
 from db.cache import gc_paused
 from db.results import prime
-from db.text import spreadsheet_safe
+from db.text import MARKING, spreadsheet_safe
 from db.vocabulary import OutcomeStatus, score_text, short_name
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "result_text",
     "feedback_draft",
     "feedback_text",
+    "feedback_document",
     "save_feedback",
 ]
 
@@ -45,7 +46,8 @@ __all__ = [
 
 
 def merit_list_csv(session: Session, campaign_id: int) -> str:
-    """rank,candidate_ref,name,total,<one column per item>,passed,provisional,status,reserve_expiry,tie_reason."""
+    """rank,candidate_ref,name,total,<one column per item>,passed,provisional,status,reserve_expiry,tie_reason;
+    the header stays in row 1 and the last row is the protective marking."""
     merit = merit_list(session, campaign_id)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -64,6 +66,7 @@ def merit_list_csv(session: Session, campaign_id: int) -> str:
             r.reserve_expiry.isoformat() if r.status == OutcomeStatus.RESERVE and r.reserve_expiry else "",
             spreadsheet_safe(r.tie_reason),
         ])
+    writer.writerow([MARKING])
     return buf.getvalue()
 
 
@@ -153,7 +156,8 @@ def results_json(document: dict) -> str:
 
 
 def results_csv(session: Session, campaign_id: int) -> str:
-    """The same results flattened: one row per candidate x item x member (consensus as member "consensus")."""
+    """The same results flattened: one row per candidate x item x member (consensus as member "consensus");
+    the last row is the protective marking."""
     doc = results_document(session, campaign_id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -167,5 +171,6 @@ def results_csv(session: Session, campaign_id: int) -> str:
                 writer.writerow([*head, spreadsheet_safe(member), score_text(score), *tail])
             if body["consensus"] is not None:
                 writer.writerow([*head, "consensus", score_text(body["consensus"]), *tail])
+    writer.writerow([MARKING])
     return out.getvalue()
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from db.audit import PERSONAL_ENTITIES, record
@@ -151,6 +152,7 @@ def purge(
     items = due_for_purge(session, today, warnings)
     if dry_run or not items:
         return items
+    _require_audit_owner(session)
     now = utcnow()
     try:
         for item in items:
@@ -161,6 +163,19 @@ def purge(
         raise
     checkpoint(session)
     return items
+
+
+def _require_audit_owner(session: Session) -> None:
+    """PostgreSQL: chained audit entries are fixed for every login but the tables' owner
+    (migration 0005), and purge must blank their personal values: refuse up front, in one line."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    owns = session.execute(text(
+        "SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = 'auditevent'::regclass"
+    )).scalar()
+    if not owns:
+        raise ValidationError("purge blanks personal values in audit entries, which only the database owner "
+                              "(the login that created it) may change: run purge as that login; nothing purged")
 
 
 def _purge_one(session: Session, item: PurgeItem, now, actor: str) -> None:

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import re
 
+# The protective marking every output holding candidates' personal data carries: records (Markdown
+# and PDF, top and bottom), feedback files, CSV exports (last row) and Excel workbooks (db.xlsx).
+MARKING = "OFFICIAL-SENSITIVE"
+
 # C0 controls except tab and newline, DEL, C1 controls, and the bidi embedding,
 # override and isolate characters (U+202A-202E, U+2066-2069).
 _UNSAFE_BLOCK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

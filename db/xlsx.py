@@ -19,11 +19,10 @@ from pathlib import Path
 
 from db.errors import ValidationError
 from db.files import private_file
-from db.text import clean_line, spreadsheet_safe
+from db.text import MARKING, clean_line, spreadsheet_safe
 
 __all__ = ["MARKING", "csv_to_xlsx", "is_xlsx", "write_xlsx", "xlsx_to_csv"]
 
-MARKING = "OFFICIAL-SENSITIVE"
 MARKING_SHEET = "Marking"
 NOTE = f"{MARKING}: personal data from a recruitment campaign. Handle, store and share it as {MARKING}."
 _NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?")
@@ -46,7 +45,10 @@ def _cell(value: object) -> object:
 
 
 def _rows(csv_text: str) -> list[list[object]]:
-    return [[_cell(c) for c in row] for row in csv.reader(io.StringIO(csv_text, newline=""))]
+    rows = list(csv.reader(io.StringIO(csv_text, newline="")))
+    if rows and rows[-1] == [MARKING]:
+        rows.pop()  # the CSV's marking row: the workbook is marked on every sheet instead
+    return [[_cell(c) for c in row] for row in rows]
 
 
 def write_xlsx(path: str | Path, sheets: list[tuple[str, list[list[object]]]], *, title: str = "") -> Path:

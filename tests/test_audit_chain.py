@@ -210,3 +210,36 @@ def test_returns_imported_in_bulk_are_sealed(tmp_path, capsys):
     capsys.readouterr()
     assert main(["--db", str(chair), "audit", "verify", DEMO_KEY]) == 1
     assert f"HRBP-004, Priya Raman's assessment: {first.name} score/STAR/tags changed" in capsys.readouterr().err
+
+
+def test_a_rebuilt_chain_passes_alone_but_not_against_a_noted_head(session, honest, db_file, capsys):
+    """The chain has no secret key (README: what it does not guarantee): an editor who recomputes
+    every hash after the entry they changed gets a consistent chain. A head noted elsewhere -- as
+    `audit verify` prints it, or from an exported record -- shows the rewrite."""
+    from db.audit import chain_hash
+    from db.audit_verify import head_text
+    from db.record import assessment_record_markdown
+
+    demo, cand = honest[0], honest[1]
+    record_md = assessment_record_markdown(session, cand.id)
+    noted = verify(session, demo.id)
+    mark = head_text(noted.head_seq, noted.head_hash)
+    assert f"Audit chain head when this record was made: {mark}" in record_md
+    assert run(db_file, demo.key, "--head", mark, capsys=capsys)[0] == 0
+
+    # Rewrite entry 2's reason, then every hash from there on, as a knowing editor would.
+    session.exec(text("update auditevent set reason = 'rewritten' where campaign_id = :c and seq = 2"),
+                 params={"c": demo.id})
+    session.commit()
+    session.expire_all()
+    previous = ""
+    for e in session.exec(select(AuditEvent).where(AuditEvent.campaign_id == demo.id).order_by(col(AuditEvent.seq))).all():
+        session.exec(text("update auditevent set chain_hash = :h where id = :i"),
+                     params={"h": chain_hash(previous, e), "i": e.id})
+        previous = chain_hash(previous, e)
+    session.commit()
+    assert verify(session, demo.id).ok  # consistent on its own
+    code, _, err = run(db_file, demo.key, "--head", mark, capsys=capsys)
+    assert code == 1 and f"audit entry {noted.head_seq} no longer has the noted hash {mark.split(':')[1]}" in err
+    code, _, err = run(db_file, demo.key, "--head", "not-a-head", capsys=capsys)
+    assert code == 1 and err.count("\n") == 1 and "is not a chain head" in err

@@ -112,7 +112,8 @@ def test_exports_are_owner_only_even_over_an_open_file(capsys, poisoned, tmp_pat
 
 def test_records_carry_the_protective_marking(capsys, poisoned):
     out = run(capsys, poisoned, "results", "record", DEMO_KEY, "HRBP-001", "--md", "-")[1]
-    assert out.rstrip().endswith("OFFICIAL-SENSITIVE**") and out.count("OFFICIAL-SENSITIVE") == 1
+    assert out.startswith("**OFFICIAL-SENSITIVE**") and out.rstrip().endswith("OFFICIAL-SENSITIVE**")
+    assert out.count("OFFICIAL-SENSITIVE") == 2
 
 
 def test_write_private_replaces_atomically(tmp_path):

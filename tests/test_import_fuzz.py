@@ -1,4 +1,5 @@
-"""Property-based fuzzing of every import: packs, returns, paper-score CSV, framework files.
+"""Property-based fuzzing of every import: packs, returns, paper-score CSV, candidates CSV, campaign
+TOML, framework files.
 
 Whatever the file holds, an import either succeeds or is refused with the
 project's error, in one line that names the file, and a refusal changes nothing.
@@ -16,8 +17,10 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +30,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db import exchange
-from db.campaigns import get_campaign
+from db.campaigns import create_campaign, get_campaign
+from db.candidates import import_candidates_csv
 from db.engine import open_database, sqlite_url
 from db.errors import ImportRefused, PanelError, ValidationError
 from db.exchange import keys as exchange_keys
@@ -35,6 +39,7 @@ from db.exchange.envelope import lock_return, open_return
 from db.frameworks import import_framework, parse_framework_file
 from db.models import AuditEvent, Element, Framework, Indicator, Setting
 from db.paper_scores import import_paper_scores
+from panel_tui.commands.campaign import read_toml
 from tests.test_exchange import (
     KEY,
     SIGNING,
@@ -290,6 +295,63 @@ def test_fuzz_framework_file_text(session, text, name):
         message = str(exc)
         assert "\n" not in message
         assert all_counts(session) == before
+
+
+EXAMPLE_CAMPAIGN = (Path(__file__).resolve().parents[1] / "docs" / "campaign-example.toml").read_text(encoding="utf-8")
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_campaign_document(fresh, data):
+    """The campaign file's shape after parsing (what `campaign create` and the set-up screen pass on)."""
+    doc = mutate(json.loads(json.dumps(tomllib.loads(EXAMPLE_CAMPAIGN), default=str)), data)  # dates as text
+    with fresh() as s:
+        before = all_counts(s)
+        try:
+            create_campaign(s, doc, actor="fuzz")
+        except PanelError as exc:
+            assert "\n" not in str(exc) and str(exc).strip(), str(exc)
+            assert all_counts(s) == before
+
+
+@FUZZ
+@given(cut=st.integers(min_value=0), junk=st.text(max_size=40) | st.sampled_from(["[", "]]", "= =", "\x00", '"""']))
+def test_fuzz_campaign_toml_text(fresh, tmp_path_factory, cut, junk):
+    """The TOML text itself, truncated and spliced, through `campaign create`'s reader."""
+    cut %= len(EXAMPLE_CAMPAIGN) + 1
+    path = tmp_path_factory.mktemp("toml") / "campaign.toml"
+    path.write_text(EXAMPLE_CAMPAIGN[:cut] + junk + EXAMPLE_CAMPAIGN[cut:], encoding="utf-8")
+    with fresh() as s:
+        before = all_counts(s)
+        try:
+            create_campaign(s, read_toml(path), actor="fuzz")
+        except PanelError as exc:
+            assert "\n" not in str(exc) and str(exc).strip(), str(exc)
+            assert all_counts(s) == before
+
+
+candidate_cells = st.sampled_from(["C-001", "C-100", "c-100", "Ann Example", "ann@example.org", "not an email",
+                                   "yes", "no", "maybe", "09:30", "25:99", "-5", "20", "Extra time: 25%", "",
+                                   "=HYPERLINK(\"x\")", "\x1b]52;c;aGk=\x07", "[/]", "\u202eevil", "x" * 600,
+                                   "a\nb"]) | st.text(max_size=12)
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(candidate_cells, min_size=0, max_size=7), max_size=6),
+       header=st.sampled_from(["ref,name,email,adjustments,disability_confident,slot", "name,ref,extra_minutes",
+                               "ref,name,ref", "name,email", "ref,nonsense", ""]))
+def test_fuzz_candidates_csv(fresh, rows, header):
+    text = header + "\n" + "\n".join(",".join(_quote(c) for c in row) for row in rows)
+    with fresh() as s:
+        campaign = make_campaign(s)
+        before = all_counts(s)
+        try:
+            import_candidates_csv(s, campaign.id, text, "people.csv", actor="fuzz")
+        except ValidationError as exc:
+            first, *rest = str(exc).splitlines()
+            assert first.startswith("people.csv"), first
+            assert all(line.startswith("line ") for line in rest), rest
+            assert all_counts(s) == before
 
 
 BUNDLED_INDICATORS = 0

@@ -44,7 +44,8 @@ def test_assessment_record_markdown(session, demo):
     one = agree_first(session, demo)
     appoint(session, one, "Sam Whitfield")
     md = assessment_record_markdown(session, one)
-    assert md.startswith("# Assessment record: Amira Okafor (HRBP-001)")
+    assert md.startswith("**OFFICIAL-SENSITIVE**\n\n# Assessment record: Amira Okafor (HRBP-001)")
+    assert md.endswith("\n\n**OFFICIAL-SENSITIVE**\n")
     for text in ("**Role:** HR Business Partner", "**Grade:** Grade 7", "**Level:** 4 (Grade 7/Grade 6)",
                  "Civil Service Competency Framework", "Sam Whitfield (Chair)", "Joe Lambert (Independent)"):
         assert text in md
@@ -95,7 +96,7 @@ def test_anonymised_record_shows_only_the_ref(session, demo):
     session.add(campaign)
     session.commit()
     one = candidate_by_ref(session, demo.id, "HRBP-001")
-    assert assessment_record_markdown(session, one.id).startswith("# Assessment record: HRBP-001\n")
+    assert "\n# Assessment record: HRBP-001\n" in assessment_record_markdown(session, one.id)
     assert "Amira" not in merit_list_csv(session, demo.id)
     assert feedback_draft(session, one.id).startswith("Dear candidate,")
 
@@ -131,7 +132,9 @@ def test_merit_list_csv(session, demo):
     header = next(reader)
     assert header == ["rank", "candidate_ref", "name", "total", *ITEMS, "passed", "provisional", "status",
                       "reserve_expiry", "tie_reason"]
-    rows = {r[1]: dict(zip(header, r)) for r in reader}
+    *data, marking = list(reader)
+    assert marking == ["OFFICIAL-SENSITIVE"]  # the last row; the header stays in row 1
+    rows = {r[1]: dict(zip(header, r)) for r in data}
     assert list(rows) == [f"HRBP-00{n}" for n in range(1, 7)]
     one = rows["HRBP-001"]
     assert (one["rank"], one["name"], one["total"], one["passed"], one["provisional"], one["status"]) == (
@@ -178,7 +181,8 @@ def test_merit_list_csv_with_ties_and_reserve(session):
     c.name = "=HYPERLINK(\"x\")"
     session.add(c)
     session.commit()
-    rows = {r["candidate_ref"]: r for r in csv.DictReader(io.StringIO(merit_list_csv(session, campaign.id)))}
+    rows = {r["candidate_ref"]: r for r in csv.DictReader(io.StringIO(merit_list_csv(session, campaign.id)))
+            if r["rank"] != "OFFICIAL-SENSITIVE"}
     assert list(rows) == ["P1", "P4", "P3", "P5", "P6", "P7", "P9"]
     assert (rows["P4"]["rank"], rows["P4"]["tie_reason"]) == ("2", "P4 stronger on C")
     assert (rows["P3"]["rank"], rows["P3"]["status"], rows["P3"]["reserve_expiry"]) == ("3", "reserve", "2027-01-31")
@@ -251,7 +255,7 @@ def test_cli_merit(demo_file, tmp_path, capsys):
 def test_cli_record(demo_file, tmp_path, capsys):
     md = tmp_path / "r.md"
     assert main(["--db", str(demo_file), "results", "record", DEMO_KEY, "HRBP-001", "--md", str(md)]) == 0
-    assert md.read_text(encoding="utf-8").startswith("# Assessment record: Amira Okafor (HRBP-001)")
+    assert md.read_text(encoding="utf-8").startswith("**OFFICIAL-SENSITIVE**\n\n# Assessment record: Amira Okafor (HRBP-001)")
     pdf = tmp_path / "r.pdf"
     assert main(["--db", str(demo_file), "results", "record", DEMO_KEY, "HRBP-001", "--pdf", str(pdf)]) == 0
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -261,7 +265,7 @@ def test_cli_record(demo_file, tmp_path, capsys):
 
 def test_cli_feedback(demo_file, tmp_path, capsys):
     assert main(["--db", str(demo_file), "results", "feedback", DEMO_KEY, "HRBP-001"]) == 0
-    assert capsys.readouterr().out.startswith("Dear Amira Okafor,")
+    assert capsys.readouterr().out.startswith("OFFICIAL-SENSITIVE\n\nDear Amira Okafor,")
     out = tmp_path / "fb.txt"
     assert main(["--db", str(demo_file), "results", "feedback", DEMO_KEY, "HRBP-001", "--out", str(out)]) == 0
     assert "For Leading and Communicating, the panel noted:" in out.read_text(encoding="utf-8")

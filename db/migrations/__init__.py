@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-HEAD = "0004"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
+HEAD = "0005"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 SCRIPT_LOCATION = str(Path(__file__).parent)
 
 

@@ -18,19 +18,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         "head: if it is kept elsewhere, a later check can show the chain was not rebuilt.",
     )
     v.add_argument("campaign", help="campaign key (see 'panel-tui campaign list')")
+    v.add_argument("--head", metavar="SEQ:HASH", help="a head noted earlier (printed here, and on assessment records): "
+                   "the entry at SEQ must still have that hash")
     v.set_defaults(handler=verify_cmd)
 
 
 def verify_cmd(args: argparse.Namespace) -> int:
     import sys
 
-    from db.audit_verify import verify
+    from db.audit_verify import parse_head, verify
     from db.campaigns import get_campaign
     from db.text import clean_line
 
     with open_db(args).session() as session:
         campaign = get_campaign(session, args.campaign)
-        result = verify(session, campaign.id)  # type: ignore[arg-type]
+        noted = parse_head(args.head) if args.head else None
+        result = verify(session, campaign.id, noted)  # type: ignore[arg-type]
     key = clean_line(campaign.key)
     for note in result.notes:
         print(f"note: {clean_line(note)}")

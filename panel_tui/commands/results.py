@@ -158,10 +158,10 @@ def _write_pdf(path: Path, make) -> None:
 def feedback_cmd(args: argparse.Namespace) -> int:
     from db.campaigns import get_campaign
     from db.candidates import get_candidate as candidate_by_ref
-    from db.feedback import feedback_text
+    from db.feedback import feedback_document
 
     with open_db(args).session() as session:
         campaign = get_campaign(session, args.campaign)
         candidate = candidate_by_ref(session, campaign.id, args.candidate)  # type: ignore[arg-type]
-        _write(args.out, feedback_text(session, candidate.id))  # type: ignore[arg-type]
+        _write(args.out, feedback_document(session, candidate.id))  # type: ignore[arg-type]
     return 0

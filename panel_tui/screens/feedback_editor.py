@@ -47,7 +47,7 @@ def save_feedback(session, candidate_id: int, text: str, actor: str) -> str:
 
 
 def export_feedback(session, candidate_id: int, path: Path) -> Path:
-    return write_private(path, reports.feedback_text(session, candidate_id))
+    return write_private(path, reports.feedback_document(session, candidate_id))
 
 
 class FeedbackEditor(ServiceWork, ModalScreen[bool]):

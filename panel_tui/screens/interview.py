@@ -19,11 +19,13 @@ from datetime import datetime
 from time import monotonic
 from typing import Callable
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.markup import escape
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList, Static, TextArea
@@ -31,7 +33,7 @@ from textual.widgets import Footer, Header, Label, OptionList, Static, TextArea
 from db import interview as service
 from db.interview import CandidateRow, EvidenceState, InterviewView, ItemView
 from db.scales import label_for
-from db.text import clean_line
+from db.text import clean_block, clean_line
 from panel_tui.save_queue import SaveQueue, SaveStatus, install_exit_signals
 from panel_tui.screens.interview_saving import MAX_UNSAVED_SECONDS, InterviewSaving
 from panel_tui.widgets.indicator_panel import IndicatorPanel
@@ -133,7 +135,7 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         yield Header()
         with Horizontal(id="top-bar"):
             yield Label("", id="mode")
-            yield Label(self._adjustments_text(), id="adjustments")
+            yield Label(Content(clean_line(self._adjustments_text())), id="adjustments")
             yield InterviewTimer(id="timer")
         with Horizontal(id="body"):
             yield ItemList(id="items")
@@ -147,8 +149,8 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.title = self.view.campaign_title
-        self.sub_title = f"{self.view.candidate_label} · level {self.view.level} · {self.view.member_name}"
+        self.title = clean_line(self.view.campaign_title)
+        self.sub_title = clean_line(f"{self.view.candidate_label} · level {self.view.level} · {self.view.member_name}")
         timer = self.query_one(InterviewTimer)
         timer.planned_minutes = self.view.interview_minutes + self.view.extra_minutes
         timer.paint_later = lambda paint: self._paint_later("timer", paint)
@@ -213,10 +215,11 @@ class InterviewScreen(InterviewSaving, Screen[None]):
             self._show_indicators()
             question = self.query_one("#question", Static)
             lines = [f"Q: {q}" for q in item.questions] + [f"  • {p}" for p in item.probes]
-            question.update("\n".join(lines) if lines else "No planned question for this item")
+            # Stored text: shown as typed (markup off), control characters removed.
+            question.update(Text(clean_block("\n".join(lines))) if lines else "No planned question for this item")
             editor = self._editor
-            editor.border_title = f"Evidence: {item.name}" + (" ★ lead" if item.is_lead else "")
-            editor.load_text(state.notes)
+            editor.border_title = Text(clean_line(f"Evidence: {item.name}" + (" ★ lead" if item.is_lead else "")))
+            editor.load_text(clean_block(state.notes))  # stored text: control characters removed
             editor.move_cursor(editor.document.end)  # carry on where the notes end
             self.query_one(StarBar).covered = state.star
             self.query_one(ScorePicker).set_scale(item.scale, item.pass_mark, state.score)
@@ -231,11 +234,11 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         item, level = self.current, self.shown_level
         panel = self.query_one(IndicatorPanel)
         if item.element_id is None:
-            panel.show(f"{item.name}: {item.description or 'no framework indicators'}", [], taggable=False)
+            panel.show(escape(clean_line(f"{item.name}: {item.description or 'no framework indicators'}")), [], taggable=False)
             return
         where = "the role's level" if level == self.view.level else ("below" if level < self.view.level else "above") + " the role's level"
         panel.show(
-            f"{item.name} · level {level} ({where})",
+            escape(clean_line(f"{item.name} · level {level} ({where})")),
             self._indicators(item.element_id, level),
             self.evidence[item.id].tags,
             taggable=level == self.view.level and self._editable,

@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from db.text import clean_line
+
 STATE_MARK = {"no notes": "○", "notes": "◐", "scored": "●", "submitted": "✔"}
 # Tag counts: one sign each, the keys that set them (+ seen, - contrary), never added together.
 SEEN_MARK, CONTRARY_MARK = "+", "−"
@@ -36,7 +38,7 @@ class ItemList(OptionList):
     def _prompt(item, state: str, score: str, tags: dict) -> Text:
         text = Text()
         text.append(f"{STATE_MARK[state]} ", style="bold")
-        text.append(item.name)
+        text.append(clean_line(item.name))  # stored text: control characters removed
         if item.is_lead:
             text.append(" ★", style="bold yellow")
         if score:

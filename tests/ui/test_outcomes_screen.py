@@ -286,7 +286,7 @@ async def test_export_the_merit_list_as_csv(make_demo_app, final, workdir):
     assert lines[0].startswith("rank,candidate_ref,name,total,Leading and Communicating,")
     assert lines[1] == "1,HRBP-001,Amira Okafor,29,5,5,4,5,5,5,yes,no,pending,,"
     assert lines[2] == "2,HRBP-002,Ben Castell,26,4,5,4,4,5,4,yes,no,pending,,"
-    assert len(lines) == 7
+    assert len(lines) == 8 and lines[-1] == "OFFICIAL-SENSITIVE"
     assert (target.stat().st_mode & 0o777) == 0o600
 
 
@@ -324,7 +324,7 @@ async def test_export_the_assessment_record(make_demo_app, final, workdir):
         pdf = workdir / "HRBP-001-assessment-record.pdf"
         await wait_for_file(pilot, pdf)
     text = markdown.read_text()
-    assert text.startswith("# Assessment record: Amira Okafor (HRBP-001)")
+    assert text.startswith("**OFFICIAL-SENSITIVE**\n\n# Assessment record: Amira Okafor (HRBP-001)")
     assert "**Consensus:** 5 - Agreed from the evidence for Leading and Communicating" in text
     assert "- **Merit list rank:** 1" in text
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -352,7 +352,7 @@ async def test_feedback_edited_saved_and_exported(make_demo_app, final, workdir)
         await pilot.press("enter")
         exported = workdir / "HRBP-001-feedback.txt"
         await wait_for_file(pilot, exported)
-        assert exported.read_text() == saved
+        assert exported.read_text() == f"OFFICIAL-SENSITIVE\n\n{saved.strip()}\n\nOFFICIAL-SENSITIVE\n"
 
         # Unsaved changes are not lost silently on closing.
         await pilot.press(*" Thanks.")
