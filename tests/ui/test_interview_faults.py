@@ -212,8 +212,13 @@ async def test_a_permanent_error_is_shown_once_with_the_text_kept(make_demo_app,
         await type_timed(app, "Refused text")
         await wait_until(pilot, lambda: "NOT SAVED" in status(app), 6)
         assert "press m to amend" in status(app)
-        await pilot.pause(3)  # not retried
-        assert len(calls) == 1
+        # A forced save while typing may have tried a shorter text first; once typing stops,
+        # the refused state is not tried again.
+        await pilot.pause(1)
+        tried = len(calls)
+        assert 1 <= tried <= 2
+        await pilot.pause(3)
+        assert len(calls) == tried
         assert app.screen.query_one("#evidence", TextArea).text == "Refused text"
         assert sum("Not saved" in str(n.message) for n in app._notifications) == 1
         # Leaving asks before the text is dropped.

@@ -17,6 +17,9 @@ FORCE): ``purge`` blanking personal old/new values runs as the owner. SQLite: no
 holds the file can do anything; ``audit verify`` detects the change instead).
 """
 
+from importlib.util import module_from_spec, spec_from_file_location
+from pathlib import Path
+
 from alembic import op
 
 
@@ -26,9 +29,22 @@ branch_labels = None
 depends_on = None
 
 
+def _rls_functions() -> str:
+    """0004's policy helpers as 0004 now writes them (plpgsql: plans kept per session).
+
+    A database migrated by an earlier 0004 has the same rules as sql functions; CREATE OR REPLACE
+    gives it the faster definitions (same arguments, same answers).
+    """
+    spec = spec_from_file_location("_panel_tui_0004", Path(__file__).with_name("0004_row_level_security.py"))
+    module = module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.FUNCTIONS
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name != 'postgresql':
         return
+    op.execute(_rls_functions())
     op.execute("ALTER TABLE auditevent ENABLE ROW LEVEL SECURITY")
     op.execute("CREATE POLICY audit_read ON auditevent FOR SELECT USING (true)")
     op.execute("CREATE POLICY audit_append ON auditevent FOR INSERT WITH CHECK (true)")
