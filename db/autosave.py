@@ -117,6 +117,19 @@ def _autosave_statements(dialect: str) -> dict | None:
         "untag": delete(t).where(t.c.evidence_id == bindparam("p_evidence"), t.c.indicator_id.in_(bindparam("p_gone", expanding=True))),
         "untag_all": delete(t).where(t.c.evidence_id == bindparam("p_evidence")),
     }
+    if dialect == "postgresql":
+        # The guard, the bump and the notes in one statement (a writable CTE): one round trip
+        # fewer per save on a server. No row written means submitted (or deleted) meanwhile.
+        bump = statements["bump"].returning(a.c.id).cte("bump")
+        columns = ("assessment_id", "item_id", "notes", "star", "score", "updated_at")
+        guarded = insert(e).from_select(columns, select(
+            bump.c.id, bindparam("p_item"), bindparam("p_notes"), bindparam("p_star"),
+            bindparam("p_score", type_=e.c.score.type), bindparam("p_now", type_=e.c.updated_at.type),
+        ))
+        statements["guarded_evidence"] = guarded.on_conflict_do_update(
+            index_elements=["assessment_id", "item_id"],
+            set_={c: guarded.excluded[c] for c in ("notes", "star", "score", "updated_at")},
+        ).execution_options(preserve_rowcount=True)  # SQLAlchemy keeps an INSERT's rowcount only when asked
     _AUTOSAVE_STATEMENTS[dialect] = statements
     return statements
 
@@ -146,18 +159,17 @@ def autosave(session: Session, target: AutosaveTarget, item_id: int, state: Evid
         if assessment_id is None:
             connection.execute(sql["new_assessment"], {**who, "p_now": now})
             assessment_id = connection.execute(sql["assessment_id"], who).scalar_one()
-        if connection.execute(sql["bump"], {"p_assessment": assessment_id, "p_now": now}).rowcount != 1:
-            raise (
-                NotFound("this assessment no longer exists (deleted or purged)")
-                if connection.execute(select(Assessment.id).where(Assessment.id == assessment_id)).first() is None
-                else ValidationError("this assessment is submitted: amending it needs a reason")
-            )
         values = {
             "p_assessment": assessment_id, "p_item": item_id, "p_notes": state.notes,
             "p_star": "".join(c for c in STAR if c in state.star), "p_score": score, "p_now": now,
         }
         evidence_id = target.evidence_ids.get(item_id)
-        if evidence_id is None:
+        if evidence_id is not None and "guarded_evidence" in sql:
+            if connection.execute(sql["guarded_evidence"], values).rowcount != 1:
+                _refuse(connection, assessment_id)
+        elif connection.execute(sql["bump"], {"p_assessment": assessment_id, "p_now": now}).rowcount != 1:
+            _refuse(connection, assessment_id)
+        elif evidence_id is None:
             evidence_id = connection.execute(sql["evidence_returning"], values).scalar_one()
         else:
             connection.execute(sql["evidence"], values)
@@ -172,6 +184,13 @@ def autosave(session: Session, target: AutosaveTarget, item_id: int, state: Evid
     target.evidence_ids[item_id] = evidence_id
     target.saved_tags[item_id] = dict(state.tags)
     return now
+
+
+def _refuse(connection, assessment_id: int) -> None:
+    """The guard wrote nothing: say why."""
+    if connection.execute(select(Assessment.id).where(Assessment.id == assessment_id)).first() is None:
+        raise NotFound("this assessment no longer exists (deleted or purged)")
+    raise ValidationError("this assessment is submitted: amending it needs a reason")
 
 
 def _write_tags(connection, sql: dict, evidence_id: int, old: dict[int, str] | None, new: dict[int, str]) -> None:
