@@ -95,15 +95,6 @@ def _safe_csv(text: str) -> str:
     return out.getvalue()
 
 
-MARKING = "OFFICIAL-SENSITIVE"
-
-
-def _marked(markdown: str) -> str:
-    # The generators do not mark records yet; mark here unless they already do.
-    if MARKING in markdown:
-        return markdown
-    return f"{markdown.rstrip()}\n\n**{MARKING}**\n"
-
 
 def merit_cmd(args: argparse.Namespace) -> int:
     from db.campaigns import get_campaign
@@ -134,7 +125,7 @@ def record_cmd(args: argparse.Namespace) -> int:
         if args.pdf is not None:
             _write_pdf(args.pdf, lambda tmp: assessment_record_pdf(session, candidate.id, tmp))  # type: ignore[arg-type]
         else:
-            _write(args.md, _marked(assessment_record_markdown(session, candidate.id)))  # type: ignore[arg-type]
+            _write(args.md, assessment_record_markdown(session, candidate.id))  # type: ignore[arg-type]
     return 0
 
 
