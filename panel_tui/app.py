@@ -52,6 +52,17 @@ class PanelApp(App[None]):
         offer_protection: bool = False,
         lock_minutes: float | None = None,
     ) -> None:
+        """The app from its dependencies; the CLI and tests build it through ``make_app``.
+
+        With an opened ``database`` the first screen is built at mount. Without one (the CLI), the app
+        paints a loading screen and opens the database given by ``db_url`` / ``db_path`` (else the
+        environment, else the default file) in a thread worker; a file it cannot open ends the app
+        with ``startup_error`` set and return code 1.
+
+        An encrypted file is opened with ``passphrase``, else PANEL_TUI_PASSPHRASE, else the loading
+        screen asks; ``offer_protection`` offers a passphrase when the file is new (the CLI, not the demo).
+        ``lock_minutes`` overrides PANEL_TUI_LOCK_MINUTES (0: never lock).
+        """
         super().__init__()
         self.database = database
         # Without a database: where to open one (resolved in the worker, as the CLI would).
@@ -347,27 +358,5 @@ class PanelApp(App[None]):
                 yield SystemCommand(title, help_text, callback)
 
 
-def make_app(
-    database: Database | None = None,
-    *,
-    db_url: str | None = None,
-    db_path: str | None = None,
-    demo: bool = False,
-    open_campaign: str | None = None,
-    passphrase: str | None = None,
-    offer_protection: bool = False,
-    lock_minutes: float | None = None,
-) -> PanelApp:
-    """Build the app from its dependencies; the CLI and tests use the same factory.
-
-    With an opened ``database`` the first screen is built at mount. Without one (the CLI), the app
-    paints a loading screen and opens the database given by ``db_url`` / ``db_path`` (else the
-    environment, else the default file) in a thread worker; a file it cannot open ends the app
-    with ``startup_error`` set and return code 1.
-
-    An encrypted file is opened with ``passphrase``, else PANEL_TUI_PASSPHRASE, else the loading
-    screen asks; ``offer_protection`` offers a passphrase when the file is new (the CLI, not the demo).
-    ``lock_minutes`` overrides PANEL_TUI_LOCK_MINUTES (0: never lock).
-    """
-    return PanelApp(database, db_url=db_url, db_path=db_path, demo=demo, open_campaign=open_campaign,
-                    passphrase=passphrase, offer_protection=offer_protection, lock_minutes=lock_minutes)
+# The factory the CLI and tests use: the constructor itself (its docstring says what each argument does).
+make_app = PanelApp
