@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 
 class PanelApp(App[None]):
-    CSS_PATH = "styles/app.tcss"
+    # loading.tcss here, not on LoadingScreen: the default screen's own CSS_PATH is never loaded by Textual.
+    CSS_PATH = ["styles/app.tcss", "styles/loading.tcss"]
     TITLE = "panel-tui"
 
     HELP_TITLE = "Everywhere"
@@ -171,7 +172,7 @@ class PanelApp(App[None]):
         if not self._from_thread(self._loaded, database, campaign_id, first):
             database.dispose()
 
-    def _ask(self, error: str, new: bool) -> None:
+    async def _ask(self, error: str, new: bool) -> None:
         from panel_tui.screens.loading import LoadingScreen
 
         loading = self.screen_stack[0]
@@ -183,7 +184,7 @@ class PanelApp(App[None]):
         else:
             where = self.db_path or self.db_url or "the database"
             label = f"{where} is encrypted. Passphrase (Esc quits):"
-        loading.ask(label, error, new=new)
+        await loading.ask(label, error, new=new)
 
     def on_loading_screen_passphrase(self, message) -> None:
         self.run_worker(partial(self._load, message.passphrase, True), thread=True, group="startup")
