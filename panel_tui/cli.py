@@ -5,12 +5,14 @@ The TUI and every command call the same service functions in ``db``.
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from panel_tui import __version__, gc_pause
-from panel_tui.commands import COMMAND_MODULES, COMMANDS, fail
+
+if TYPE_CHECKING:
+    import argparse
 
 # Options of the top-level parser that take a value (to find the command without parsing).
 _VALUE_OPTIONS = ("--db", "--db-url", "--db-passphrase-file")
@@ -32,6 +34,11 @@ def command_in(argv: list[str]) -> str | None:
 def build_parser(command: str | None = "") -> argparse.ArgumentParser:
     """The parser; with ``command`` given, only that command's module is imported and registered
     ("demo" or None: none, the TUI needs none); otherwise (help, a typo) every module is."""
+    import argparse
+    import importlib
+
+    from panel_tui.commands import COMMAND_MODULES, COMMANDS
+
     parser = argparse.ArgumentParser(
         prog="panel-tui",
         description="Run UK Civil Service interview panels in the terminal: evidence, scores, consensus, merit lists.",
@@ -65,9 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:  # the process entry point (not a test): start-up without the collector
         gc_pause.pause()
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv in ([], ["demo"]):  # the TUI with no options: nothing to parse (saves building the parser)
-        args = argparse.Namespace(db=None, db_url=None, db_passphrase_file=None, command=argv[0] if argv else None,
-                                  handler=None, demo=bool(argv))
+    if argv in ([], ["demo"]):  # the TUI with no options: nothing to parse (not even argparse is imported)
+        args = SimpleNamespace(db=None, db_url=None, db_passphrase_file=None, command=argv[0] if argv else None,
+                               handler=None, demo=bool(argv))
     else:
         command = command_in(argv)
         if command is None and any(a in ("-h", "--help") for a in argv):
@@ -78,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         if handler is None:
             return run_tui(args, demo=getattr(args, "demo", False))
         from db.errors import PanelError
+        from panel_tui.commands import fail
 
         try:
             return handler(args)
@@ -89,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         gc_pause.resume()
 
 
-def run_tui(args: argparse.Namespace, *, demo: bool) -> int:
+def run_tui(args: argparse.Namespace | SimpleNamespace, *, demo: bool) -> int:
     """The TUI: Textual paints first; the database is opened in a worker (see panel_tui.app).
     A file that cannot be opened ends the app, and its one line is printed here, after the
     terminal is restored."""
@@ -103,10 +111,14 @@ def run_tui(args: argparse.Namespace, *, demo: bool) -> int:
         try:
             passphrase = read_passphrase_file(args.db_passphrase_file)
         except PanelError as exc:
+            from panel_tui.commands import fail
+
             return fail(str(exc))
     app = make_app(db_url=args.db_url, db_path=args.db, demo=demo, passphrase=passphrase, offer_protection=not demo)
     app.run()
     if app.startup_error is not None:
+        from panel_tui.commands import fail
+
         return fail(app.startup_error)
     return app.return_code or 0
 

@@ -14,7 +14,6 @@ unreadable file gives one warning line each; the rest of the file still applies.
 from __future__ import annotations
 
 import os
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from importlib import import_module
@@ -112,11 +111,15 @@ def read_keymap(folder: Path | None = None) -> tuple[dict[str, str], list[str]]:
     """(binding id -> 'key,key', warnings) from ``keymap.toml``; no file is no keymap."""
     path = (folder or config_dir()) / KEYMAP_FILE
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}, []
     except (OSError, UnicodeDecodeError) as exc:
         return {}, [f"keymap {path} not read: {getattr(exc, 'strerror', None) or exc}"]
+    import tomllib  # only with a file (runs before the first frame)
+
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return {}, [f"keymap {path} not read: {exc}"]
     known = binding_ids()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert
@@ -28,8 +28,12 @@ ELEMENT_FIELDS = ("name", "cluster", "definition", "levels")
 KEY_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 
+DATA = Path(__file__).parent / "data"  # installed as package data: plain files next to this module
+
+
 def read_data(name: str) -> Any:
-    return json.loads(resources.files("db.frameworks").joinpath("data", name).read_text(encoding="utf-8"))
+    # A plain path, not importlib.resources (its reader machinery costs more than the read on a first start).
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 
 def ensure_bundled(session: Session) -> None:
