@@ -80,6 +80,7 @@ class PanelApp(App[None]):
         self._first_campaign: int | None = None
         self._first_screen_due = False  # loaded, first screen not shown yet
         self._first_view: tuple | None = None  # the first campaign's view and rows, read by the start-up worker
+        self._held_keys: list[events.Key] | None = None  # preloaded: keys held until the first screen has its rows
 
     def get_default_screen(self) -> Screen:
         if self.database is not None:
@@ -91,9 +92,27 @@ class PanelApp(App[None]):
     def on_mount(self) -> None:
         if self.database is None:
             return  # the loading screen is the default screen; on_ready starts the load
-        self._first_campaign, self._first_screen_due = self._start_campaign(self.database)[0], True
+        if not self._first_screen_due:  # a database given (tests); preload found the first screen itself
+            self._first_campaign, self._first_screen_due = self._start_campaign(self.database)[0], True
         self.show_loaded()
         self._start_idle_lock()
+
+    def preload(self) -> None:
+        """Open the database and read the first screen now, before ``run`` (the CLI, behind
+        panel_tui.splash): Textual's first frame is then that screen with its rows, and keys typed
+        meanwhile are held until they are drawn. A file that needs the passphrase prompt is left to
+        the loading screen (the app then starts without a database); one that cannot be opened
+        sets ``startup_error`` (the CLI prints it and does not run the app)."""
+
+        def send(callback, *args) -> bool:
+            if callback == self._failed:
+                self.startup_error = args[0]
+            elif callback == self._loaded:
+                self.database, self._first_campaign, self._first_view = args
+                self._first_screen_due, self._held_keys = True, []
+            return True  # (_ask: the loading screen asks, once the app runs)
+
+        self._load(send=send)
 
     def on_ready(self) -> None:
         # Ready = the first frame (header, footer, "loading") is on the terminal. Only now load the
@@ -125,11 +144,13 @@ class PanelApp(App[None]):
 
             return campaign_id, load_first(session, campaign_id)  # type: ignore[arg-type]
 
-    def _load(self, passphrase: str | None = None, typed: bool = False) -> None:
+    def _load(self, passphrase: str | None = None, typed: bool = False, send=None) -> None:
         """Thread worker: open the database and find the first campaign, off the UI thread.
 
         ``typed``: ``passphrase`` came from the prompt (None then means "a new database, unprotected").
+        ``send(callback, *args)`` hands each outcome to the app (default: to the UI thread; preload's own).
         """
+        send = send or self._from_thread
         from db.cipher import PASSPHRASE_ENV, PassphraseNeeded, WrongPassphrase
         from db.engine import file_state, open_database, resolve_url
         from db.errors import PanelError
@@ -139,10 +160,10 @@ class PanelApp(App[None]):
             state = file_state(url)
             passphrase = self.passphrase or (os.environ.get(PASSPHRASE_ENV) if state != "server" else None) or None
             if passphrase is None and state == "encrypted":
-                self._from_thread(self._ask, "", False)
+                send(self._ask, "", False)
                 return
             if passphrase is None and state == "new" and self.offer_protection:
-                self._from_thread(self._ask, "", True)
+                send(self._ask, "", True)
                 return
         on_create = None
         if self.demo:  # a new file gets the demo in the transaction that creates it (one commit)
@@ -152,12 +173,12 @@ class PanelApp(App[None]):
             database = open_database(url, passphrase=passphrase, on_create=on_create)
         except (WrongPassphrase, PassphraseNeeded) as exc:
             if typed:  # a mistyped passphrase: ask again
-                self._from_thread(self._ask, str(exc), False)
+                send(self._ask, str(exc), False)
             else:  # the environment's or the file's passphrase is wrong: one line, as the CLI says it
-                self._from_thread(self._failed, str(exc))
+                send(self._failed, str(exc))
             return
         except PanelError as exc:
-            self._from_thread(self._failed, str(exc))
+            send(self._failed, str(exc))
             return
         try:
             # The first screen's module (and what it imports) is loaded here too, not on the UI thread,
@@ -167,9 +188,9 @@ class PanelApp(App[None]):
                 import panel_tui.screens.campaigns  # noqa: F401
         except PanelError as exc:
             database.dispose()
-            self._from_thread(self._failed, str(exc))
+            send(self._failed, str(exc))
             return
-        if not self._from_thread(self._loaded, database, campaign_id, first):
+        if not send(self._loaded, database, campaign_id, first):
             database.dispose()
 
     async def _ask(self, error: str, new: bool) -> None:
@@ -252,6 +273,10 @@ class PanelApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent) and not isinstance(event, events.MouseMove):
             self._last_input = monotonic()  # any key or click keeps the app unlocked
+        if self._held_keys is not None and isinstance(event, events.Key):
+            # Typed before the first screen had its rows (e.g. behind the splash): replayed then, in order.
+            self._held_keys.append(events.Key(event.key, event.character))
+            return
         await super().on_event(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -285,6 +310,7 @@ class PanelApp(App[None]):
         if any(w.node is screen and not w.is_finished for w in self.workers):
             self.set_timer(0.02, lambda: self._when_first_screen_loaded(screen, keys))
             return
+        keys, self._held_keys = keys + (self._held_keys or []), None
         if keys:
             self._replay_keys(keys)
         # Start-up is over once those rows are drawn: the garbage collector resumes (see gc_pause).

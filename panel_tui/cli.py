@@ -98,28 +98,44 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_tui(args: argparse.Namespace | SimpleNamespace, *, demo: bool) -> int:
-    """The TUI: Textual paints first; the database is opened in a worker (see panel_tui.app).
-    A file that cannot be opened ends the app, and its one line is printed here, after the
+    """The TUI. In a terminal, the splash (panel_tui.splash) is the first frame, drawn before
+    anything is imported; the database is opened and the first screen read behind it, so Textual's
+    first frame already shows the data. A file that needs a passphrase typed is opened by the app
+    (its loading screen asks). A file that cannot be opened gives one line, printed after the
     terminal is restored."""
-    from panel_tui.app import make_app
+    from panel_tui import splash as first_frame
 
-    passphrase = None
-    if args.db_passphrase_file:
-        from db.errors import PanelError
-        from panel_tui.passphrase import read_passphrase_file
+    splash = first_frame.show()
+    error: str | None = None
+    ran = False
+    try:
+        from panel_tui.app import make_app
 
-        try:
-            passphrase = read_passphrase_file(args.db_passphrase_file)
-        except PanelError as exc:
-            from panel_tui.commands import fail
+        passphrase = None
+        if args.db_passphrase_file:
+            from db.errors import PanelError
+            from panel_tui.passphrase import read_passphrase_file
 
-            return fail(str(exc))
-    app = make_app(db_url=args.db_url, db_path=args.db, demo=demo, passphrase=passphrase, offer_protection=not demo)
-    app.run()
-    if app.startup_error is not None:
+            try:
+                passphrase = read_passphrase_file(args.db_passphrase_file)
+            except PanelError as exc:
+                error = str(exc)
+        if error is None:
+            app = make_app(db_url=args.db_url, db_path=args.db, demo=demo, passphrase=passphrase,
+                           offer_protection=not demo)
+            if splash is not None:
+                app.preload()
+            if app.startup_error is None:
+                ran = True
+                app.run()
+            error = app.startup_error
+    finally:
+        if splash is not None:
+            splash.close(leave_screen=not ran)
+    if error is not None:
         from panel_tui.commands import fail
 
-        return fail(app.startup_error)
+        return fail(error)
     return app.return_code or 0
 
 
