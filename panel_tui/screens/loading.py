@@ -138,7 +138,6 @@ class LoadingScreen(Screen[None]):
         """Show the masked prompt (``new``: set a passphrase for a new database, twice, or skip)."""
         from textual.widgets import Input  # built only when asked: the usual start paints no prompt
 
-        self.asking, self._first = ("new" if new else "open"), None
         if not self.query("#passphrase-box"):
             await self.mount(Vertical(Static("", id="passphrase-label"),
                                       Input(password=True, id="passphrase", placeholder="passphrase", disabled=True),
@@ -152,6 +151,7 @@ class LoadingScreen(Screen[None]):
         field = self.query_one("#passphrase", Input)
         field.value, field.disabled = "", False
         field.focus()
+        self.asking, self._first = ("new" if new else "open"), None  # set once the prompt is there
         self.refresh_bindings()
 
     def _done(self, passphrase: str | None, message: str) -> None:

@@ -74,7 +74,8 @@ async def test_the_tui_resumes_the_collector_once_the_first_screen_has_its_rows(
     app = make_app(db_path=str(demo_db_file), open_campaign=DEMO_KEY)
     async with app.run_test(size=(120, 36)) as pilot:
         for _ in range(200):
-            if isinstance(app.screen, CampaignScreen) and app.screen.query_one("#candidates").row_count and gc.isenabled():
+            table = app.screen.query("#candidates") if isinstance(app.screen, CampaignScreen) else None
+            if table and table.first().row_count and gc.isenabled():  # (pushed, not yet composed: no table)
                 break
             await pilot.pause(0.02)
         assert isinstance(app.screen, CampaignScreen)
