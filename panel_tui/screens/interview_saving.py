@@ -243,9 +243,19 @@ class InterviewSaving:
             self._show_status()
         if to_candidate is None:
             self.dismiss(None)
-        else:
-            # The same screen for the other candidate; this one goes (its queue keeps anything still waiting).
-            self.app.switch_screen(type(self)(self.database, to_candidate, self.member_id))
+            return
+
+        def read() -> service.InterviewView:
+            with self.database.session() as session:
+                return service.load_interview(session, to_candidate, self.member_id)
+
+        try:
+            view = await asyncio.to_thread(read)
+        except Exception as exc:  # noqa: BLE001 - this interview stays open, its work saved
+            self.notify(f"Could not open that interview: {one_line(exc)}", severity="error")
+            return
+        # The same screen for the other candidate; this one goes (its queue keeps anything still waiting).
+        self.app.switch_screen(type(self)(self.database, view))
 
     def quit_when_saved(self) -> bool:
         """The app asked to quit: quit once everything is saved (shown), or ask. True: handled here."""
