@@ -25,6 +25,11 @@ COLUMN_TITLES = {"effective": "Effective", "ineffective": "Ineffective", "exampl
 class IndicatorList(OptionList):
     """One column of indicators."""
 
+    def watch_show_vertical_scrollbar(self) -> None:
+        # OptionList wraps its options once, at the width it has then; a scrollbar appearing later
+        # narrows them without a resize, and the last words of long indicators went under it.
+        self._clear_caches()
+
 
 class IndicatorPanel(Vertical):
     DEFAULT_CSS = """
