@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import threading
 
-from textual import events
-
 from db import interview as service
 from panel_tui.screens.campaign import CampaignScreen
 from panel_tui.screens.interview import InterviewScreen
 from panel_tui.widgets.indicator_panel import IndicatorPanel
 from tests.ui.settle import settle
 from tests.ui.test_interview import LC, open_third_candidate, settle_saves, until_interview
-
-
-def burst(app, *keys: str) -> None:
-    """Keys arriving together, before the app has handled the first."""
-    for key in keys:
-        app.post_message(events.Key(key, key if len(key) == 1 else None))
+from tests.ui.test_interview_modes import burst
 
 
 def held(monkeypatch, name: str) -> tuple[list[str], threading.Event]:
