@@ -329,6 +329,9 @@ def run_terminal(tmp: Path, n_keys: int, gap: float, editor_size: tuple[int, int
 def report_terminal(res: dict, name: str = "app") -> bool:
     """Print one interview app's real-terminal figures against the targets; True if all are met."""
     bare = [e - s for s, e in res["bare"]]
+    # Keys sent the moment a save was logged come after a pause; the bare TextArea's keys after the
+    # same pause are their baseline (a pause lets its cursor blink, a frame of its own).
+    bare_paused = [e - s for s, e in res.get("bare/after-pause", [])]
     saves = [(a, b) for a, b, _ in res[name + "/saves"]]
     spans = res[name]
     app = [e - s for s, e in spans]
@@ -336,15 +339,16 @@ def report_terminal(res: dict, name: str = "app") -> bool:
     other = [e - s for s, e in spans if not overlaps((s, e), saves)]
     title = "interview" if name == "app" else f"interview ({name})"
     print(f"  {title}:")
-    for label, values in (("all keys", app), ("  next to a save", near), ("  other keys", other), ("bare TextArea", bare)):
+    for label, values in (("all keys", app), ("  next to a save", near), ("  other keys", other), ("bare TextArea", bare),
+                          ("  after a pause", bare_paused)):
         if values:
             slow = sum(v > 1 / 60 for v in values)
             print(f"    {label:17s} {stats_line(values)}  [{slow} over 16.7 ms]")
     print(f"    ({len(saves)} autosaves during the run; 'next to a save': typed while one ran or up to"
           f" {AFTER_SAVE * 1000:.0f} ms after it returned)")
     ok = True
-    bare_at = {"median": statistics.median(bare), "p99": percentile(bare, 99)}
-    for label, values in (("all keys", app), ("keys next to a save", near)):
+    for label, values, ref_keys in (("all keys", app, bare), ("keys next to a save", near, bare_paused or bare)):
+        bare_at = {"median": statistics.median(ref_keys), "p99": percentile(ref_keys, 99)}
         if not values:
             print(f"    {label}: none measured")
             ok = False
@@ -354,7 +358,8 @@ def report_terminal(res: dict, name: str = "app") -> bool:
             diff = (mine - ref) * 1000
             met = diff <= TARGET_KEY_MS
             ok &= met
-            line = (f"{stat:6s} {label:20s} {mine * 1000:6.2f} ms vs bare {ref * 1000:6.2f} ms: {diff:+6.2f} ms"
+            against = "bare" if ref_keys is bare else "bare after the same pause"
+            line = (f"{stat:6s} {label:20s} {mine * 1000:6.2f} ms vs {against} {ref * 1000:6.2f} ms: {diff:+6.2f} ms"
                     f" (target <= +{TARGET_KEY_MS:g} ms: {'PASS' if met else 'MISS'})")
             print("    " + line)
             if name == "app":

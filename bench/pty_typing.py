@@ -152,11 +152,29 @@ def typing_lines(n_keys: int, seed: int = 7) -> list[str]:
     return lines
 
 
+def _saves_logged(log: Path) -> int:
+    try:
+        return log.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def _after_next_save(log: Path, timeout: float = 2.0) -> None:
+    """Return as soon as the app logs its next save (polled every 0.5 ms)."""
+    seen, end = _saves_logged(log), time.perf_counter() + timeout
+    while _saves_logged(log) == seen and time.perf_counter() < end:
+        time.sleep(0.0005)
+
+
 def run_pty(python: str, roots: dict[str, tuple[Path, Path]], tmp: Path, bare_py: Path, editor_size: tuple[int, int],
-            n_keys: int, gap: float, timer: bool = True) -> dict:
+            n_keys: int, gap: float, timer: bool = True, after_save_every: int = 3) -> dict:
     """Type the same keys into each interview app (``roots``: name -> (checkout to run it from, its demo
     database)) and a
-    bare TextArea, rotating key by key. Returns name -> [(sent, shown)], and name + "/saves"."""
+    bare TextArea, rotating key by key. Returns name -> [(sent, shown)], and name + "/saves".
+
+    Every ``after_save_every``-th timed key goes to each interview the moment it has logged its next
+    save: typing is paced so that keys seldom meet a save by chance (a few in 300), and the keys
+    right after one are those the issue asks about."""
     base = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", PYTHONPYCACHEPREFIX=str(tmp / "pycache"))
     base.pop("PYTHONDONTWRITEBYTECODE", None)
     wrapper = tmp / "interview_wrapper.py"
@@ -192,19 +210,37 @@ def run_pty(python: str, roots: dict[str, tuple[Path, Path]], tmp: Path, bare_py
         print(f"    (apps ready after {time.perf_counter() - t_start:.1f} s)", flush=True)
         names = list(apps)
         timed = 0
+        last_sent = {name: 0.0 for name in apps}
+        out["bare/after-pause"] = []
         for line in typing_lines(n_keys):
             for target in apps.values():
                 target.send(b"\r")  # a new line (untimed): the notes stay short on screen
             time.sleep(0.1)
             for i, ch in enumerate(line):
                 shift = (timed + i) % len(names)
-                for name in names[shift:] + names[:shift]:
+                order = names[shift:] + names[:shift]
+                aligned = pause = None
+                if i >= 3 and after_save_every and timed % after_save_every == 0:
+                    # One interview a round waits for its next save (the others' saves would pass
+                    # meanwhile, unseen); the bare TextArea goes last, after the same pause.
+                    aligned = list(roots)[(timed // after_save_every) % len(roots)]
+                    order = [aligned] + [n for n in order if n not in (aligned, "bare")] + ["bare"]
+                for name in order:
                     target = apps[name]
                     target.expect(line[: i + 1])
-                    t0 = time.perf_counter()
+                    if name == aligned:
+                        _after_next_save(tmp / f"{name}-saves.log")
+                        pause = time.perf_counter() - last_sent[name]
+                    elif name == "bare" and pause is not None:
+                        # Its cursor blinks too once typing pauses: the fair baseline for a key after a pause.
+                        time.sleep(max(0.0, last_sent["bare"] + pause - time.perf_counter()))
+                    t0 = last_sent[name] = time.perf_counter()
                     target.send(ch.encode())
                     if i >= 3:  # the tag makes the line unique from its 4th character on
-                        out[name].append((t0, target.wait_hit()))
+                        span = (t0, target.wait_hit())
+                        out[name].append(span)
+                        if name == "bare" and pause is not None:
+                            out["bare/after-pause"].append(span)
                     else:
                         time.sleep(0.03)
                     time.sleep(gap)

@@ -63,13 +63,6 @@ def _norm_grade(grade: str) -> str:
     return g.removeprefix("band ")
 
 
-def copfs_warning(session: Session, element_name: str, level: int) -> str | None:
-    levels = session.exec(select(ElementLevelUse.level).where(ElementLevelUse.element_name == element_name)).all()
-    if levels and level not in levels:
-        return f"COPFS does not use {element_name} at level {level} (used at levels {', '.join(map(str, sorted(levels)))})"
-    return None
-
-
 def role_templates(session: Session) -> list[RoleTemplate]:
     return list(session.exec(select(RoleTemplate).order_by(RoleTemplate.annex)).all())
 
@@ -87,20 +80,45 @@ def create_campaign(session: Session, spec: dict[str, Any] | CampaignSpec, *, ac
         raise
 
 
-def is_copfs(session: Session, grade: str, department: str = "") -> bool:
-    """A COPFS campaign: its grade is a COPFS band, or its department is the Crown Office.
+@dataclass(frozen=True)
+class CopfsTable:
+    """COPFS's bands and the levels at which it uses each competency: read once, then asked in
+    memory (the set-up wizard asks at every change of item, on the UI thread)."""
 
-    COPFS's table of which competencies it uses at which level applies only to
-    COPFS campaigns; a Home Office panel on the same competencies is not told.
-    """
-    dept = department.lower()
-    if "copfs" in dept or "procurator fiscal" in dept:
-        return True
-    wanted = _norm_grade(grade)
-    return any(
-        _norm_grade(g) == wanted
-        for g in session.exec(select(GradeLevel.grade).where(GradeLevel.scheme == "copfs")).all()
-    ) if wanted else False
+    grades: frozenset[str]  # normalised COPFS bands
+    levels: dict[str, tuple[int, ...]]  # competency name -> the levels COPFS uses it at
+
+    @classmethod
+    def read(cls, session: Session) -> "CopfsTable":
+        grades = session.exec(select(GradeLevel.grade).where(GradeLevel.scheme == "copfs")).all()
+        levels: dict[str, list[int]] = {}
+        for name, level in session.exec(select(ElementLevelUse.element_name, ElementLevelUse.level)).all():
+            levels.setdefault(name, []).append(level)
+        return cls(frozenset(_norm_grade(g) for g in grades), {k: tuple(sorted(v)) for k, v in levels.items()})
+
+    def is_copfs(self, grade: str, department: str = "") -> bool:
+        """A COPFS campaign: its grade is a COPFS band, or its department is the Crown Office.
+
+        COPFS's table of which competencies it uses at which level applies only to
+        COPFS campaigns; a Home Office panel on the same competencies is not told.
+        """
+        dept = department.lower()
+        if "copfs" in dept or "procurator fiscal" in dept:
+            return True
+        wanted = _norm_grade(grade)
+        return bool(wanted) and wanted in self.grades
+
+    def warning(self, element_name: str, level: int) -> str | None:
+        levels = self.levels.get(element_name)
+        if levels and level not in levels:
+            return f"COPFS does not use {element_name} at level {level} (used at levels {', '.join(map(str, levels))})"
+        return None
+
+    def warnings(self, framework_key: str, names: list[str], level: int, *, grade: str = "", department: str = "") -> dict[str, str]:
+        """Advice by item name: only for a COPFS campaign on the 2012 competencies (the framework COPFS uses)."""
+        if framework_key != "competencies-2012" or not self.is_copfs(grade, department):
+            return {}
+        return {name: w for name in names if (w := self.warning(name, level))}
 
 
 def campaign_warnings(session: Session, campaign: Campaign, *, today: date | None = None) -> list[str]:
@@ -112,14 +130,11 @@ def campaign_warnings(session: Session, campaign: Campaign, *, today: date | Non
     slots = session.exec(select(Candidate.slot).where(Candidate.campaign_id == campaign.id)).all()
     out = decision_date_warnings(campaign.decision_date, today or date.today(), [s for s in slots if s is not None])
     fw = session.get(Framework, campaign.framework_id)
-    if fw is None or fw.key != "competencies-2012" or not is_copfs(session, campaign.grade, campaign.department):
+    if fw is None:
         return out
-    for item in campaign_items(session, campaign.id):  # type: ignore[arg-type]
-        if item.element_id is not None:
-            warning = copfs_warning(session, item.name, campaign.level)
-            if warning:
-                out.append(warning)
-    return out
+    names = [i.name for i in campaign_items(session, campaign.id) if i.element_id is not None]  # type: ignore[arg-type]
+    advice = CopfsTable.read(session).warnings(fw.key, names, campaign.level, grade=campaign.grade, department=campaign.department)
+    return out + list(advice.values())
 
 
 def _create_campaign(session: Session, data: Any, actor: str) -> Campaign:

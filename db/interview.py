@@ -102,6 +102,9 @@ class InterviewView:
     items: tuple[ItemView, ...]
     evidence: dict[int, EvidenceState]
     framework_key: str = ""
+    # The items' indicators at the role's level, keyed (element id, level): the screen opens
+    # without another read, and reads other levels off the UI thread when asked.
+    indicators: dict[tuple[int, int], list[IndicatorView]] = field(default_factory=dict)
 
     @property
     def candidate_label(self) -> str:
@@ -201,7 +204,7 @@ def load_interview(session: Session, candidate_id: int, member_id: int) -> Inter
     from db.models import Framework
 
     # The seat, the framework and this member's assessment in one statement; items with their
-    # questions in a second; the evidence with its tags in a third.
+    # questions in a second; the evidence with its tags in a third; the indicators in a fourth.
     row = session.exec(
         _seat_query(candidate_id, member_id)
         .add_columns(Framework, Assessment)
@@ -210,6 +213,7 @@ def load_interview(session: Session, candidate_id: int, member_id: int) -> Inter
     ).first()
     _checked_seat(row, candidate_id)
     candidate, member, campaign, framework, assessment = row  # type: ignore[misc]
+    items = _item_views(session, campaign)
     return InterviewView(
         campaign_id=campaign.id,  # type: ignore[arg-type]
         campaign_title=campaign.title,
@@ -226,9 +230,10 @@ def load_interview(session: Session, candidate_id: int, member_id: int) -> Inter
         member_id=member_id,
         member_name=member.name,
         submitted_at=assessment.submitted_at if assessment else None,
-        items=_item_views(session, campaign),
+        items=items,
         evidence=_evidence(session, assessment.id if assessment else None),
         framework_key=framework.key,
+        indicators=indicators_at(session, [i.element_id for i in items if i.element_id is not None], campaign.level),
     )
 
 
@@ -257,6 +262,20 @@ def indicators(session: Session, element_id: int, level: int) -> list[IndicatorV
         .order_by(Indicator.kind, Indicator.position)
     ).all()
     return [IndicatorView(id=i, kind=k, text=t) for i, k, t in rows]  # type: ignore[arg-type]
+
+
+def indicators_at(session: Session, element_ids: list[int], level: int) -> dict[tuple[int, int], list[IndicatorView]]:
+    """Several elements' indicators at one level in one statement, keyed (element id, level)."""
+    out: dict[tuple[int, int], list[IndicatorView]] = {(e, level): [] for e in element_ids}
+    if not element_ids:
+        return out
+    for element_id, i, k, t in session.exec(
+        select(Indicator.element_id, Indicator.id, Indicator.kind, Indicator.text)
+        .where(col(Indicator.element_id).in_(element_ids), Indicator.level == level)
+        .order_by(Indicator.element_id, Indicator.kind, Indicator.position)
+    ).all():
+        out[(element_id, level)].append(IndicatorView(id=i, kind=k, text=t))  # type: ignore[arg-type]
+    return out
 
 
 # --- writing -------------------------------------------------------------------

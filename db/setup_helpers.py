@@ -84,15 +84,6 @@ def template_choices(session: Session) -> list[TemplateChoice]:
     ]
 
 
-def framework_elements(session: Session, framework_key: str) -> list[ElementChoice]:
-    """The framework's behaviours or competencies in the framework's order."""
-    from db.frameworks import get_framework
-
-    fw = get_framework(session, framework_key)
-    rows = session.exec(select(Element).where(Element.framework_id == fw.id).order_by(Element.position)).all()
-    return [ElementChoice(name=e.name, cluster=e.cluster) for e in rows]
-
-
 def question_bank(session: Session, campaign: str | int) -> list[BankEntry]:
     """Each item of a campaign (by key or id) with its planned questions and probes, in item order."""
     from db.campaigns import get_campaign
@@ -114,17 +105,23 @@ def question_bank(session: Session, campaign: str | int) -> list[BankEntry]:
 def copfs_warnings(
     session: Session, framework_key: str, names: list[str], level: int, *, grade: str = "", department: str = ""
 ) -> dict[str, str]:
-    """COPFS advice by item name: only for a COPFS campaign (a COPFS band, or the Crown Office as
-    department) on the 2012 competencies (the framework COPFS uses)."""
-    from db.campaigns import copfs_warning, is_copfs
+    """COPFS advice by item name (see db.campaigns.CopfsTable)."""
+    from db.campaigns import CopfsTable
 
-    if framework_key != "competencies-2012" or not is_copfs(session, grade, department):
-        return {}
-    out = {}
-    for name in names:
-        warning = copfs_warning(session, name, level)
-        if warning:
-            out[name] = warning
+    return CopfsTable.read(session).warnings(framework_key, names, level, grade=grade, department=department)
+
+
+def all_framework_elements(session: Session) -> dict[str, list[ElementChoice]]:
+    """Every framework's elements by framework key, in the framework's order (the wizard reads them once)."""
+    from db.models import Framework
+
+    out: dict[str, list[ElementChoice]] = {}
+    for key, name, cluster in session.exec(
+        select(Framework.key, Element.name, Element.cluster)
+        .join(Framework, col(Framework.id) == Element.framework_id)
+        .order_by(Framework.key, Element.position)
+    ).all():
+        out.setdefault(key, []).append(ElementChoice(name=name, cluster=cluster))
     return out
 
 

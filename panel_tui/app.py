@@ -312,15 +312,15 @@ class PanelApp(App[None]):
             return
         keys, self._held_keys = keys + (self._held_keys or []), None
         if keys:
-            self._replay_keys(keys)
+            self.replay_keys(keys)
         # Start-up is over once those rows are drawn: the garbage collector resumes (see gc_pause).
         screen.call_after_refresh(gc_pause.resume)
 
-    def _replay_keys(self, keys: list[events.Key]) -> None:
+    def replay_keys(self, keys: list[events.Key]) -> None:
         # One at a time, each after the screen has caught up with the previous one (a key may open a screen).
         self.post_message(keys[0])
         if keys[1:]:
-            self.call_after_refresh(self._replay_keys, keys[1:])
+            self.call_after_refresh(self.replay_keys, keys[1:])
 
     def action_campaigns(self) -> None:
         """Back to the campaigns list (built now if the app opened on a campaign)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from db import setup_helpers as h
-from db.errors import NotFound, ValidationError
+from db.errors import ValidationError
 from db.scales import CSC_A_E, CSJ_1_7
 
 
@@ -36,11 +36,12 @@ def test_templates_are_the_nine_annexes(session):
 
 
 def test_framework_elements_in_order(session):
-    els = h.framework_elements(session, "competencies-2012")
+    elements = h.all_framework_elements(session)
+    els = elements["competencies-2012"]
     assert len(els) == 10 and els[0].name == "Seeing the Big Picture" and els[0].cluster
-    assert len(h.framework_elements(session, "success-profiles-behaviours")) == 9
-    with pytest.raises(NotFound):
-        h.framework_elements(session, "nope")
+    assert els[-1].name == "Delivering at Pace"
+    assert len(elements["success-profiles-behaviours"]) == 9
+    assert "nope" not in elements
 
 
 def test_question_bank_of_demo(session, demo):

@@ -239,9 +239,9 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
             self.notify("Choose who you are first (w)", severity="warning")
             self.action_who_am_i()
             return
-        from panel_tui.screens.interview import InterviewScreen
+        from panel_tui.screens.interview import open_interview
 
-        self.app.push_screen(InterviewScreen(self.database, candidate_id, self.member_id))
+        open_interview(self, candidate_id, self.member_id)
 
     def _highlighted_candidate(self) -> int | None:
         table = self.query_one(DataTable)

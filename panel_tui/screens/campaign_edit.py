@@ -8,9 +8,11 @@ checks as `panel-tui campaign link-member`); on a laptop file it says that is fo
 
 from __future__ import annotations
 
+from datetime import date
 from functools import partial
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -19,6 +21,7 @@ from textual.widgets import Input, Label
 
 from db.campaign_edit import CampaignEdit, EditResult, edit_campaign, login_links
 from db.models import Campaign
+from db.specs.values import decision_date_warnings
 from db.text import clean_line
 from panel_tui.work import ServiceWork
 
@@ -49,6 +52,7 @@ class CampaignEditForm(ServiceWork, ModalScreen[EditResult | None]):
             yield Input(clean_line(c.title), id="title")
             yield Label("Decision date (YYYY-MM-DD)")
             yield Input(c.decision_date.isoformat() if c.decision_date else "", id="decision-date", placeholder="YYYY-MM-DD")
+            yield Label("", id="decision-date-warning", classes="warning")
             yield Label("Interview length (minutes)")
             yield Input(str(c.interview_minutes), id="minutes", type="integer")
             yield Label("Panel (edit a name to rename; clear it to remove)")
@@ -76,6 +80,18 @@ class CampaignEditForm(ServiceWork, ModalScreen[EditResult | None]):
         for mid, name, _ in self.members:
             box.mount(Input(links.get(mid, ""), id=f"login-{mid}", placeholder=f"login role for {clean_line(name)}",
                             tooltip=f"The PostgreSQL login that is {clean_line(name)}"))
+
+    @on(Input.Changed, "#decision-date")
+    def _decision_date_typed(self, event: Input.Changed) -> None:
+        # Advice as the date is typed (the same words as the wizard and the CLI); it does not stop a save.
+        try:
+            decision = date.fromisoformat(event.value.strip())
+        except ValueError:
+            decision = None
+        shown = self.query_one("#decision-date-warning", Label)
+        warnings = decision_date_warnings(decision, date.today()) if decision != self.campaign.decision_date else []
+        shown.update(Text("\n".join(f"⚠ {w}" for w in warnings)))
+        shown.display = bool(warnings)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "reason":

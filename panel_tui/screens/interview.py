@@ -41,6 +41,7 @@ from panel_tui.widgets.interview_timer import InterviewTimer
 from panel_tui.widgets.item_list import ItemList
 from panel_tui.widgets.score_picker import ScorePicker
 from panel_tui.widgets.star_bar import StarBar
+from panel_tui.work import one_line
 
 class NotesEditor(TextArea):
     """The evidence editor. Per key it tells the screen directly (no messages up the tree): that a
@@ -100,14 +101,15 @@ class InterviewScreen(InterviewSaving, Screen[None]):
             super().__init__()
             self.status = status
 
-    def __init__(self, database, candidate_id: int, member_id: int) -> None:
+    def __init__(self, database, view: InterviewView) -> None:
+        """``view`` is read off the UI thread first (``open_interview``): the screen itself reads
+        only indicators of another level, and those in a thread too."""
         super().__init__()
         self.database = database
-        self.candidate_id = candidate_id
-        self.member_id = member_id
-        with database.session() as session:
-            self.view: InterviewView = service.load_interview(session, candidate_id, member_id)
-        self.queue = SaveQueue.open(database, candidate_id, member_id)
+        self.view = view
+        self.candidate_id = view.candidate_id
+        self.member_id = view.member_id
+        self.queue = SaveQueue.open(database, self.candidate_id, self.member_id)
         self.evidence: dict[int, EvidenceState] = {i.id: deepcopy(self.view.evidence.get(i.id, EvidenceState())) for i in self.view.items}
         # Left while a save was still waiting: what is on its way to disk is what is shown.
         self.evidence.update({k: v for k, v in self.queue.unsaved().items() if k in self.evidence})
@@ -115,7 +117,7 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         self.shown_level = self.view.level
         self.submitted_at: datetime | None = self.view.submitted_at
         self.amend_reason = ""
-        self._indicator_cache: dict[tuple[int, int], list] = {}
+        self._indicator_cache: dict[tuple[int, int], list] = dict(view.indicators)
         self._loading = False
         self._dirty_since: float | None = None
         self._last_change = 0.0
@@ -199,13 +201,26 @@ class InterviewScreen(InterviewSaving, Screen[None]):
     def _score_labels(self) -> dict[int, str]:
         return {i.id: label_for(i.scale, self.evidence[i.id].score) for i in self.view.items if self.evidence[i.id].score is not None}
 
-    def _indicators(self, element_id: int, level: int) -> list:
+    def _indicators(self, element_id: int, level: int) -> list | None:
+        """The indicators, or None while another level's are read in a thread (shown when they arrive)."""
         key = (element_id, level)
         if key not in self._indicator_cache:
-            # A read: WAL lets it through while another program holds the write lock.
-            with self.database.session() as session:
-                self._indicator_cache[key] = service.indicators(session, element_id, level)
+            self.run_worker(self._read_indicators(element_id, level), group="indicators", exclusive=True)
+            return None
         return self._indicator_cache[key]
+
+    async def _read_indicators(self, element_id: int, level: int) -> None:
+        def read() -> list:
+            with self.database.session() as session:
+                return service.indicators(session, element_id, level)
+
+        try:
+            self._indicator_cache[(element_id, level)] = await asyncio.to_thread(read)
+        except Exception as exc:  # noqa: BLE001 - the notes are unaffected; say so and keep the level
+            self.notify(f"Could not read the level {level} indicators: {one_line(exc)}", severity="error")
+            return
+        if self.current.element_id == element_id and self.shown_level == level:
+            self._show_indicators()
 
     def _show_item(self, item: ItemView) -> None:
         self._loading = True
@@ -237,9 +252,14 @@ class InterviewScreen(InterviewSaving, Screen[None]):
             panel.show(escape(clean_line(f"{item.name}: {item.description or 'no framework indicators'}")), [], taggable=False)
             return
         where = "the role's level" if level == self.view.level else ("below" if level < self.view.level else "above") + " the role's level"
+        indicators = self._indicators(item.element_id, level)
+        title = escape(clean_line(f"{item.name} · level {level} ({where})"))
+        if indicators is None:
+            panel.show(f"{title} · reading…", [], taggable=False)
+            return
         panel.show(
-            escape(clean_line(f"{item.name} · level {level} ({where})")),
-            self._indicators(item.element_id, level),
+            title,
+            indicators,
             self.evidence[item.id].tags,
             taggable=level == self.view.level and self._editable,
         )
@@ -476,3 +496,32 @@ class InterviewScreen(InterviewSaving, Screen[None]):
             self._candidates = await asyncio.to_thread(read)  # a read: not on the UI thread
         except Exception:  # noqa: BLE001 - the palette then offers no other candidate; nothing else depends on it
             self._candidates = []
+
+
+def open_interview(screen, candidate_id: int, member_id: int) -> None:
+    """Show a candidate's interview over ``screen`` (a ServiceWork screen), read in its worker first.
+
+    Keys typed meanwhile wait on a KeyHoldScreen and go to the interview's notes, as they did
+    when the screen opened at once."""
+    from panel_tui.screens.key_hold import KeyHoldScreen
+
+    app = screen.app
+    hold = KeyHoldScreen("Opening the interview…")
+    app.push_screen(hold)
+
+    def show(view: InterviewView) -> None:
+        if app.screen is not hold:  # gone meanwhile (the app is quitting)
+            return
+        interview = InterviewScreen(app.database, view)
+        keys = hold.take_keys()
+        app.switch_screen(interview)
+        if keys:
+            interview.call_after_refresh(app.replay_keys, keys)
+
+    def failed(message: str) -> None:
+        if app.screen is hold:
+            app.pop_screen()
+        screen.notify(message, title="Could not open the interview", severity="error", markup=False)
+
+    screen.run_service(service.load_interview, candidate_id, member_id, done=show, failed=failed,
+                       group="open-interview", exclusive=True)

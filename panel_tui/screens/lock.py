@@ -46,7 +46,7 @@ class LockScreen(ModalScreen[None]):
     def _check(self, passphrase: str) -> None:
         # The key derivation takes 0.2-0.4 s: never on the UI thread.
         ok = self._key.matches(passphrase)
-        self.app.call_from_thread(self._checked, ok)
+        self.call_later(self._checked, ok)  # posted (thread-safe): the worker never waits for the UI loop
 
     def _checked(self, ok: bool) -> None:
         if ok:

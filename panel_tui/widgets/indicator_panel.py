@@ -25,6 +25,11 @@ COLUMN_TITLES = {"effective": "Effective", "ineffective": "Ineffective", "exampl
 class IndicatorList(OptionList):
     """One column of indicators."""
 
+    def watch_show_vertical_scrollbar(self) -> None:
+        # OptionList wraps its options once, at the width it has then; a scrollbar appearing later
+        # narrows them without a resize, and the last words of long indicators went under it.
+        self._clear_caches()
+
 
 class IndicatorPanel(Vertical):
     DEFAULT_CSS = """
@@ -61,6 +66,7 @@ class IndicatorPanel(Vertical):
         self.tags: dict[int, str] = {}
         self._texts: dict[int, str] = {}
         self._kinds: tuple[str, ...] = ()
+        self._shows = 0  # each show() counts: a fill scheduled by an older one is dropped
         self._title = ""
 
     def compose(self) -> ComposeResult:
@@ -74,6 +80,7 @@ class IndicatorPanel(Vertical):
 
     def show(self, title: str, indicators: Sequence, tags: dict[int, str] | None = None, *, taggable: bool = True) -> None:
         """Show ``indicators`` (objects with id, kind, text) under ``title``."""
+        self._shows += 1
         self.taggable = taggable
         self.tags = dict(tags or {})
         self._texts = {i.id: i.text for i in indicators}
@@ -88,9 +95,12 @@ class IndicatorPanel(Vertical):
                 for k in kinds
             )
             self._kinds = kinds
-            self.call_after_refresh(self._fill, indicators)
+            self.call_after_refresh(self._fill, indicators, self._shows)
+        elif not all(lst.is_mounted for lst in columns.query(IndicatorList)):
+            # Columns of an earlier show still mounting: fill once they are (measured at their width).
+            self.call_after_refresh(self._fill, indicators, self._shows)
         else:
-            self._fill(indicators)
+            self._fill(indicators, self._shows)
         if not kinds:
             self._title = f"{title}: no indicators"
             self._show_title()
@@ -106,7 +116,9 @@ class IndicatorPanel(Vertical):
     def on_descendant_blur(self) -> None:
         self._show_title()
 
-    def _fill(self, indicators: Sequence) -> None:
+    def _fill(self, indicators: Sequence, show: int) -> None:
+        if show != self._shows:
+            return  # shown again before the new columns were mounted: that later show fills them
         for kind in self._kinds:
             option_list = self.query_one(f"#ind-{kind}", IndicatorList)
             option_list.clear_options()

@@ -91,3 +91,27 @@ def reader(demo_db_file):
     r = Reader(demo_db_file)
     yield r
     r.engine.dispose()
+
+
+@pytest.fixture
+def ui_thread_sessions(monkeypatch) -> list[str]:
+    """Sessions opened on the UI thread (where the test's event loop runs), by where they were opened.
+
+    The UI must never wait on the database: every read and write goes to a worker thread."""
+    import threading
+    import traceback
+
+    from db.engine import Database
+
+    opened: list[str] = []
+    real = Database.session
+
+    def session(self):
+        stack = traceback.extract_stack()[:-1]
+        # The test's own set-up and checks run on this thread too: only the app's calls count.
+        if threading.current_thread() is threading.main_thread() and not any("/tests/" in f.filename for f in stack):
+            opened.append(" <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in stack[-3:]))
+        return real(self)
+
+    monkeypatch.setattr(Database, "session", session)
+    return opened

@@ -53,6 +53,12 @@ async def test_campaign_owner_edits_the_campaign_by_keys(make_demo_app, reader):
         await settle(pilot)
         assert isinstance(app.screen, CampaignEditForm)
         await pilot.press("home", "ctrl+k", *"HR Business Partner (re-run)", "enter")
+        await pilot.press("home", "ctrl+k", *"2026-02-20")
+        # A date already past is allowed (a record kept late), but said at once: retention runs from it.
+        assert "2026-02-20 is in the past: retention runs from it" in str(
+            app.screen.query_one("#decision-date-warning").render())
+        await pilot.press("home", "ctrl+k", *"2099-02-20")
+        assert not app.screen.query_one("#decision-date-warning").display
         await pilot.press("home", "ctrl+k", *"2026-02-20", "enter")
         await pilot.press("home", "ctrl+k", *"45", "enter")
         await pilot.press("enter", "end", *"-Jones", "enter", "enter")  # Sam kept, Priya renamed, Joe kept

@@ -26,7 +26,16 @@ def settle_saves() -> None:
 async def open_third_candidate(pilot):
     await pilot.pause()
     await pilot.press("down", "down", "enter")
-    await pilot.pause()
+    await until_interview(pilot)
+
+
+async def until_interview(pilot, seconds: float = 5.0) -> None:
+    """The interview is read in a worker, then shown: wait for it (keys typed meanwhile are kept)."""
+    for _ in range(int(seconds / 0.02)):
+        if isinstance(pilot.app.screen, InterviewScreen) and pilot.app.screen.is_mounted:
+            await pilot.pause()
+            return
+        await pilot.pause(0.02)
     assert isinstance(pilot.app.screen, InterviewScreen)
 
 
@@ -35,9 +44,13 @@ async def test_notes_are_saved_as_typed(make_demo_app, reader):
     async with app.run_test(size=(120, 40)) as pilot:
         await open_third_candidate(pilot)
         await pilot.press(*"Led a restructure of 40 staff")
-        await pilot.pause(1.3)  # typing stopped: saved within about a second, without leaving anything
+        await pilot.pause(1.0)  # typing stopped: saved within about a second, without leaving anything
         saved = reader.evidence("HRBP-003", "Sam Whitfield")
         assert saved[LC].notes == "Led a restructure of 40 staff"
+        for _ in range(40):  # "Saved" is drawn once the pause outlasts a resuming key's moment
+            if "Saved" in str(app.screen.query_one("#save-status").render()):
+                break
+            await pilot.pause(0.05)
         assert "Saved" in str(app.screen.query_one("#save-status").render())
 
 
@@ -217,7 +230,7 @@ async def test_choose_who_i_am_is_remembered(make_demo_app, reader):
         await pilot.pause()
         assert "Priya Raman" in app.screen.sub_title
         await pilot.press("down", "down", "enter")
-        await pilot.pause()
+        await until_interview(pilot)
         await pilot.press(*"Priya's notes")
         await pilot.press("escape", "q")
         await pilot.pause()

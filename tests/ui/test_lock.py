@@ -14,6 +14,7 @@ from panel_tui.app import make_app
 from panel_tui.screens.campaign import CampaignScreen
 from panel_tui.screens.campaigns import CampaignsScreen
 from panel_tui.screens.interview import InterviewScreen
+from tests.ui.settle import settle
 from panel_tui.screens.loading import LoadingScreen
 from panel_tui.screens.lock import LockScreen
 from tests.ui.conftest import DEMO_DAY
@@ -96,6 +97,7 @@ async def test_a_new_database_is_offered_a_passphrase_typed_twice(tmp_path):
         assert "differ" in _text(app, "#passphrase-error")
         await pilot.press(*SECRET, "enter", *SECRET, "enter")
         await _until(pilot, lambda: isinstance(app.screen, CampaignsScreen))
+        await settle(pilot)  # the list's own load finishes before the app closes (its header is still composing)
         assert app.database.encrypted
     assert file_state(sqlite_url(path)) == "encrypted"
     open_database(sqlite_url(path), passphrase=SECRET).dispose()
@@ -109,6 +111,7 @@ async def test_a_new_database_can_stay_unprotected(tmp_path):
         await pilot.pause()
         await pilot.press("escape")
         await _until(pilot, lambda: isinstance(app.screen, CampaignsScreen))
+        await settle(pilot)
         assert not app.database.encrypted
     assert file_state(sqlite_url(path)) == "plain"
 

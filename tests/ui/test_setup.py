@@ -96,7 +96,7 @@ async def next_step(pilot) -> None:
     await pilot.pause()
 
 
-async def test_annex_d_end_to_end_by_keyboard(open_app, db_file, stored, monkeypatch):
+async def test_annex_d_end_to_end_by_keyboard(open_app, db_file, stored, monkeypatch, ui_thread_sessions):
     from db import campaigns
     from db.errors import ValidationError
 
@@ -153,6 +153,7 @@ async def test_annex_d_end_to_end_by_keyboard(open_app, db_file, stored, monkeyp
         await pilot.press("enter")
         await settle(pilot)
         assert not isinstance(app.screen, SetupScreen)
+        assert ui_thread_sessions == []  # choices, framework, COPFS advice, create: all in workers
 
     c = stored.campaign("HR Business Partner")
     assert c.level == 4 and c.grade == "Grade 7" and c.level_reason == ""

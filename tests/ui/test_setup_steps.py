@@ -10,11 +10,13 @@ from datetime import date
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.screen import Screen
 
 from db import setup_helpers as helpers
-from db.campaigns import list_campaigns
+from db.campaigns import CopfsTable, list_campaigns
 from db.errors import ValidationError
 from db.frameworks import list_frameworks
+from db.setup_helpers import all_framework_elements
 from db.specs import DatesPart, FrameworkPart, GradePart, OtherPart, PanelPart, QuestionsPart, RolePart, ScoringPart, read_spec
 from panel_tui.screens.setup.base import Step, StepChanged
 from panel_tui.screens.setup.framework import FrameworkStep
@@ -24,23 +26,39 @@ from panel_tui.screens.setup.panel import PanelStep
 from panel_tui.screens.setup.questions import QuestionsStep
 from panel_tui.screens.setup.role import RoleStep
 from panel_tui.screens.setup.scoring import ScoringStep
+from panel_tui.work import ServiceWork
+from tests.ui.settle import settle
 
 GOOD = {"title": "Analyst", "grade": "HEO", "items": ["Working Together"]}
 
 
-class StepApp(App):
-    """One step and nothing else; keeps every StepChanged it posts."""
+class StepScreen(ServiceWork, Screen):
+    """The wizard's screen in brief: it runs a step's database reads off the UI thread."""
 
     def __init__(self, step: Step) -> None:
         super().__init__()
         self.step = step
-        self.changes: list[StepChanged] = []
 
     def compose(self) -> ComposeResult:
         yield self.step
 
     def on_step_changed(self, event: StepChanged) -> None:
-        self.changes.append(event)
+        # Here, as in the wizard: one posted while this screen handles a worker's answer stops here.
+        event.stop()
+        self.app.changes.append(event)
+
+
+class StepApp(App):
+    """One step and nothing else; keeps every StepChanged it posts."""
+
+    def __init__(self, step: Step, database=None) -> None:
+        super().__init__()
+        self.step = step
+        self.database = database
+        self.changes: list[StepChanged] = []
+
+    def get_default_screen(self) -> Screen:
+        return StepScreen(self.step)
 
     @property
     def parts(self) -> list:
@@ -104,7 +122,8 @@ async def test_grade_step_override_needs_a_reason(session):
 async def test_framework_step_items_lead_and_copfs_advice(database):
     with database.session() as s:
         frameworks = list_frameworks(s)
-    app = StepApp(FrameworkStep(database, frameworks))
+        elements, copfs = all_framework_elements(s), CopfsTable.read(s)
+    app = StepApp(FrameworkStep(frameworks, elements, copfs))
     async with app.run_test() as pilot:
         step = app.step
         step.set_context(4, "Band F", "")  # a COPFS band at level 4
@@ -162,7 +181,7 @@ async def test_questions_step_typed_and_copied(database):
     with database.session() as s:
         ensure_demo(s)
         campaigns = list_campaigns(s)
-    app = StepApp(QuestionsStep(database, campaigns))
+    app = StepApp(QuestionsStep(campaigns), database)
     async with app.run_test() as pilot:
         step = app.step
         step.set_items(["Seeing the Big Picture", "Grit"])
@@ -171,7 +190,8 @@ async def test_questions_step_typed_and_copied(database):
         assert app.parts == [QuestionsPart(questions={
             "Seeing the Big Picture": {"questions": ["Why?"], "probes": ["How?"]}, "Grit": {"questions": ["Q2"]}})]
         await pilot.press("tab", "tab", "enter", "down", "enter", "tab", "enter")  # the demo campaign; Copy
-        await pilot.pause()
+        await settle(pilot)  # the bank is read in the screen's worker
+        await pilot.pause()  # and its StepChanged reaches the app
         copied = app.parts[0].questions["Seeing the Big Picture"]
         assert copied.questions[0].startswith("Give an example of when you aligned HR activity")
         assert app.parts[0].questions["Grit"].questions == ["Q2"]  # not in the demo: kept

@@ -37,6 +37,7 @@ def test_interview_submitted_with_scores(snap_compare, make_demo_app):
     async def open_first(pilot):
         await settle(pilot)
         await pilot.press("enter")
+        await settle(pilot)  # the interview is read in a worker, then shown
         await pilot.pause()
         await pilot.press("escape")
         await steady(pilot)

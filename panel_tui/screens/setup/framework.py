@@ -9,7 +9,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from db import setup_helpers as helpers
+from db.campaigns import CopfsTable
+from db.setup_helpers import ElementChoice
 from db.specs import FrameworkPart, Part, Problem
 from panel_tui.screens.setup.base import Step, form_row
 
@@ -22,10 +23,13 @@ class FrameworkStep(Step):
     FIELDS = {"framework": "framework", "items": "elements", "lead": "lead"}
     GENERAL = "elements"
 
-    def __init__(self, database, frameworks: list) -> None:
+    def __init__(self, frameworks: list, elements: dict[str, list[ElementChoice]], copfs: CopfsTable) -> None:
+        """``elements`` (by framework key) and ``copfs`` are read with the wizard's choices, in its
+        worker: choosing a framework or an item reads nothing on the UI thread."""
         super().__init__()
-        self.database = database
         self.frameworks = frameworks
+        self.elements = elements
+        self.copfs = copfs
         self.items: list[str] = []  # chosen elements, in interview order
         self.element_names: list[str] = []  # the framework's elements
         self.lead: str | None = None
@@ -84,8 +88,7 @@ class FrameworkStep(Step):
         key = self.framework_key
         if not key:
             return
-        with self.database.session() as session:
-            elements = helpers.framework_elements(session, key)
+        elements = self.elements.get(key, [])
         self.element_names = [e.name for e in elements]
         canonical = {e.name.lower(): e.name for e in elements}
         self.items = [canonical[n.lower()] for n in self.items if n.lower() in canonical]
@@ -137,10 +140,9 @@ class FrameworkStep(Step):
     def copfs_warnings(self) -> list[str]:
         if not self.framework_key or not self.items:
             return []
-        with self.database.session() as session:
-            return list(helpers.copfs_warnings(
-                session, self.framework_key, self.items, self.level, grade=self.grade, department=self.department
-            ).values())
+        return list(self.copfs.warnings(
+            self.framework_key, self.items, self.level, grade=self.grade, department=self.department
+        ).values())
 
     def _show_copfs(self) -> None:
         warnings = self.copfs_warnings

@@ -24,9 +24,8 @@ class QuestionsStep(Step):
     FIELDS = {"questions": "item-questions"}
     GENERAL = "item-questions"
 
-    def __init__(self, database, campaigns: list) -> None:
+    def __init__(self, campaigns: list) -> None:
         super().__init__()
-        self.database = database
         self.campaigns = campaigns
         self.names: list[str] = []
         self.texts: dict[str, tuple[str, str]] = {}  # item name -> (questions, probes), one a line
@@ -110,8 +109,12 @@ class QuestionsStep(Step):
             self.notify("Choose the campaign to copy from first", severity="warning")
             self.query_one("#copy-from", Select).focus()
             return
-        with self.database.session() as session:
-            bank = {b.name.lower(): b for b in helpers.question_bank(session, str(key))}
+        # Read by the wizard's worker (the screen's run_service), then copied here.
+        self.screen.run_service(helpers.question_bank, str(key), done=self._copy_bank, group="question-bank",
+                                exclusive=True, title="Questions not copied")
+
+    def _copy_bank(self, entries: list) -> None:
+        bank = {b.name.lower(): b for b in entries}
         copied = []
         for name in self.names:
             entry = bank.get(name.lower())

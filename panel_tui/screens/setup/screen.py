@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Label, Static
 
 from db import setup_helpers as helpers
+from db.campaigns import CopfsTable
 from db.errors import PanelError
 from db.specs import CampaignSpec, RolePart
 from panel_tui.screens.setup.base import Step, StepChanged, StepDone
@@ -45,6 +46,8 @@ class SetupChoices:
     level_names: dict[int, str]
     frameworks: list
     campaigns: list
+    elements: dict  # framework key -> its elements
+    copfs: CopfsTable
 
 
 def _choices(session) -> SetupChoices:
@@ -54,6 +57,7 @@ def _choices(session) -> SetupChoices:
     return SetupChoices(
         helpers.template_choices(session), helpers.grade_choices(session), helpers.level_names(session),
         list_frameworks(session), list_campaigns(session),
+        helpers.all_framework_elements(session), CopfsTable.read(session),
     )
 
 
@@ -108,9 +112,9 @@ class SetupScreen(ServiceWork, Screen[int | None]):
         self.start = StartStep(choices.templates)
         self.role = RoleStep(today=self.today)
         self.grade = GradeStep(choices.grades, choices.level_names)
-        self.framework = FrameworkStep(self.database, choices.frameworks)
+        self.framework = FrameworkStep(choices.frameworks, choices.elements, choices.copfs)
         self.other = OtherStep()
-        self.questions = QuestionsStep(self.database, choices.campaigns)
+        self.questions = QuestionsStep(choices.campaigns)
         self.scoring = ScoringStep()
         self.panel = PanelStep()
         self.review = ReviewStep()
