@@ -3,6 +3,10 @@
 A mixin of OutcomesScreen (it uses the screen's merit list, highlighted row and
 run_service). Each decision carries the outcome version on screen, so a
 decision taken on stale data is refused with who changed it, never lost.
+
+Once a decision is saved its row is redrawn at once from what the screen knows
+(``db.outcomes.with_outcome``: outcomes move no rank); the merit list is then
+re-read behind it and reconciles anything else (another terminal's changes).
 """
 
 from __future__ import annotations
@@ -37,9 +41,13 @@ class OutcomeDecisions:
         """``fn`` bound to the outcome version on screen: a decision on stale data is refused, not lost."""
         return partial(fn, expected_version=self.versions.get(candidate_id, 0))
 
-    def _run(self, what: str, fn, *args, done=None) -> None:
-        """Call a service function in its own unit of work; a refusal is one line; the list reloads either way."""
+    def _run(self, what: str, fn, *args, done=None, local=None) -> None:
+        """Call a service function in its own unit of work; a refusal is one line; the list reloads either way.
+
+        ``local(result)``: (candidate id, outcome fields) the saved decision changed, shown before the re-read."""
         def finished(result: object) -> None:
+            if local is not None:
+                self._decided(*local(result))
             self.reload()
             if done is not None:
                 done(result)
@@ -49,6 +57,21 @@ class OutcomeDecisions:
             self.reload()
 
         self.run_service(fn, *args, tag=what, done=finished, failed=refused)
+
+    def _decided(self, candidate_id: int, changes: dict) -> None:
+        """Show a saved decision's row now; the re-read that follows reconciles the rest."""
+        self.decisions += 1  # a merit list read begun before this save is older than the screen
+        if self.merit is None:
+            return
+        before = next((r for r in self.merit.rows if r.candidate_id == candidate_id), None)
+        if before is None:
+            return
+        if any(getattr(before, k) != v for k, v in changes.items()):
+            # The service claimed the version the screen sent (db.versions): one more now.
+            self.versions[candidate_id] = self.versions.get(candidate_id, 0) + 1
+        self.merit = service.with_outcome(self.merit, candidate_id, **changes)
+        self._show_merit()
+        self.refresh_bindings()
 
     @staticmethod
     def _refusal(action: str, row: MeritRow) -> str | None:
@@ -84,7 +107,8 @@ class OutcomeDecisions:
             def with_reason(reason: str | None) -> None:
                 if reason:
                     self._run("appointed", self._versioned(service.appoint, cid), cid, self.actor, reason,
-                              done=lambda _: self.notify(f"{ref} appointed out of merit order: {reason}", markup=False))
+                              done=lambda _: self.notify(f"{ref} appointed out of merit order: {reason}", markup=False),
+                              local=lambda _: (cid, {"status": "appointed", "offer_reason": reason.strip()}))
 
             self.app.push_screen(ReasonDialog(fit(question)), with_reason)
             return
@@ -92,7 +116,8 @@ class OutcomeDecisions:
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self._run("appointed", self._versioned(service.appoint, cid), cid, self.actor,
-                          done=lambda _: self.notify(f"{ref} appointed", markup=False))
+                          done=lambda _: self.notify(f"{ref} appointed", markup=False),
+                          local=lambda _: (cid, {"status": "appointed", "offer_reason": ""}))
 
         self.app.push_screen(ConfirmDialog(fit(f"Appoint {who} (rank {rank_text(row)})?")), confirmed)
 
@@ -108,7 +133,8 @@ class OutcomeDecisions:
                 self.notify(f"{ref} is on the reserve list until {expiry.isoformat()}{expired}", markup=False)
 
             self._run("put on the reserve list", self._versioned(service.add_to_reserve, cid), cid, self.actor, allow_expired,
-                      done=added)
+                      done=added, local=lambda expiry: (cid, {"status": "reserve", "reserve_expiry": expiry,
+                                                              "reserve_extended": False, "reserve_reason": ""}))
 
         def checked(warning: str | None) -> None:
             if warning is None:
@@ -129,7 +155,9 @@ class OutcomeDecisions:
                 return
             months, reason = answer
             self._run("extended", self._versioned(service.extend_reserve, cid), cid, months, reason, self.actor,
-                      done=lambda expiry: self.notify(f"{ref}'s reserve place extended to {expiry.isoformat()}", markup=False))
+                      done=lambda expiry: self.notify(f"{ref}'s reserve place extended to {expiry.isoformat()}", markup=False),
+                      local=lambda expiry: (cid, {"reserve_expiry": expiry, "reserve_extended": True,
+                                                  "reserve_reason": reason.strip()}))
 
         question = f"Extend {clean_line(row.label)}'s reserve place (now to {row.reserve_expiry.isoformat()})"
         self.app.push_screen(ExtendReserveDialog(fit(question)), chosen)
@@ -137,9 +165,9 @@ class OutcomeDecisions:
     def _set_status(self, status: str, words: str) -> None:
         row = self._highlighted_row()
         if row is not None:
-            ref = clean_line(row.ref)
-            self._run(f"marked {words}", self._versioned(service.set_status, row.candidate_id), row.candidate_id, status, self.actor,
-                      done=lambda _: self.notify(f"{ref}: {words}", markup=False))
+            ref, cid = clean_line(row.ref), row.candidate_id
+            self._run(f"marked {words}", self._versioned(service.set_status, cid), cid, status, self.actor,
+                      done=lambda _: self.notify(f"{ref}: {words}", markup=False), local=lambda _: (cid, {"status": status}))
 
     def action_not_appointed(self) -> None:
         self._set_status("not_appointed", "not appointed")
