@@ -1,6 +1,6 @@
-"""Outcomes at once: a saved decision's row is redrawn before the merit list is re-read, and the
-re-read that follows reconciles it (ranks, next offer, versions). The re-read is held back here
-(a gate in load_merit) so the test sees the screen in between."""
+"""Outcomes at once: a decision's row is redrawn before the merit list is re-read, and the re-read
+that follows the save reconciles it (ranks, next offer, versions); a refused decision is put back.
+The re-read is held back here (a gate in load_merit) so the test sees the screen in between."""
 
 from __future__ import annotations
 
@@ -55,8 +55,9 @@ async def test_decisions_show_before_the_reread_and_ranks_are_right_after(make_d
         assert isinstance(screen, OutcomesScreen) and gate.begun == 0
         await pilot.press("a", "y")  # appoint HRBP-001, in merit order
         await until(pilot, lambda: column(app, "status")[0] == "appointed", "the appointed row drawn")
-        assert gate.finished == 0  # shown from the saved decision, not from a re-read
+        assert gate.finished == 0  # drawn from the decision itself, not from a re-read
         assert "next offer: HRBP-002" in summary(app)
+        await until(pilot, lambda: outcome(demo_db_file, "HRBP-001") is not None, "the appointment saved")
         assert outcome(demo_db_file, "HRBP-001").status == "appointed"
         # A second decision on the same row before the re-read arrives carries the version just
         # claimed: it is saved, not refused as "changed by someone".
@@ -76,3 +77,30 @@ async def test_decisions_show_before_the_reread_and_ranks_are_right_after(make_d
         assert screen.merit.rows == expected.rows and screen.merit.next_offer == expected.next_offer
         assert "next offer: HRBP-002" in summary(app)
         assert screen.versions[expected.rows[0].candidate_id] == outcome(demo_db_file, "HRBP-001").version == 2
+
+
+async def test_a_refused_decision_is_put_back(make_demo_app, demo_db_file, monkeypatch):
+    record(demo_db_file, CONSENSUS)
+    app = make_demo_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_outcomes(pilot)
+        screen = app.screen
+        # Another terminal marks HRBP-001 declined; this screen has not seen it (live refresh held off).
+        monkeypatch.setattr(screen, "live_changed", lambda: None)
+        gate = Gate(outcomes_screen.load_merit)
+        monkeypatch.setattr(outcomes_screen, "load_merit", gate)
+        from db.engine import open_database, sqlite_url
+        from db.outcomes import set_status
+
+        other = open_database(sqlite_url(demo_db_file))
+        with other.session() as s:
+            set_status(s, merit(demo_db_file).rows[0].candidate_id, "declined", "Priya Shah")
+        other.dispose()
+        await pilot.press("n")  # on the version this screen saw: refused as stale
+        await until(pilot, lambda: any("changed by Priya Shah" in m for m in notifications(app)), "the refusal")
+        assert column(app, "status")[0] == "pending" and gate.finished == 0  # put back as this screen had it
+        assert "next offer: HRBP-001" in summary(app)
+        gate.open()
+        await settle(pilot)
+        assert outcome(demo_db_file, "HRBP-001").status == "declined"  # the other terminal's decision stands
+        assert column(app, "status")[0] == "declined"  # the re-read shows it
