@@ -53,10 +53,15 @@ async def test_decisions_show_before_the_reread_and_ranks_are_right_after(make_d
         await open_outcomes(pilot)  # the first load is load_outcomes: not held back
         screen = app.screen
         assert isinstance(screen, OutcomesScreen) and gate.begun == 0
+        table = screen.query_one("#merit-table")
+        assert "pending" in table.render_line(1).text  # drawn (and cached) before the decision
         await pilot.press("a", "y")  # appoint HRBP-001, in merit order
         await until(pilot, lambda: column(app, "status")[0] == "appointed", "the appointed row drawn")
         assert gate.finished == 0  # drawn from the decision itself, not from a re-read
         assert "next offer: HRBP-002" in summary(app)
+        await pilot.pause()
+        drawn = [table.render_line(y).text for y in range(1, 4)]  # what the terminal shows, not just the data
+        assert "appointed" in drawn[0] and "HRBP-001" in drawn[0] and "pending" in drawn[1]
         await until(pilot, lambda: outcome(demo_db_file, "HRBP-001") is not None, "the appointment saved")
         assert outcome(demo_db_file, "HRBP-001").status == "appointed"
         # A second decision on the same row before the re-read arrives carries the version just
