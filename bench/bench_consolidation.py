@@ -441,11 +441,11 @@ def main(argv: list[str] | None = None) -> int:
     print("  every action, key -> first frame showing the answer (headless):")
     ok &= _line("Consolidation: screen open (first page)", f["screen_open_s"], 100)
     for name, (took, cpu, collector) in actions.items():
-        ok &= _line(f"Consolidation: {name}", took, 100, f"CPU {cpu * 1000:.0f} ms, of it collector {collector * 1000:.0f} ms")
+        ok &= _line(f"Consolidation: {name}", took, 100, f"CPU {cpu * 1000:.0f} ms; collector {collector * 1000:.0f} ms wall")
     ok &= _line("Outcomes: decision key handled (UI thread)", f["outcomes_key_s"], 100)
     ok &= _line("Outcomes: changed row redrawn", f["outcomes_row_s"], 100,
-                f"first frame showing it; CPU {f['outcomes_row_cpu_s'] * 1000:.0f} ms, of it collector "
-                f"{f['outcomes_row_gc_s'] * 1000:.0f} ms; the merit list is re-read after the save")
+                f"first frame showing it; CPU {f['outcomes_row_cpu_s'] * 1000:.0f} ms; collector "
+                f"{f['outcomes_row_gc_s'] * 1000:.0f} ms wall; the merit list is re-read after the save")
     if args.large:
         g = large(args.large, args.reuse_large)
         print(f"\n{args.large} candidates x {N_ITEMS} items x {len(MEMBERS)} members")

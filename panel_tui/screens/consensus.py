@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -36,8 +38,10 @@ class ConsensusDialog(ServiceWork, ModalScreen[bool]):
         Binding("ctrl+s", "record", "Record consensus", priority=True, id="consensus.record"),
     ]
 
-    def __init__(self, cell: CellEvidence, candidate_id: int, item_id: int, actor: str) -> None:
+    def __init__(self, cell: CellEvidence, candidate_id: int, item_id: int, actor: str,
+                 painted: Callable[[], None] | None = None) -> None:
         super().__init__()
+        self._painted = painted  # called once the dialog is on screen (first_paint)
         self.cell = cell
         self.candidate_id = candidate_id
         self.item_id = item_id
@@ -85,6 +89,8 @@ class ConsensusDialog(ServiceWork, ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#consensus-score", Input).focus()
+        if self._painted is not None:
+            self.call_after_refresh(self._painted)
 
     @on(Button.Pressed, "#record")
     def action_record(self) -> None:

@@ -20,6 +20,7 @@ from db import consolidation
 from db.consolidation import CellEvidence, Grid
 from db.text import clean_line
 from panel_tui.live import LiveRefresh
+from panel_tui.screens.first_paint import after_paint, hold_collector
 from panel_tui.widgets.score_grid import ScoreGrid
 from panel_tui.work import ServiceWork
 
@@ -46,7 +47,9 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
         self.member_id = member_id
 
     def compose(self) -> ComposeResult:
-        # The first page is read while the widgets are built (not after they are mounted).
+        # The first page is read while the widgets are built (not after they are mounted); no
+        # cyclic collection until it is on screen (first_paint).
+        self._painted = hold_collector(self)
         self.action_reload()
         yield Header()
         yield Label("Loading…", id="grid-summary", classes="screen-title")
@@ -70,6 +73,7 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
 
     def _first_page(self, grid: Grid) -> None:
         self._show(grid)
+        after_paint(self, self._painted)
         if not grid.complete:  # after the first page is painted: the read competes with drawing for the GIL
             self.call_after_refresh(self._read_rest)
 
@@ -113,6 +117,7 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
         self._summary(grid)
 
     def _not_loaded(self, message: str) -> None:
+        self._painted()
         self.query_one("#grid-summary", Label).update(Text(f"Not loaded: {message}"))
         self.notify(message, title="Grid not loaded", severity="error", markup=False)
 
@@ -149,16 +154,18 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
         if grid is not None and self.member_id is not None:
             actor = next((m.name for m in grid.members if m.id == self.member_id), "")
 
+        painted = hold_collector(self)  # no cyclic collection until the dialog is on screen (first_paint)
+
         def open_dialog(cell: CellEvidence) -> None:
             from panel_tui.screens.consensus import ConsensusDialog
 
             self.app.push_screen(
-                ConsensusDialog(cell, candidate_id, item_id, actor),
+                ConsensusDialog(cell, candidate_id, item_id, actor, painted=painted),
                 lambda recorded: recorded and self._update_rows([candidate_id]),
             )
 
         self.run_service(consolidation.cell_evidence, candidate_id, item_id, self.member_id, tag="evidence",
-                         done=open_dialog, title="Evidence not loaded")
+                         done=open_dialog, title="Evidence not loaded")  # not loaded: resumed within 1 s
 
     def action_history(self) -> None:
         grid = self.query_one(ScoreGrid)

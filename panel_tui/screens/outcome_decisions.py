@@ -20,6 +20,7 @@ from db.outcomes import MeritRow
 from db.reserve import reserve_refusal, reserve_warning
 from db.text import clean_line
 from panel_tui.dialogs import ConfirmDialog, ExtendReserveDialog, ReasonDialog
+from panel_tui.screens.first_paint import after_paint, hold_collector
 from panel_tui.widgets.merit_table import rank_text
 
 
@@ -76,6 +77,7 @@ class OutcomeDecisions:
         before = next((r for r in self.merit.rows if r.candidate_id == candidate_id), None)
         if before is None:
             return None
+        painted = hold_collector(self)  # no cyclic collection until the row is on screen (first_paint)
         old_version = self.versions.get(candidate_id, 0)
         if version is not None:
             self.versions[candidate_id] = version
@@ -85,6 +87,7 @@ class OutcomeDecisions:
         self.merit = service.with_outcome(self.merit, candidate_id, **changes)
         self._show_merit()
         self.refresh_bindings()
+        after_paint(self, painted)
         old = {k: getattr(before, k) for k in changes}
         return lambda: self._decided(candidate_id, old, old_version)
 
