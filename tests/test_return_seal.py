@@ -68,7 +68,7 @@ def test_a_later_write_in_the_transaction_makes_the_commit_read_it_back(chair):
     aid = chair.exec(select(Assessment.id).where(
         Assessment.candidate_id == cands["C-001"], Assessment.member_id == members["Priya Raman"])).one()
     ev = chair.exec(select(ItemEvidence).where(ItemEvidence.assessment_id == aid)).first()
-    ev.score = 1.0  # written after the merge sealed it: the handed-over seal no longer holds
+    ev.notes = "changed after the merge sealed it"  # the handed-over seal no longer holds
     chair.add(ev)
     chair.commit()
     assert verify(chair, campaign.id).ok  # type: ignore[arg-type]
