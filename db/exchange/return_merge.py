@@ -465,10 +465,15 @@ class _Plan:
             ])
         tag_columns = ("evidence_id", "indicator_id", "tag")
         tag_rows = [(eid, ind, tag) for eid, ev in self.changed_evidence for ind, tag in ev.tags]
-        tagged = [(c, ev) for c, ev in self.new_evidence if ev.tags]
-        for start in range(0, len(tagged), CHUNK):
-            part = tagged[start : start + CHUNK]
-            wanted = sorted({assessment_ids[c] for c, _ in part})
+        tagged = [(c, ev) for c, ev in self.new_evidence if ev.tags]  # in candidate order
+        start = 0
+        while start < len(tagged):  # parts of up to CHUNK assessments: one query for their evidence ids
+            end, seen = start, set()
+            while end < len(tagged) and (len(seen) < CHUNK or tagged[end][0] in seen):
+                seen.add(tagged[end][0])
+                end += 1
+            part, start = tagged[start:end], end
+            wanted = sorted({assessment_ids[c] for c in seen})
             ids = {
                 (aid, item_id): eid
                 for eid, aid, item_id in conn.execute(
