@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlmodel import Session, col, select
 
 from db import audit, exchange
@@ -13,9 +14,15 @@ from db.audit_verify import verify
 from db.exchange.batch import import_returns
 from db.exchange.return_merge import merge_return
 from db.models import Assessment, AuditEvent, ItemEvidence
-from tests.test_exchange import chair, enter, ids, laptop, score_all  # noqa: F401  (chair: a fixture)
+from tests.test_exchange import enter, ids, laptop, make_campaign, score_all
 
 KEY = "hrbp-2026"
+
+
+@pytest.fixture
+def chair(session: Session) -> Session:
+    make_campaign(session)
+    return session
 
 
 def _sealed_by(session: Session, action: str) -> dict[str, dict[str, str]]:
