@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlmodel import Session, col, select
 
-from db import audit, exchange
+from db import audit, audit_material, exchange
 from db.audit_verify import verify
 from db.exchange.batch import import_returns
 from db.exchange.return_merge import merge_return
@@ -35,7 +35,7 @@ def _sealed_by(session: Session, action: str) -> dict[str, dict[str, str]]:
 
 def _held_seals(session: Session, keys: list[str], salt: str) -> dict[str, dict[str, str]]:
     now, _ = audit.current_material(session, keys=keys)
-    return {k: audit.digests(m, salt) for k, m in now.items()}
+    return {k: audit_material.digests(m, salt) for k, m in now.items()}
 
 
 def test_the_merge_seals_what_it_writes_and_the_commit_reads_nothing_back(chair, monkeypatch):
@@ -106,5 +106,5 @@ def test_two_returns_from_one_member_in_one_batch_seal_the_later_values(chair):
 def test_a_seal_written_directly_is_the_canonical_json_of_its_digests():
     material = {"i12": (False, "3.0|STA|1:seen,2:contrary"), "n12": (True, 'notes "quoted" é\n\ttab'),
                 "i3": (False, "None||"), "n3": (True, "")}
-    canonical = json.dumps(audit.digests(material, "ab12"), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    assert audit.sealed_part(material, "ab12") == canonical
+    canonical = json.dumps(audit_material.digests(material, "ab12"), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    assert audit_material.sealed_part(material, "ab12") == canonical

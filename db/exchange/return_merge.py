@@ -1,7 +1,9 @@
 """Merging one panel member's return into this database (``db.exchange.returns`` exports them).
 
 A return is checked (envelope, ``db.specs.exchange``, then every name resolved against this
-database) before anything is written, and written with bulk statements. The file is read
+database: ``db.exchange.return_lines``) before anything is written, and written with bulk
+statements on the session's connection; the merge digests the seals of the submitted work it
+writes itself (``db.audit.seal_known``), so the commit reads none of it back. The file is read
 one assessment at a time (``envelope.unseal_streamed``) and compared with what is held
 CHUNK candidates at a time, so a 20,000-candidate return (~70 MB) merges in a few seconds
 and a few hundred MB; only the rows to write are kept until the writes.
@@ -16,33 +18,27 @@ after the signature check, without reading the file's content.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-import pydantic
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
-from db import scales
-from db.audit import Material, evidence_material, new_salt, record, seal_known, sealed_part
+from db.audit import new_salt, record, seal_known
+from db.audit_material import Material, evidence_material, sealed_part
 from db.changes import lock_campaign
-from db.errors import Conflict, ImportRefused, ValidationError
+from db.errors import Conflict, ImportRefused
 from db.exchange import keys as exchange_keys
 from db.exchange.common import CHUNK, ReturnImport, bulk_insert_plain, chunks, laptop_user
 from db.exchange.envelope import FORMAT_RETURN, check_author, iso, open_return, unseal, unseal_streamed
-from db.models import (
-    Assessment, Campaign, CampaignItem, Candidate, Element, Indicator, IndicatorTag, ItemEvidence, PanelMember, Setting,
-    utcnow,
-)
+from db.exchange.return_lines import FileAssessment, FileEvidence, Resolver, checked_entries
+from db.models import Assessment, Campaign, Candidate, IndicatorTag, ItemEvidence, PanelMember, Setting, utcnow
 from db.retention import refuse_purged
-from db.specs.base import Block, Line, Spec, Stamp, place, problem, validate
-from db.specs.exchange import MAX_CANDIDATES, AssessmentSpec, ReturnContent
+from db.specs.base import Block, Line, Spec, Stamp, validate
+from db.specs.exchange import ReturnContent
 
 AMENDED_FIELDS = ("notes", "score", "star", "tags")
-_ASSESSMENTS = TypeAdapter(list[AssessmentSpec])
 _WRITE_ROWS = 5_000  # rows per bulk statement: bounds the parameter lists held at once
 
 
@@ -60,137 +56,6 @@ class AmendmentSpec(Spec):
 
 class _Amendments(Spec):
     amendments: Annotated[list[AmendmentSpec], Field(max_length=100_000)]
-
-
-@dataclass(slots=True)
-class _FileEvidence:
-    item_id: int
-    item_name: str
-    notes: str
-    star: str
-    score: float | None
-    tags: tuple[tuple[int, str], ...]  # (indicator id, tag) by indicator: a tuple, not a dict (120,000 of them)
-    updated_at: datetime
-
-
-@dataclass(slots=True)
-class _FileAssessment:
-    candidate_id: int
-    ref: str
-    submitted_at: datetime | None
-    updated_at: datetime
-    items: list[_FileEvidence]
-
-
-class _Resolver:
-    """Every name in a return as this database's ids; refuses on the first unknown."""
-
-    def __init__(self, session: Session, campaign: Campaign, source: str) -> None:
-        self.campaign, self.source = campaign, source
-        self.candidates = dict(
-            session.exec(select(Candidate.ref, Candidate.id).where(Candidate.campaign_id == campaign.id)).all()
-        )
-        self.items = {
-            i.name.lower(): i
-            for i in session.exec(select(CampaignItem).where(CampaignItem.campaign_id == campaign.id)).all()
-        }
-        self.indicators: dict[tuple[str, int, str, int], int] = {
-            (name, level, kind, position): iid
-            for iid, name, level, kind, position in session.exec(
-                select(Indicator.id, Element.name, Indicator.level, Indicator.kind, Indicator.position)
-                .join(Element, col(Element.id) == Indicator.element_id)
-                .where(Element.framework_id == campaign.framework_id)
-            ).all()
-        }
-        # name -> (id, name, scores on its scale, the item): plain tuples, read 120,000 times
-        self.by_name = {
-            key: (i.id, i.name, frozenset(scales.values(i.scale or campaign.scale)), i) for key, i in self.items.items()
-        }
-        self.stars: dict[str, str] = {}  # one string per STAR value (120,000 items share a handful)
-        self.tag_sets: dict[tuple, tuple] = {}  # one tuple per set of tags: items often share them (memory)
-
-    def resolve(self, n: int, a: dict[str, Any]) -> _FileAssessment:
-        ref = a["ref"]
-        candidate_id = self.candidates.get(ref)
-        if candidate_id is None:
-            raise ImportRefused(f"{self.source}: assessments[{n}].ref: unknown candidate {ref!r} in campaign {self.campaign.key}")
-        by_name, indicators, stars, tag_sets = self.by_name, self.indicators, self.stars, self.tag_sets
-        evidence: list[_FileEvidence] = []
-        for m, ev in enumerate(a["items"]):
-            found = by_name.get(ev["item"].lower())
-            if found is None:
-                raise ImportRefused(f"{self._where(n, m)}.item: unknown item {ev['item']!r} in campaign {self.campaign.key}")
-            item_id, item_name, allowed, item = found
-            score = ev.get("score")
-            if score is not None:
-                if score not in allowed:
-                    try:
-                        scales.check_score(item.scale or self.campaign.scale, score)
-                    except ValidationError as exc:
-                        raise ImportRefused(f"{self._where(n, m)}.score: candidate {ref}, {item_name}: {exc}") from None
-                score = float(score)
-            tags: tuple[tuple[int, str], ...] = ()
-            if "tags" in ev and ev["tags"]:
-                held: dict[int, str] = {}
-                for k, t in enumerate(ev["tags"]):
-                    iid = indicators.get((t["element"], t["level"], t["kind"], t["position"]))
-                    if iid is None:
-                        raise ImportRefused(
-                            f"{self._where(n, m)}.tags[{k}]: candidate {ref}, {item_name}: unknown indicator "
-                            f"({t['element']}, level {t['level']} {t['kind']} {t['position'] + 1})"
-                        )
-                    held[iid] = t["tag"]
-                tags = tuple(sorted(held.items()))
-                tags = tag_sets.setdefault(tags, tags)
-            star = ev.get("star", "")
-            evidence.append(_FileEvidence(
-                item_id, item_name, ev.get("notes", ""), stars.setdefault(star, star), score, tags, ev["updated_at"]
-            ))
-        return _FileAssessment(candidate_id, ref, a.get("submitted_at"), a["updated_at"], evidence)
-
-    def _where(self, n: int, m: int) -> str:
-        return f"{self.source}: assessments[{n}].items[{m}]"
-
-
-def _checked_entries(entries: Iterable[Any], source: str, form: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(index, assessment) checked against the spec, CHUNK at a time; refs once each, at most MAX_CANDIDATES.
-
-    ``form``: "json" (each entry its JSON text: parsed and checked in one pass by pydantic-core),
-    or "checked" (already validated)."""
-    seen: set[str] = set()
-    batch: list[Any] = []
-    n = 0
-
-    def check(batch: list[Any], start: int) -> list[dict[str, Any]]:
-        if form == "checked":
-            return batch
-        try:
-            return _ASSESSMENTS.validate_json(b"[" + b",".join(batch) + b"]")
-        except pydantic.ValidationError as exc:
-            errors = exc.errors(include_url=False)
-            first = errors[0]
-            if first["type"] == "json_invalid" or not first["loc"]:
-                raise ImportRefused(f"{source}: not a panel-tui file (truncated or not JSON)") from None
-            loc = ("assessments", start + int(first["loc"][0]), *first["loc"][1:])
-            more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-            raise ImportRefused(f"{source}: not a valid return: {place(loc)}: {problem(first)}{more}") from None
-
-    def flush(start: int) -> Iterator[tuple[int, dict[str, Any]]]:
-        for k, a in enumerate(check(batch, start)):
-            if a["ref"] in seen:
-                raise ImportRefused(f"{source}: not a valid return: assessments: candidate {a['ref']!r} appears twice")
-            seen.add(a["ref"])
-            yield start + k, a
-
-    for entry in entries:
-        if n >= MAX_CANDIDATES:
-            raise ImportRefused(f"{source}: not a valid return: assessments: must have at most {MAX_CANDIDATES} entries")
-        batch.append(entry)
-        n += 1
-        if len(batch) == CHUNK:
-            yield from flush(n - len(batch))
-            batch = []
-    yield from flush(n - len(batch))
 
 
 # --- an unchanged return: the same signed file, nothing of the member's changed since --------------
@@ -276,9 +141,9 @@ def merge_return(
     actor = actor or laptop_user(session, cid)
     stamp = _member_stamp(session, cid, mid)
     plan = _Plan(session, campaign, member, amendments, source)
-    resolver = _Resolver(session, campaign, source)
-    part: list[_FileAssessment] = []
-    for n, a in _checked_entries(entries, source, form):
+    resolver = Resolver(session, campaign, source)
+    part: list[FileAssessment] = []
+    for n, a in checked_entries(entries, source, form):
         part.append(resolver.resolve(n, a))
         if len(part) == CHUNK:
             plan.add(part)
@@ -319,8 +184,8 @@ class _Plan:
         self.new_assessments: list[tuple] = []  # (candidate id, submitted_at, updated_at)
         self.changed_assessments: list[dict[str, Any]] = []
         self.held_assessment_ids: dict[int, int] = {}  # candidate id -> assessment id, for new evidence
-        self.new_evidence: list[tuple[int, _FileEvidence]] = []  # (candidate id, evidence)
-        self.changed_evidence: list[tuple[int, _FileEvidence]] = []  # (evidence id, evidence)
+        self.new_evidence: list[tuple[int, FileEvidence]] = []  # (candidate id, evidence)
+        self.changed_evidence: list[tuple[int, FileEvidence]] = []  # (evidence id, evidence)
         self.amended: list[tuple[int, AmendmentSpec]] = []  # (evidence id, amendment) for the chair's audit
         self.salt = new_salt()  # the import's audit entry's: it carries the seals
         self.sealed: dict[int, str | None] = {}  # candidate id -> seal of the assessment as written (None: not submitted)
@@ -329,7 +194,7 @@ class _Plan:
     def _mine(self, candidate_ids: list[int]) -> tuple:
         return (Assessment.member_id == self.member.id, col(Assessment.candidate_id).in_(candidate_ids))
 
-    def add(self, assessments: list[_FileAssessment]) -> None:
+    def add(self, assessments: list[FileAssessment]) -> None:
         if not assessments:
             return
         session, member, salt = self.session, self.member, self.salt
