@@ -62,15 +62,27 @@ def evaluate(
     scores: Mapping[int, Sequence[float]],
     consensus: Mapping[int, float],
     all_submitted: bool,
+    memo: dict | None = None,
 ) -> tuple[dict[str, rules.ItemScore], rules.CandidateResult]:
-    """Item scores (by item name) and the candidate's result, by the rules."""
+    """Item scores (by item name) and the candidate's result, by the rules.
+
+    ``memo`` (a dict kept across calls with the same method): item scores already worked out, by
+    their inputs. A scale has few points, so 120,000 cells have a few hundred kinds.
+    """
     item_scores: dict[str, rules.ItemScore] = {}
     for item in items:
         s = scores.get(item.id, ())
         c = consensus.get(item.id)
         if not s and c is None:
             continue  # unscored: candidate_result treats a missing item as unsettled
-        item_scores[item.name] = rules.item_score(s, c, method, all_submitted=all_submitted)
+        if memo is None:
+            item_scores[item.name] = rules.item_score(s, c, method, all_submitted=all_submitted)
+            continue
+        key = (c, all_submitted, *s)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = rules.item_score(s, c, method, all_submitted=all_submitted)
+        item_scores[item.name] = found
     return item_scores, rules.candidate_result(candidate_id, rules_for_items, item_scores, min_total)
 
 
@@ -179,10 +191,11 @@ def _campaign_results(session: Session, campaign_id: int) -> CampaignResults:
     if changed:
         rules_for_items = item_rules(items)
         empty: dict = {}
+        memo: dict = {}
         for cand_id in changed & live:
             _, results[cand_id] = evaluate(
                 cand_id, items, rules_for_items, method, min_total, entry.scores.get(cand_id, empty),
-                consensus.get(cand_id, empty), entry.all_submitted.get(cand_id, False),
+                consensus.get(cand_id, empty), entry.all_submitted.get(cand_id, False), memo,
             )
     _cache.put(bind, campaign_id,
                _Entry(entry.fingerprint, entry.scores, entry.all_submitted, config, consensus, totals, latest, results))
