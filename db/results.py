@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from sqlmodel import Session
 
@@ -62,34 +62,22 @@ def evaluate(
     scores: Mapping[int, Sequence[float]],
     consensus: Mapping[int, float],
     all_submitted: bool,
-    memo: dict | None = None,
 ) -> tuple[dict[str, rules.ItemScore], rules.CandidateResult]:
-    """Item scores (by item name) and the candidate's result, by the rules.
-
-    ``memo`` (a dict kept across calls with the same method): item scores already worked out, by
-    their inputs. A scale has few points, so 120,000 cells have a few hundred kinds.
-    """
+    """Item scores (by item name) and the candidate's result, by the rules."""
     item_scores: dict[str, rules.ItemScore] = {}
     for item in items:
         s = scores.get(item.id, ())
         c = consensus.get(item.id)
         if not s and c is None:
             continue  # unscored: candidate_result treats a missing item as unsettled
-        if memo is None:
-            item_scores[item.name] = rules.item_score(s, c, method, all_submitted=all_submitted)
-            continue
-        key = (c, all_submitted, *s)
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = rules.item_score(s, c, method, all_submitted=all_submitted)
-        item_scores[item.name] = found
+        item_scores[item.name] = rules.item_score(s, c, method, all_submitted=all_submitted)
     return item_scores, rules.candidate_result(candidate_id, rules_for_items, item_scores, min_total)
 
 
 @dataclass(frozen=True)
 class _Entry:
     fingerprint: tuple
-    scores: dict[int, dict[int, Any]]  # candidate -> item -> member scores (a values view of the read)
+    scores: Mapping[int, Mapping[int, Mapping[int, float]]]  # candidate -> item -> member -> score (as read)
     all_submitted: dict[int, bool]
     config: tuple = ()
     consensus: dict[int, dict[int, float]] | None = None  # candidate -> item -> agreed score
@@ -133,10 +121,38 @@ def _member_entry(session: Session, campaign_id: int, fingerprint: tuple, member
     members = frozenset(m.id for m in queries.members(session, campaign_id))
     if member_scores is None:
         member_scores = queries.member_scores(session, campaign_id)
-    # Kept as read (member id -> score): rules.item_score takes the values view as it is.
-    scores = {c: {i: by_member.values() for i, by_member in per_item.items()} for c, per_item in member_scores.items()}
     submitted = queries.submitted(session, campaign_id)
-    return _Entry(fingerprint, scores, {c: bool(members) and members <= s for c, s in submitted.items()})
+    return _Entry(fingerprint, member_scores, {c: bool(members) and members <= s for c, s in submitted.items()})
+
+
+def _evaluate_all(
+    candidate_ids: Iterable[int], items: Sequence[GridItem], method: str, min_total: float | None,
+    scores: Mapping[int, Mapping[int, Mapping[int, float]]], consensus: Mapping[int, Mapping[int, float]],
+    all_submitted: Mapping[int, bool],
+) -> dict[int, rules.CandidateResult]:
+    """``evaluate`` for many candidates at once, each item score worked out once per kind of cell:
+    a scale has few points, so 120,000 cells (20,000 candidates) have a few hundred kinds."""
+    rules_for_items = item_rules(items)
+    pairs = [(i.id, i.name) for i in items]
+    item_score, candidate_result = rules.item_score, rules.candidate_result
+    known: dict[tuple, rules.ItemScore] = {}  # (consensus, all submitted, *scores) -> the item score
+    empty: dict = {}
+    out = {}
+    for cand_id in candidate_ids:
+        by_item, agreed, submitted = scores.get(cand_id, empty), consensus.get(cand_id, empty), all_submitted.get(cand_id, False)
+        item_scores: dict[str, rules.ItemScore] = {}
+        for item_id, name in pairs:
+            by_member = by_item.get(item_id, empty)
+            c = agreed.get(item_id)
+            if not by_member and c is None:
+                continue  # unscored: candidate_result treats a missing item as unsettled
+            key = (c, submitted, *by_member.values())
+            found = known.get(key)
+            if found is None:
+                found = known[key] = item_score(by_member.values(), c, method, all_submitted=submitted)
+            item_scores[name] = found
+        out[cand_id] = candidate_result(cand_id, rules_for_items, item_scores, min_total)
+    return out
 
 
 def _campaign_results(session: Session, campaign_id: int) -> CampaignResults:
@@ -189,14 +205,7 @@ def _campaign_results(session: Session, campaign_id: int) -> CampaignResults:
     live = {c.id for c in candidates}
     changed.update(c for c in live if c not in results)
     if changed:
-        rules_for_items = item_rules(items)
-        empty: dict = {}
-        memo: dict = {}
-        for cand_id in changed & live:
-            _, results[cand_id] = evaluate(
-                cand_id, items, rules_for_items, method, min_total, entry.scores.get(cand_id, empty),
-                consensus.get(cand_id, empty), entry.all_submitted.get(cand_id, False), memo,
-            )
+        results.update(_evaluate_all(changed & live, items, method, min_total, entry.scores, consensus, entry.all_submitted))
     _cache.put(bind, campaign_id,
                _Entry(entry.fingerprint, entry.scores, entry.all_submitted, config, consensus, totals, latest, results))
     return CampaignResults(

@@ -16,6 +16,7 @@ import csv
 import io
 import json
 from json.encoder import encode_basestring
+from itertools import islice
 from typing import Iterator, NamedTuple
 
 from sqlmodel import Session
@@ -111,23 +112,22 @@ def results_json(session: Session, campaign_id: int) -> Iterator[str]:
     write them as they come. Parses to exactly ``results_document``; the text is what
     ``json.JSONEncoder(ensure_ascii=False)`` writes for each candidate, so it stays diff-friendly.
     """
-    with gc_paused():
+    with gc_paused():  # the collector would re-scan the reads' ~300,000 containers while lines are made
         reads = _reads(session, campaign_id)
+        names = [n for _, n in reads.items]
+        if len(set(names)) < len(names) or len(set(reads.members.values())) < len(reads.members):
+            # Two names alike once cleaned: a dict keeps one of them, as results_document does.
+            lines = [_encode(_candidate(reads, c, ref)) for c, ref in reads.candidates]
+        else:
+            lines = list(_lines(reads))
     head = f'{{"campaign": {encode_basestring(reads.key)}, "candidates": ['
-    if not reads.candidates:
+    if not lines:
         yield head + "]}\n"
         return
     yield head + "\n  "
-    names = [n for _, n in reads.items]
-    if len(set(names)) < len(names) or len(set(reads.members.values())) < len(reads.members):
-        # Two names alike once cleaned: a dict keeps one of them, as results_document does.
-        lines = (_encode(_candidate(reads, c, ref)) for c, ref in reads.candidates)
-    else:
-        lines = _lines(reads)
-    sep = ""
-    for line in lines:
-        yield sep + line
-        sep = ",\n  "
+    yield lines[0]
+    for line in islice(lines, 1, None):
+        yield ",\n  " + line
     yield "\n]}\n"
 
 
