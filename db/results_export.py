@@ -144,12 +144,12 @@ def _lines(reads: _Reads) -> Iterator[str]:
         by_item, consensus = scores.get(cand_id, empty), agreed.get(cand_id, empty)
         cells = []
         for item_id, head in heads:
-            scored = by_item.get(item_id)
+            scored = by_item.get(item_id, empty)
             c = consensus.get(item_id)
-            key = (item_id, c, tuple(scored.items())) if scored else (item_id, c)
+            key = (item_id, c, *scored, *scored.values())  # members, then their scores
             cell = written.get(key)
             if cell is None:
-                inner = ", ".join([keys[mid] + number(s) for mid, s in scored.items()]) if scored else ""
+                inner = ", ".join([keys[mid] + number(s) for mid, s in scored.items()])
                 cell = written[key] = f'{head}{inner}}}, "consensus": {"null" if c is None else number(c)}}}'
             cells.append(cell)
         total = "null" if m.total is None else number(round(m.total, 2))
