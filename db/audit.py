@@ -23,7 +23,6 @@ noted elsewhere (e.g. in the signed-off record) and compared later.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from datetime import datetime, timezone
 from typing import Any, Iterable
@@ -32,6 +31,7 @@ from sqlalchemy import event, insert, inspect as sa_inspect
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
+from db.audit_material import canon as _canon, current_material, digests, id_chunks as _chunks, latest_seals
 from db.models import Assessment, AuditEvent, Campaign, Candidate, Consensus, IndicatorTag, ItemEvidence, Outcome
 
 # Audit entities whose old/new values copy personal text; purge blanks them (and their salt).
@@ -49,9 +49,8 @@ def is_personal(entity: str, action: str) -> bool:
 
 
 SEALED_TABLES = {"assessment", "itemevidence", "indicatortag", "consensus", "outcome"}
-# Read what the database holds (after this transaction's flush), not objects a session remembers.
-_FRESH = {"populate_existing": True}
 _PENDING, _TOUCHED, _BULK, _BUSY = "audit_pending", "audit_touched", "audit_bulk", "audit_busy"
+_KNOWN = "audit_known"  # assessment id -> (carrier entry, seal) handed over by seal_known
 
 
 def record(
@@ -65,8 +64,11 @@ def record(
     old: object = "",
     new: object = "",
     reason: str = "",
+    salt: str | None = None,
 ) -> AuditEvent:
-    """Add an audit entry to the caller's transaction (it commits, chained and sealed, with the change it records)."""
+    """Add an audit entry to the caller's transaction (it commits, chained and sealed, with the change it records).
+
+    ``salt``: one chosen beforehand (``new_salt``), when seals were digested with it (``seal_known``)."""
     event_ = AuditEvent(
         action=action,
         entity=entity,
@@ -76,7 +78,7 @@ def record(
         old_value="" if old is None else str(old),
         new_value="" if new is None else str(new),
         reason=reason,
-        salt=secrets.token_hex(16),
+        salt=salt or new_salt(),
     )
     event_.value_digest = value_digest(event_.salt, event_.old_value, event_.new_value)
     session.add(event_)
@@ -139,6 +141,35 @@ def note_written(session: Session, assessment_ids: Iterable[int]) -> None:
     session.info.setdefault(_TOUCHED, set()).update(("a", i) for i in assessment_ids)
 
 
+def new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+def seal_known(session: Session, carrier: AuditEvent, sealed: dict[int, str | None]) -> None:
+    """A bulk writer (a return's merge) that has just written these assessments hands over their seals,
+    digested (``db.audit_material.sealed_part``) with ``carrier``'s salt from the values it stored, so the commit need not
+    read 100,000 rows back: assessment id -> the seal, or None for one not submitted (not sealed).
+
+    They go into ``carrier`` (the writer's own audit entry, not a personal one). Anything that writes
+    one of them later in the transaction drops its seal (and a write the hooks cannot place drops them
+    all), and it is read back at commit as usual. Tests check these seals equal what is read back."""
+    if is_personal(carrier.entity, carrier.action):
+        raise ValueError("seals go into an entry that purge leaves whole")
+    note_written(session, sealed)
+    known: dict[int, tuple[AuditEvent, str | None]] = session.info.setdefault(_KNOWN, {})
+    known.update((a, (carrier, seal)) for a, seal in sealed.items())
+
+
+def _forget_known(session: OrmSession, key: tuple | None) -> None:
+    """A later write to something a writer sealed itself: read it back at commit after all."""
+    known = session.info.get(_KNOWN)
+    if known:
+        if key is not None and key[0] == "a":
+            known.pop(key[1], None)
+        else:  # a write that names no assessment (evidence or tag ids, a bulk DELETE): drop them all
+            known.clear()
+
+
 # --- digests -----------------------------------------------------------------
 
 
@@ -149,10 +180,6 @@ def _sha(*parts: str) -> str:
         h.update(len(b).to_bytes(8, "big"))  # length-prefixed: no two part lists hash alike
         h.update(b)
     return h.hexdigest()
-
-
-def _canon(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
 
 
 def value_digest(salt: str, old: str, new: str) -> str:
@@ -178,161 +205,26 @@ def chain_hash(previous: str, e: AuditEvent) -> str:
     return _sha("entry", previous, entry_content(e))
 
 
-# --- what is sealed ------------------------------------------------------------
-
-
-def _num(v: float | None) -> Any:
-    return None if v is None else float(v)
-
-
-Material = dict[str, tuple[bool, str]]
-
-
-def assessment_material(evidence: Iterable[tuple], tags: dict[int, dict[int, str]]) -> Material:
-    """Per item: score, STAR and tags ("i<item>") and the notes ("n<item>", salted: personal text).
-
-    ``evidence`` rows are (id, item_id, score, star, notes)."""
-    parts = {}
-    for ev_id, item_id, score, star, notes in evidence:
-        tagged = ",".join(f"{i}:{t}" for i, t in sorted(tags.get(ev_id, {}).items()))
-        parts[f"i{item_id}"] = (False, f"{_num(score)!r}|{star}|{tagged}")
-        parts[f"n{item_id}"] = (True, notes or "")
-    return parts
-
-
-def consensus_material(item_id: int, score: float, rationale: str) -> Material:
-    return {"c": (False, _canon([item_id, _num(score), rationale]))}
-
-
-def outcome_material(status, tie_position, tie_reason, offer_reason, reserve_expiry, reserve_extended,
-                     reserve_reason, feedback) -> Material:
-    return {
-        "o": (False, _canon([
-            status, tie_position, tie_reason, offer_reason,
-            reserve_expiry.isoformat() if reserve_expiry else None, bool(reserve_extended), reserve_reason,
-        ])),
-        "f": (True, feedback or ""),
-    }
-
-
-def digests(material: Material, salt: str) -> dict[str, str]:
-    """The sealed form: a short digest per part; personal parts salted with the sealing entry's salt.
-
-    One hash call per part (an import seals tens of thousands): the part name and salt
-    hold no NUL, and the text comes last, so the joined input is unambiguous."""
-    sha = hashlib.sha256
-    return {
-        part: sha(f"{part}\0{salt if salted else ''}\0{text}".encode()).hexdigest()[:32]
-        for part, (salted, text) in material.items()
-    }
-
-
-_OUTCOME_COLUMNS = (
-    Outcome.id, Candidate.campaign_id, Outcome.status, Outcome.tie_position, Outcome.tie_reason, Outcome.offer_reason,
-    Outcome.reserve_expiry, Outcome.reserve_extended, Outcome.reserve_reason, Outcome.feedback,
-)
-
-
-def current_material(
-    session: Session, *, campaign_id: int | None = None, keys: Iterable[str] = ()
-) -> tuple[dict[str, Material], dict[str, int]]:
-    """What the sealable things hold now, by key ("a<assessment id>", "c<consensus id>", "o<outcome id>"):
-    every one in ``campaign_id``, or just ``keys``. Only submitted assessments count.
-    Also returns each key's campaign. Plain column reads: the database's values, no ORM objects."""
-    ids: dict[str, list[int]] = {"a": [], "c": [], "o": []}
-    for k in keys:
-        ids[k[0]].append(int(k[1:]))
-    out: dict[str, Material] = {}
-    where: dict[str, int] = {}
-
-    def rows(columns, model, key_ids, extra=None):
-        stmt = select(*columns).join(Candidate, col(Candidate.id) == model.candidate_id)
-        if extra is not None:
-            stmt = stmt.where(extra)
-        if campaign_id is not None:
-            return list(_rows_of(session, stmt.where(Candidate.campaign_id == campaign_id)))
-        found = []
-        for chunk in _chunks(key_ids):
-            found += _rows_of(session, stmt.where(col(model.id).in_(chunk)))
-        return found
-
-    if campaign_id is not None or ids["a"]:
-        assessments = rows((Assessment.id, Candidate.campaign_id), Assessment, ids["a"],
-                           col(Assessment.submitted_at).is_not(None))
-        a_ids = [a for a, _ in assessments]
-        evidence: dict[int, list[tuple]] = {a: [] for a in a_ids}
-        tags: dict[int, dict[int, str]] = {}
-        for chunk in _chunks(a_ids):
-            for ev_id, a, item_id, score, star, notes in _rows_of(
-                session,
-                select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id, ItemEvidence.score,
-                       ItemEvidence.star, ItemEvidence.notes).where(col(ItemEvidence.assessment_id).in_(chunk))
-            ):
-                evidence[a].append((ev_id, item_id, score, star, notes))
-            for ev_id, indicator_id, tag in _rows_of(
-                session,
-                select(IndicatorTag.evidence_id, IndicatorTag.indicator_id, IndicatorTag.tag)
-                .join(ItemEvidence, col(ItemEvidence.id) == IndicatorTag.evidence_id)
-                .where(col(ItemEvidence.assessment_id).in_(chunk))
-            ):
-                tags.setdefault(ev_id, {})[indicator_id] = tag
-        for a, cid in assessments:
-            out[f"a{a}"], where[f"a{a}"] = assessment_material(evidence[a], tags), cid
-    if campaign_id is not None or ids["c"]:
-        for c_id, cid, item_id, score, rationale in rows(
-            (Consensus.id, Candidate.campaign_id, Consensus.item_id, Consensus.score, Consensus.rationale), Consensus, ids["c"]
-        ):
-            out[f"c{c_id}"], where[f"c{c_id}"] = consensus_material(item_id, score, rationale), cid
-    if campaign_id is not None or ids["o"]:
-        for o_id, cid, *values in rows(_OUTCOME_COLUMNS, Outcome, ids["o"]):
-            out[f"o{o_id}"], where[f"o{o_id}"] = outcome_material(*values), cid
-    return out, where
-
-
-def _rows_of(session: Session, stmt) -> list:
-    """Column rows on the session's connection (no ORM row processing: a seal reads ~100,000 of them)."""
-    return session.connection().execute(stmt).all()
-
-
-def _chunks(values: list[int], size: int = 500) -> Iterable[list[int]]:
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
-
-
-def latest_seals(session: Session, campaign_id: int | None) -> dict[str, tuple[AuditEvent, dict[str, str]]]:
-    """The newest sealed values of each thing in a campaign's chain, with the entry that holds them."""
-    latest: dict[str, tuple[AuditEvent, dict[str, str]]] = {}
-    rows = session.exec(
-        select(AuditEvent).where(AuditEvent.campaign_id == campaign_id, AuditEvent.seal != "",
-                                 col(AuditEvent.seq).is_not(None)).order_by(col(AuditEvent.seq))
-        .execution_options(**_FRESH)
-    ).all()
-    for e in rows:
-        try:
-            seal = json.loads(e.seal)
-        except ValueError:
-            continue
-        if isinstance(seal, dict):
-            for key, parts in seal.items():
-                latest[key] = (e, parts if isinstance(parts, dict) else {})
-    return latest
-
-
 # --- session events: find what changed, then seal and chain at commit ------------
 
 
 def _touch(session: OrmSession, obj: Any) -> None:
     touched: set[tuple[str, int]] = session.info.setdefault(_TOUCHED, set())
+    key: tuple | None = None
     if isinstance(obj, Assessment) and obj.id is not None:
-        touched.add(("a", obj.id))
+        key = ("a", obj.id)
     elif isinstance(obj, ItemEvidence) and obj.assessment_id is not None:
-        touched.add(("a", obj.assessment_id))
+        key = ("a", obj.assessment_id)
     elif isinstance(obj, IndicatorTag) and obj.evidence_id is not None:
-        touched.add(("e", obj.evidence_id))
+        key = ("e", obj.evidence_id)
     elif isinstance(obj, Consensus) and obj.id is not None:
-        touched.add(("c", obj.id))
+        key = ("c", obj.id)
     elif isinstance(obj, Outcome) and obj.id is not None:
-        touched.add(("o", obj.id))
+        key = ("o", obj.id)
+    if key is not None:
+        touched.add(key)
+    if isinstance(obj, (Assessment, ItemEvidence, IndicatorTag)):
+        _forget_known(session, key)
 
 
 @event.listens_for(OrmSession, "after_flush")
@@ -361,8 +253,12 @@ def _bulk_write(state) -> None:
                 state.session.info[_BULK] = True
         else:
             touched.add(found)
+        if table in ("assessment", "itemevidence", "indicatortag"):
+            _forget_known(state.session, found)
     if not rows and not (table == "indicatortag" and state.is_delete):
         state.session.info[_BULK] = True
+    if not rows and table in ("assessment", "itemevidence", "indicatortag"):
+        _forget_known(state.session, None)
     # A tag DELETE ... WHERE comes with the evidence rows it belongs to, which are noted themselves.
 
 
@@ -403,24 +299,30 @@ def _before_commit(session: OrmSession) -> None:
 @event.listens_for(OrmSession, "after_transaction_end")
 def _forget(session: OrmSession, transaction) -> None:
     if transaction.parent is None:  # the whole transaction ended: committed, rolled back or closed
-        for key in (_PENDING, _TOUCHED, _BULK):
+        for key in (_PENDING, _TOUCHED, _BULK, _KNOWN):
             session.info.pop(key, None)
 
 
 def _seal(session: Session) -> None:
     pending: list[AuditEvent] = [e for e in session.info.get(_PENDING, []) if e.seq is None]
     touched: set[tuple[str, int]] = session.info.pop(_TOUCHED, set())
+    bulk = session.info.pop(_BULK, False)
+    # Seals a writer handed over (seal_known) and nothing has written since; the bulk path below reseals all.
+    known: dict[int, tuple[AuditEvent, str | None]] = {} if bulk else session.info.pop(_KNOWN, {})
+    for a in [a for a, (carrier, _) in known.items() if not sa_inspect(carrier).persistent]:
+        del known[a]  # its entry is gone (a rolled-back savepoint): read it back instead
     evidence_ids = [i for kind, i in touched if kind == "e"]
     pairs = {i for kind, i in touched if kind == "am"}
-    keys = {f"{kind}{i}" for kind, i in touched if kind in ("a", "c", "o")}
+    keys = {f"{kind}{i}" for kind, i in touched if kind in ("a", "c", "o") and not (kind == "a" and i in known)}
     for chunk in _chunks(evidence_ids):
-        keys |= {f"a{a}" for a in session.exec(select(ItemEvidence.assessment_id).where(col(ItemEvidence.id).in_(chunk))).all()}
+        keys |= {f"a{a}" for a in session.exec(select(ItemEvidence.assessment_id).where(col(ItemEvidence.id).in_(chunk))).all()
+                 if a not in known}
     if pairs:
         for chunk in _chunks(sorted({c for c, _ in pairs})):
             keys |= {f"a{a}" for a, c, m in session.exec(
                 select(Assessment.id, Assessment.candidate_id, Assessment.member_id)
                 .where(col(Assessment.candidate_id).in_(chunk))
-            ).all() if (c, m) in pairs}
+            ).all() if (c, m) in pairs and a not in known}
     # Each campaign's seals go into the newest non-personal entry of this transaction.
     carriers: dict[int | None, AuditEvent] = {}
     for e in pending:
@@ -431,27 +333,33 @@ def _seal(session: Session) -> None:
     salt_for = {cid: e.salt for cid, e in carriers.items()}
     if keys:
         for cid, key_list in _by_campaign(session, keys).items():
-            salt = salt_for.setdefault(cid, secrets.token_hex(16))
+            salt = salt_for.setdefault(cid, new_salt())
             for part in _chunks(key_list, 1000):  # read, digest, forget: an import seals 20,000 at once
                 now, _ = current_material(session, keys=part)
                 for key in (k for k in part if k in now):  # an assessment not (yet) submitted is not sealed
                     seals.setdefault(cid, {})[key] = digests(now[key], salt)
-    if session.info.pop(_BULK, False):
+    if bulk:
         for cid in {e.campaign_id for e in pending if e.campaign_id is not None}:
-            salt = salt_for.setdefault(cid, secrets.token_hex(16))
+            salt = salt_for.setdefault(cid, new_salt())
             now, _ = current_material(session, campaign_id=cid)
             old = latest_seals(session, cid)
             for key, material in now.items():
                 if key not in old or digests(material, old[key][0].salt) != old[key][1]:
                     seals.setdefault(cid, {})[key] = digests(material, salt)
+    # The seal column: canonical JSON of {thing: digests}, built from each thing's own canonical part.
+    parts: dict[int, tuple[AuditEvent, dict[str, str]]] = {}
+    for a, (carrier, sealed) in known.items():
+        if sealed is not None:  # None: not submitted, not sealed
+            parts.setdefault(id(carrier), (carrier, {}))[1][f"a{a}"] = sealed
     for cid, things in seals.items():
         carrier = carriers.get(cid)
         if carrier is None:
             carrier = record(session, action="seal", entity="sealed values", campaign_id=cid,
-                             reason="changed without an audit entry of its own")
-            carrier.salt = salt_for[cid]
-            carrier.value_digest = value_digest(carrier.salt, "", "")
-        carrier.seal = _canon(things)
+                             reason="changed without an audit entry of its own", salt=salt_for[cid])
+        held = parts.setdefault(id(carrier), (carrier, {}))[1]
+        held.update((key, _canon(d)) for key, d in things.items())
+    for carrier, held in parts.values():
+        carrier.seal = "{" + ",".join(f"{_canon(key)}:{held[key]}" for key in sorted(held)) + "}"
         session.add(carrier)
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 from pydantic import ConfigDict
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -189,7 +189,7 @@ class Assessment(TableModel, table=True):
 class ItemEvidence(TableModel, table=True):
     """A panel member's evidence notes, STAR coverage and score for one item."""
 
-    __table_args__ = (UniqueConstraint("assessment_id", "item_id"),)
+    __table_args__ = (UniqueConstraint("assessment_id", "item_id"), Index("ix_itemevidence_score", "assessment_id", "item_id", "score"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     assessment_id: int = Field(foreign_key="assessment.id", index=True)

@@ -8,7 +8,7 @@ live in ``db.calibration`` and are re-exported here for the outcomes screen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import NamedTuple
 
@@ -32,6 +32,7 @@ __all__ = [
     "Calibration",
     "ItemDistribution",
     "merit_list",
+    "with_outcome",
     "order_tie",
     "appoint",
     "add_to_reserve",
@@ -208,6 +209,43 @@ def merit_list(session: Session, campaign_id: int, today: date | None = None) ->
     """
     with gc_paused():
         return _compute(session, campaign_id, today)[0]
+
+
+# Outcome fields one decision may change (appoint, reserve, extend, status); nothing else moves with them.
+OUTCOME_FIELDS = frozenset({"status", "offer_reason", "reserve_expiry", "reserve_extended", "reserve_reason"})
+
+
+def with_outcome(merit: MeritList, candidate_id: int, **changes: object) -> MeritList:
+    """``merit`` after one outcome decision on one candidate, computed from the list alone.
+
+    Ranks, totals and ties never depend on outcomes, so only that row (its status and
+    reserve fields, and whether the place has expired) and the next offer change: equal to
+    ``merit_list`` re-read after the decision, in microseconds instead of a full recompute.
+    A tie order or a score change moves ranks: re-read those with ``merit_list``.
+    """
+    unknown = set(changes) - OUTCOME_FIELDS
+    if unknown:
+        raise ValueError(f"not an outcome field: {', '.join(sorted(unknown))}")
+    n = next((k for k, r in enumerate(merit.rows) if r.candidate_id == candidate_id), None)
+    if n is None:
+        raise NotFound(f"no candidate with id {candidate_id} in this campaign")
+    row = replace(merit.rows[n], **changes)  # type: ignore[arg-type]
+    expired = (row.status == OutcomeStatus.RESERVE and row.reserve_expiry is not None
+               and rules.is_expired(row.reserve_expiry, merit.today))
+    rows = merit.rows[:n] + (replace(row, expired=expired),) + merit.rows[n + 1:]
+    return replace(merit, rows=rows, next_offer=_next_offer(rows))
+
+
+def _next_offer(rows: tuple[MeritRow, ...]) -> tuple[int, ...]:
+    """rules.offer_candidates from the rows' own ranks and statuses (as _compute has them)."""
+    entries = [
+        rules.MeritEntry(r.candidate_id, r.rank, r.total, r.lead_value, r.tied, r.tie_group,  # type: ignore[arg-type]
+                         r.position, r.tie_reason or None, r.provisional)  # type: ignore[arg-type]
+        for r in rows if r.rank is not None
+    ]
+    by = {s: {r.candidate_id for r in rows if r.status == s} for s in OutcomeStatus}
+    return rules.offer_candidates(entries, by[OutcomeStatus.APPOINTED], {r.candidate_id for r in rows if r.expired},
+                                  by[OutcomeStatus.DECLINED], not_appointed=by[OutcomeStatus.NOT_APPOINTED])
 
 
 # --- writing -------------------------------------------------------------------

@@ -201,6 +201,7 @@ def test_timestamps_in_the_future_are_refused(chair, pack):
     ("path", "value", "match"),
     [
         ("assessments/0/items/0/star", "SSX", r"STAR coverage 'SSX' is not some of S, T, A, R, each once"),
+        ("assessments/0/items/0/star", "TT", r"items\[0\]\.star: STAR coverage 'TT' is not some of S, T, A, R, each once"),
         ("assessments/0/items/0/score", "4", r"assessments\[0\]\.items\[0\]\.score: must be a number \(got '4'\)"),
         ("assessments/0/items/0/score", 3.5, r"assessments\[0\]\.items\[0\]\.score: candidate C-001, .*not on the scale"),
         ("assessments/0/items/1/tags/0/tag", "maybe", r"tags\[0\]\.tag: must be 'seen' or 'contrary'"),
@@ -211,6 +212,16 @@ def test_timestamps_in_the_future_are_refused(chair, pack):
 def test_bad_values_in_a_return_are_refused_by_place(chair, pack, path, value, match):
     ret = member_return(chair, "Priya Raman", lambda s: score_all(s, "Priya Raman", "C-001", 0))
     refused(chair, resign(chair, ret, _set(path, value)), match, exchange.import_return)
+
+
+def test_an_item_twice_in_one_assessment_is_refused(chair, pack):
+    ret = member_return(chair, "Priya Raman", lambda s: score_all(s, "Priya Raman", "C-001", 0))
+
+    def twice(d: dict) -> None:
+        items = d["content"]["assessments"][0]["items"]
+        items[1]["item"] = items[0]["item"].upper()  # names compare case-insensitively
+
+    refused(chair, resign(chair, ret, twice), r"assessments\[0\]\.items: item '[A-Z ]+' appears twice$", exchange.import_return)
 
 
 # --- size and depth, before parsing ----------------------------------------------------------------------

@@ -21,6 +21,7 @@ from db.outcomes import (
     merit_list,
     order_tie,
     set_status,
+    with_outcome,
 )
 
 DECISION = date(2026, 1, 31)
@@ -288,6 +289,45 @@ def test_merit_list_follows_every_kind_of_change(session):
     session.add(c)
     session.commit()
     assert ranks(merit_list(session, campaign.id)) == {"C2": 1, "C1": None}
+
+
+def test_with_outcome_equals_the_merit_list_reread_after_each_decision(session):
+    """The incremental path the Outcomes screen shows at once: one decision applied to the list on
+    screen must give exactly what merit_list reads afterwards (the row, expiry and the next offer)."""
+    today = date(2026, 6, 1)
+    campaign, cands, _ = build(session, TIES)
+    merit = merit_list(session, campaign.id, today=today)
+    assert set(merit.next_offer) == {cands["P1"]}
+
+    def step(candidate_id, **changes):
+        nonlocal merit
+        merit = with_outcome(merit, candidate_id, **changes)
+        assert merit == merit_list(session, campaign.id, today=today)
+
+    appoint(session, cands["P1"], "Chair", today=today)
+    step(cands["P1"], status="appointed", offer_reason="")
+    assert merit.next_offer == (cands["P2"],)
+    set_status(session, cands["P2"], "declined", "Chair")
+    step(cands["P2"], status="declined")
+    assert set(merit.next_offer) == {cands["P3"], cands["P4"]}  # now a tie
+    expiry = add_to_reserve(session, cands["P3"], "Chair", today=today)
+    step(cands["P3"], status="reserve", reserve_expiry=expiry, reserve_extended=False, reserve_reason="")
+    new = extend_reserve(session, cands["P3"], 18, "More vacancies", "Chair", today=today)
+    step(cands["P3"], reserve_expiry=new, reserve_extended=True, reserve_reason="More vacancies")
+    set_status(session, cands["P3"], "not_appointed", "Chair")
+    step(cands["P3"], status="not_appointed")  # a reserve place left behind no longer counts as expired
+    set_status(session, cands["P2"], "pending", "Chair")
+    step(cands["P2"], status="pending")
+    assert merit.next_offer == (cands["P2"],)
+    # An expired reserve place is worked out from the list's own day.
+    later = date(2027, 3, 1)
+    merit = merit_list(session, campaign.id, today=later)
+    expiry = add_to_reserve(session, cands["P4"], "Chair", allow_expired=True, today=later)
+    merit = with_outcome(merit, cands["P4"], status="reserve", reserve_expiry=expiry, reserve_extended=False,
+                         reserve_reason="")
+    assert merit.row(cands["P4"]).expired and merit == merit_list(session, campaign.id, today=later)
+    with pytest.raises(ValueError, match="not an outcome field"):
+        with_outcome(merit, cands["P4"], rank=1)
 
 
 # --- calibration and distribution -----------------------------------------------------------

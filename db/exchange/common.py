@@ -27,27 +27,25 @@ def bulk_insert_plain(session: Session, model: type, columns: Sequence[str], row
     SQLAlchemy's per-row parameter handling costs more than SQLite's own insert for the
     ~240,000 tag rows of a 20,000-candidate return (or 36,000 paper scores). The statement is
     still SQLAlchemy's, compiled for the connection's dialect, and values of typed columns
-    (times) pass through the column type's own bind processor (memoised: imports share one
-    time). Not seen by the audit's bulk-write hook: use it only where the rows' assessments
-    are written (and so noted for the seal) through the session as well."""
+    (times) pass through the column type's own bind processors, the dialect's included
+    (memoised: imports share times), a column at a time. Not seen by the audit's bulk-write
+    hook: the caller tells the audit what it wrote (``db.audit.note_written``)."""
     if not rows:
         return
     conn = session.connection()
     table = model.__table__  # type: ignore[attr-defined]
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
-    processors = {}
+    values = list(zip(*rows))  # a list per column
     for i, name in enumerate(columns):
-        proc = table.c[name].type.bind_processor(conn.dialect)
+        proc = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         if proc is not None:
-            memo: dict = {}
-            processors[i] = lambda v, proc=proc, memo=memo: memo[v] if v in memo else memo.setdefault(v, proc(v))
-    if processors:
-        rows = [tuple(processors[i](v) if i in processors and v is not None else v for i, v in enumerate(r)) for r in rows]
+            memo: dict = {None: None}
+            values[i] = [memo[v] if v in memo else memo.setdefault(v, proc(v)) for v in values[i]]
     if compiled.positional:
         order = [list(columns).index(name) for name in compiled.positiontup]  # type: ignore[union-attr]
-        params: list = [tuple(row[i] for i in order) for row in rows]
+        params: list = list(zip(*(values[i] for i in order)))
     else:
-        params = [dict(zip(columns, row)) for row in rows]
+        params = [dict(zip(columns, row)) for row in zip(*values)]
     conn.exec_driver_sql(str(compiled), params)
 
 

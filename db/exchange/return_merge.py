@@ -1,7 +1,9 @@
 """Merging one panel member's return into this database (``db.exchange.returns`` exports them).
 
 A return is checked (envelope, ``db.specs.exchange``, then every name resolved against this
-database) before anything is written, and written with bulk statements. The file is read
+database: ``db.exchange.return_lines``) before anything is written, and written with bulk
+statements on the session's connection; the merge digests the seals of the submitted work it
+writes itself (``db.audit.seal_known``), so the commit reads none of it back. The file is read
 one assessment at a time (``envelope.unseal_streamed``) and compared with what is held
 CHUNK candidates at a time, so a 20,000-candidate return (~70 MB) merges in a few seconds
 and a few hundred MB; only the rows to write are kept until the writes.
@@ -16,33 +18,27 @@ after the signature check, without reading the file's content.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-import pydantic
-from pydantic import Field, TypeAdapter
-from sqlalchemy import delete, func, update
+from pydantic import Field
+from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
-from db import scales
-from db.audit import record
+from db.audit import new_salt, record, seal_known
+from db.audit_material import Material, evidence_material, sealed_part
 from db.changes import lock_campaign
-from db.errors import Conflict, ImportRefused, ValidationError
+from db.errors import Conflict, ImportRefused
 from db.exchange import keys as exchange_keys
-from db.exchange.common import CHUNK, ReturnImport, bulk_insert, bulk_insert_plain, chunks, laptop_user
+from db.exchange.common import CHUNK, ReturnImport, bulk_insert_plain, chunks, laptop_user
 from db.exchange.envelope import FORMAT_RETURN, check_author, iso, open_return, unseal, unseal_streamed
-from db.models import (
-    Assessment, Campaign, CampaignItem, Candidate, Element, Indicator, IndicatorTag, ItemEvidence, PanelMember, Setting,
-    utcnow,
-)
+from db.exchange.return_lines import FileAssessment, FileEvidence, Resolver, checked_entries
+from db.models import Assessment, Campaign, Candidate, IndicatorTag, ItemEvidence, PanelMember, Setting, utcnow
 from db.retention import refuse_purged
-from db.specs.base import Block, Line, Spec, Stamp, place, problem, validate
-from db.specs.exchange import MAX_CANDIDATES, AssessmentSpec, ReturnContent
+from db.specs.base import Block, Line, Spec, Stamp, validate
+from db.specs.exchange import ReturnContent
 
 AMENDED_FIELDS = ("notes", "score", "star", "tags")
-_ASSESSMENTS = TypeAdapter(list[AssessmentSpec])
 _WRITE_ROWS = 5_000  # rows per bulk statement: bounds the parameter lists held at once
 
 
@@ -60,128 +56,6 @@ class AmendmentSpec(Spec):
 
 class _Amendments(Spec):
     amendments: Annotated[list[AmendmentSpec], Field(max_length=100_000)]
-
-
-@dataclass(slots=True)
-class _FileEvidence:
-    item_id: int
-    item_name: str
-    notes: str
-    star: str
-    score: float | None
-    tags: tuple[tuple[int, str], ...]  # (indicator id, tag) by indicator: a tuple, not a dict (120,000 of them)
-    updated_at: datetime
-
-
-@dataclass(slots=True)
-class _FileAssessment:
-    candidate_id: int
-    ref: str
-    submitted_at: datetime | None
-    updated_at: datetime
-    items: list[_FileEvidence]
-
-
-class _Resolver:
-    """Every name in a return as this database's ids; refuses on the first unknown."""
-
-    def __init__(self, session: Session, campaign: Campaign, source: str) -> None:
-        self.campaign, self.source = campaign, source
-        self.candidates = dict(
-            session.exec(select(Candidate.ref, Candidate.id).where(Candidate.campaign_id == campaign.id)).all()
-        )
-        self.items = {
-            i.name.lower(): i
-            for i in session.exec(select(CampaignItem).where(CampaignItem.campaign_id == campaign.id)).all()
-        }
-        self.indicators: dict[tuple[str, int, str, int], int] = {
-            (name, level, kind, position): iid
-            for iid, name, level, kind, position in session.exec(
-                select(Indicator.id, Element.name, Indicator.level, Indicator.kind, Indicator.position)
-                .join(Element, col(Element.id) == Indicator.element_id)
-                .where(Element.framework_id == campaign.framework_id)
-            ).all()
-        }
-        self.allowed = {i.id: set(scales.values(i.scale or campaign.scale)) for i in self.items.values()}
-        self.stars: dict[str, str] = {}  # one string per STAR value (120,000 items share a handful)
-
-    def resolve(self, n: int, a: dict[str, Any]) -> _FileAssessment:
-        source, campaign = self.source, self.campaign
-        ref = a["ref"]
-        if ref not in self.candidates:
-            raise ImportRefused(f"{source}: assessments[{n}].ref: unknown candidate {ref!r} in campaign {campaign.key}")
-        evidence: list[_FileEvidence] = []
-        for m, ev in enumerate(a["items"]):
-            where = f"{source}: assessments[{n}].items[{m}]"
-            item = self.items.get(ev["item"].lower())
-            if item is None:
-                raise ImportRefused(f"{where}.item: unknown item {ev['item']!r} in campaign {campaign.key}")
-            score = ev.get("score")
-            if score is not None and score not in self.allowed[item.id]:
-                try:
-                    scales.check_score(item.scale or campaign.scale, score)
-                except ValidationError as exc:
-                    raise ImportRefused(f"{where}.score: candidate {ref}, {item.name}: {exc}") from None
-            tags: dict[int, str] = {}
-            for k, t in enumerate(ev.get("tags", ())):
-                iid = self.indicators.get((t["element"], t["level"], t["kind"], t["position"]))
-                if iid is None:
-                    raise ImportRefused(
-                        f"{where}.tags[{k}]: candidate {ref}, {item.name}: unknown indicator "
-                        f"({t['element']}, level {t['level']} {t['kind']} {t['position'] + 1})"
-                    )
-                tags[iid] = t["tag"]
-            star = ev.get("star", "")
-            evidence.append(
-                _FileEvidence(
-                    item_id=item.id, item_name=item.name, notes=ev.get("notes", ""),  # type: ignore[arg-type]
-                    star=self.stars.setdefault(star, star), score=None if score is None else float(score),
-                    tags=tuple(sorted(tags.items())) if tags else (),
-                    updated_at=ev["updated_at"],
-                )
-            )
-        return _FileAssessment(self.candidates[ref], ref, a.get("submitted_at"), a["updated_at"], evidence)
-
-
-def _checked_entries(entries: Iterable[Any], source: str, form: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(index, assessment) checked against the spec, CHUNK at a time; refs once each, at most MAX_CANDIDATES.
-
-    ``form``: "json" (each entry its JSON text: parsed and checked in one pass by pydantic-core),
-    or "checked" (already validated)."""
-    seen: set[str] = set()
-    batch: list[Any] = []
-    n = 0
-
-    def check(batch: list[Any], start: int) -> list[dict[str, Any]]:
-        if form == "checked":
-            return batch
-        try:
-            return _ASSESSMENTS.validate_json(b"[" + b",".join(batch) + b"]")
-        except pydantic.ValidationError as exc:
-            errors = exc.errors(include_url=False)
-            first = errors[0]
-            if first["type"] == "json_invalid" or not first["loc"]:
-                raise ImportRefused(f"{source}: not a panel-tui file (truncated or not JSON)") from None
-            loc = ("assessments", start + int(first["loc"][0]), *first["loc"][1:])
-            more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-            raise ImportRefused(f"{source}: not a valid return: {place(loc)}: {problem(first)}{more}") from None
-
-    def flush(start: int) -> Iterator[tuple[int, dict[str, Any]]]:
-        for k, a in enumerate(check(batch, start)):
-            if a["ref"] in seen:
-                raise ImportRefused(f"{source}: not a valid return: assessments: candidate {a['ref']!r} appears twice")
-            seen.add(a["ref"])
-            yield start + k, a
-
-    for entry in entries:
-        if n >= MAX_CANDIDATES:
-            raise ImportRefused(f"{source}: not a valid return: assessments: must have at most {MAX_CANDIDATES} entries")
-        batch.append(entry)
-        n += 1
-        if len(batch) == CHUNK:
-            yield from flush(n - len(batch))
-            batch = []
-    yield from flush(n - len(batch))
 
 
 # --- an unchanged return: the same signed file, nothing of the member's changed since --------------
@@ -267,9 +141,9 @@ def merge_return(
     actor = actor or laptop_user(session, cid)
     stamp = _member_stamp(session, cid, mid)
     plan = _Plan(session, campaign, member, amendments, source)
-    resolver = _Resolver(session, campaign, source)
-    part: list[_FileAssessment] = []
-    for n, a in _checked_entries(entries, source, form):
+    resolver = Resolver(session, campaign, source)
+    part: list[FileAssessment] = []
+    for n, a in checked_entries(entries, source, form):
         part.append(resolver.resolve(n, a))
         if len(part) == CHUNK:
             plan.add(part)
@@ -297,56 +171,63 @@ def merge_return(
 
 
 class _Plan:
-    """What a return changes, built CHUNK assessments at a time against what is held for them."""
+    """What a return changes, built CHUNK assessments at a time against what is held for them.
+
+    It also digests the seal of every assessment it will write (``db.audit.seal_known``), from the
+    values it writes and those held: the commit then need not read 120,000 rows back to seal them."""
 
     def __init__(self, session: Session, campaign: Campaign, member: PanelMember,
                  amendments: dict[tuple[str, str], list[AmendmentSpec]], source: str) -> None:
         self.session, self.campaign, self.member, self.amendments, self.source = session, campaign, member, amendments, source
         self.conflicts: list[str] = []
         self.candidate_ids: list[int] = []
-        self.new_assessments: list[dict[str, Any]] = []
+        self.new_assessments: list[tuple] = []  # (candidate id, submitted_at, updated_at)
         self.changed_assessments: list[dict[str, Any]] = []
         self.held_assessment_ids: dict[int, int] = {}  # candidate id -> assessment id, for new evidence
-        self.new_evidence: list[tuple[int, _FileEvidence]] = []  # (candidate id, evidence)
-        self.changed_evidence: list[tuple[int, _FileEvidence]] = []  # (evidence id, evidence)
+        self.new_evidence: list[tuple[int, FileEvidence]] = []  # (candidate id, evidence)
+        self.changed_evidence: list[tuple[int, FileEvidence]] = []  # (evidence id, evidence)
         self.amended: list[tuple[int, AmendmentSpec]] = []  # (evidence id, amendment) for the chair's audit
+        self.salt = new_salt()  # the import's audit entry's: it carries the seals
+        self.sealed: dict[int, str | None] = {}  # candidate id -> seal of the assessment as written (None: not submitted)
         self.touched = 0
 
     def _mine(self, candidate_ids: list[int]) -> tuple:
         return (Assessment.member_id == self.member.id, col(Assessment.candidate_id).in_(candidate_ids))
 
-    def add(self, assessments: list[_FileAssessment]) -> None:
+    def add(self, assessments: list[FileAssessment]) -> None:
         if not assessments:
             return
-        session, member = self.session, self.member
+        session, member, salt = self.session, self.member, self.salt
         ids = [a.candidate_id for a in assessments]
         self.candidate_ids += ids
         mine = self._mine(ids)
+        conn = session.connection()  # column reads: no ORM row processing
         held_assessments = {
             c: (aid, submitted_at, updated_at)
-            for aid, c, submitted_at, updated_at in session.exec(
+            for aid, c, submitted_at, updated_at in conn.execute(
                 select(Assessment.id, Assessment.candidate_id, Assessment.submitted_at, Assessment.updated_at).where(*mine)
             ).all()
         }
-        held_evidence = {
-            (c, item_id): (eid, notes, star, score, updated_at)
-            for eid, c, item_id, notes, star, score, updated_at in session.exec(
+        held_evidence: dict[int, dict[int, tuple]] = {}  # candidate id -> item id -> held row
+        if held_assessments:
+            for eid, c, item_id, notes, star, score, updated_at in conn.execute(
                 select(
                     ItemEvidence.id, Assessment.candidate_id, ItemEvidence.item_id, ItemEvidence.notes,
                     ItemEvidence.star, ItemEvidence.score, ItemEvidence.updated_at,
                 )
                 .join(Assessment, col(Assessment.id) == ItemEvidence.assessment_id)
                 .where(*mine)
-            ).all()
-        }
+            ).all():
+                held_evidence.setdefault(c, {})[item_id] = (eid, notes, star, score, updated_at)
         held_tags: dict[int, dict[int, str]] = {}
-        for eid, indicator_id, tag in session.exec(
-            select(IndicatorTag.evidence_id, IndicatorTag.indicator_id, IndicatorTag.tag)
-            .join(ItemEvidence, col(ItemEvidence.id) == IndicatorTag.evidence_id)
-            .join(Assessment, col(Assessment.id) == ItemEvidence.assessment_id)
-            .where(*mine)
-        ).all():
-            held_tags.setdefault(eid, {})[indicator_id] = tag
+        if held_evidence:
+            for eid, indicator_id, tag in conn.execute(
+                select(IndicatorTag.evidence_id, IndicatorTag.indicator_id, IndicatorTag.tag)
+                .join(ItemEvidence, col(ItemEvidence.id) == IndicatorTag.evidence_id)
+                .join(Assessment, col(Assessment.id) == ItemEvidence.assessment_id)
+                .where(*mine)
+            ).all():
+                held_tags.setdefault(eid, {})[indicator_id] = tag
         held_tuples = {eid: tuple(sorted(t.items())) for eid, t in held_tags.items()}
         for a in assessments:
             held = held_assessments.get(a.candidate_id)
@@ -356,10 +237,13 @@ class _Plan:
                 )
                 continue
             changed = False
+            held_items = held_evidence.get(a.candidate_id, {})
+            material: Material = {}  # the assessment's evidence as it will be held: what its seal covers
             for ev in a.items:
-                h = held_evidence.get((a.candidate_id, ev.item_id))
+                h = held_items.get(ev.item_id)
                 if h is None:
                     self.new_evidence.append((a.candidate_id, ev))
+                    evidence_material(material, ev.item_id, ev.score, ev.star, ev.tags, ev.notes)
                     changed = True
                     continue
                 eid, notes, star, score, updated_at = h
@@ -382,12 +266,11 @@ class _Plan:
                         continue
                     self.amended += [(eid, m) for m in why]
                 self.changed_evidence.append((eid, ev))
+                evidence_material(material, ev.item_id, ev.score, ev.star, ev.tags, ev.notes)
                 changed = True
             if held is None:
-                self.new_assessments.append(
-                    {"candidate_id": a.candidate_id, "member_id": member.id, "submitted_at": a.submitted_at,
-                     "updated_at": a.updated_at}
-                )
+                self.new_assessments.append((a.candidate_id, a.submitted_at, a.updated_at))
+                self.sealed[a.candidate_id] = None if a.submitted_at is None else sealed_part(material, salt)
                 self.touched += 1
                 continue
             aid, held_submitted, held_updated = held
@@ -400,48 +283,65 @@ class _Plan:
             if changed or submitted != held_submitted:
                 self.changed_assessments.append(
                     # Now, not the file's time: the merit-list cache watches Assessment.updated_at for changes.
-                    {"id": aid, "submitted_at": submitted, "updated_at": max(held_updated, a.updated_at, utcnow())}
+                    {"b_id": aid, "submitted_at": submitted, "updated_at": max(held_updated, a.updated_at, utcnow())}
                 )
+                if submitted is None:
+                    self.sealed[a.candidate_id] = None
+                else:
+                    for item_id, (eid, notes, star, score, _) in held_items.items():
+                        if f"i{item_id}" not in material:  # held and unchanged
+                            evidence_material(material, item_id, score, star, held_tuples.get(eid, ()), notes)
+                    self.sealed[a.candidate_id] = sealed_part(material, salt)
                 self.touched += 1
 
     def write(self, actor: str, result: ReturnImport) -> None:
+        """The bulk writes, on the session's connection (no per-row ORM or parameter work); the audit
+        is told what was written (note_written, and the seals: seal_known)."""
         session, campaign, member = self.session, self.campaign, self.member
+        conn = session.connection()
         for rows in _batches(self.new_assessments):
-            bulk_insert(session, Assessment, rows)
-        for rows in _batches(self.changed_assessments):
-            session.exec(update(Assessment), params=rows)  # type: ignore[call-overload]
+            bulk_insert_plain(session, Assessment, ("candidate_id", "member_id", "submitted_at", "updated_at"),
+                              [(c, member.id, submitted, updated) for c, submitted, updated in rows])
+        if self.changed_assessments:
+            table = Assessment.__table__  # type: ignore[attr-defined]
+            statement = update(table).where(table.c.id == bindparam("b_id"))
+            for rows in _batches(self.changed_assessments):
+                conn.execute(statement, rows)
         assessment_ids = dict(self.held_assessment_ids)
-        new_cids = [r["candidate_id"] for r in self.new_assessments]
+        new_cids = [c for c, _, _ in self.new_assessments]
         for chunk in chunks(new_cids):
             assessment_ids.update(
-                (c, aid) for aid, c in session.exec(select(Assessment.id, Assessment.candidate_id).where(*self._mine(chunk))).all()
+                (c, aid) for aid, c in conn.execute(select(Assessment.id, Assessment.candidate_id).where(*self._mine(chunk))).all()
             )
-        for rows in _batches(self.changed_evidence):
-            session.exec(  # type: ignore[call-overload]
-                update(ItemEvidence),
-                params=[
-                    {"id": eid, "notes": ev.notes, "star": ev.star, "score": ev.score, "updated_at": ev.updated_at}
+        if self.changed_evidence:
+            table = ItemEvidence.__table__  # type: ignore[attr-defined]
+            statement = update(table).where(table.c.id == bindparam("b_id"))
+            for rows in _batches(self.changed_evidence):
+                conn.execute(statement, [
+                    {"b_id": eid, "notes": ev.notes, "star": ev.star, "score": ev.score, "updated_at": ev.updated_at}
                     for eid, ev in rows
-                ],
-            )
-            for chunk in chunks([eid for eid, _ in rows]):
-                session.exec(delete(IndicatorTag).where(col(IndicatorTag.evidence_id).in_(chunk)))  # type: ignore[call-overload]
+                ])
+                for chunk in chunks([eid for eid, _ in rows]):
+                    conn.execute(delete(IndicatorTag).where(col(IndicatorTag.evidence_id).in_(chunk)))
+        evidence_columns = ("assessment_id", "item_id", "notes", "star", "score", "updated_at")
         for rows in _batches(self.new_evidence):
-            bulk_insert(session, ItemEvidence, [
-                {"assessment_id": assessment_ids[c], "item_id": ev.item_id, "notes": ev.notes, "star": ev.star,
-                 "score": ev.score, "updated_at": ev.updated_at}
-                for c, ev in rows
+            bulk_insert_plain(session, ItemEvidence, evidence_columns, [
+                (assessment_ids[c], ev.item_id, ev.notes, ev.star, ev.score, ev.updated_at) for c, ev in rows
             ])
-        # Tags: their evidence rows were written (and noted for the seal) just above.
         tag_columns = ("evidence_id", "indicator_id", "tag")
         tag_rows = [(eid, ind, tag) for eid, ev in self.changed_evidence for ind, tag in ev.tags]
-        tagged = [(c, ev) for c, ev in self.new_evidence if ev.tags]
-        for start in range(0, len(tagged), CHUNK):
-            part = tagged[start : start + CHUNK]
-            wanted = sorted({assessment_ids[c] for c, _ in part})
+        tagged = [(c, ev) for c, ev in self.new_evidence if ev.tags]  # in candidate order
+        start = 0
+        while start < len(tagged):  # parts of up to CHUNK assessments: one query for their evidence ids
+            end, seen = start, set()
+            while end < len(tagged) and (len(seen) < CHUNK or tagged[end][0] in seen):
+                seen.add(tagged[end][0])
+                end += 1
+            part, start = tagged[start:end], end
+            wanted = sorted({assessment_ids[c] for c in seen})
             ids = {
                 (aid, item_id): eid
-                for eid, aid, item_id in session.connection().execute(
+                for eid, aid, item_id in conn.execute(
                     select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id)
                     .where(col(ItemEvidence.assessment_id).in_(wanted))
                 ).all()
@@ -458,10 +358,12 @@ class _Plan:
                 session, action="amend", entity=f"evidence.{m.field}", entity_id=eid, campaign_id=campaign.id,
                 actor=member.name, old=m.old, new=m.new, reason=f"{m.reason} (amended {iso(m.at)}; from {self.source})",
             )
-        record(
+        entry = record(
             session, action="import", entity="return", entity_id=member.id, campaign_id=campaign.id, actor=actor,
             new=f"{result.assessments} assessments, {result.evidence} item evidence from {member.name}", reason=self.source,
+            salt=self.salt,
         )
+        seal_known(session, entry, {assessment_ids[c]: seal for c, seal in self.sealed.items()})
 
 
 def _batches(rows: list) -> Iterator[list]:

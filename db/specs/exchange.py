@@ -7,6 +7,7 @@ Rules a file must meet to be read at all; rules that need the database
 
 from __future__ import annotations
 
+from itertools import permutations
 from typing import Annotated, Literal, Optional
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
@@ -34,10 +35,12 @@ Ref = Line(80, required=True)
 
 
 _STAR_PARTS = frozenset(StarPart.values())
+# Every STAR coverage there is (65): one set lookup per item of a 120,000-item return.
+_STAR_TEXTS = frozenset("".join(p) for n in range(len(_STAR_PARTS) + 1) for p in permutations(sorted(_STAR_PARTS), n))
 
 
 def _star(text: str) -> str:
-    if not _STAR_PARTS.issuperset(text) or len(set(text)) != len(text):
+    if text not in _STAR_TEXTS:
         raise ValueError(f"STAR coverage {text!r} is not some of S, T, A, R, each once")
     return text
 
@@ -188,7 +191,8 @@ def _star_text(text: str) -> str:
 
 
 def _items_once(items: list) -> list:
-    unique([e["item"] for e in items], "item")
+    if len({e["item"].lower() for e in items}) != len(items):
+        unique([e["item"] for e in items], "item")  # names the first one twice
     return items
 
 

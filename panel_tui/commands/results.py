@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Iterable
 
 from panel_tui.commands import open_db
 
@@ -43,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def export_cmd(args: argparse.Namespace) -> int:
     from db.campaigns import get_campaign
-    from db.reports import results_csv, results_document, results_json
+    from db.results_export import results_csv, results_json
 
     if args.format == "xlsx" and (args.out is None or str(args.out) == "-"):
         from db.errors import ValidationError
@@ -58,11 +59,27 @@ def export_cmd(args: argparse.Namespace) -> int:
             csv_to_xlsx(args.out, results_csv(session, campaign_id), sheet="Results", title=f"{campaign.title}: results")
             return 0
         if args.format == "json":
-            text = results_json(results_document(session, campaign_id))
-        else:
-            text = _safe_csv(results_csv(session, campaign_id))
+            # Written as it is made; results_json cleans the stored text it holds (13 MB not scanned again).
+            _write_pieces(args.out, results_json(session, campaign_id))
+            return 0
+        text = _safe_csv(results_csv(session, campaign_id))
     _write(args.out, text)
     return 0
+
+
+def _write_pieces(path: Path | None, pieces: Iterable[str]) -> None:
+    """Text already made harmless, piece by piece: to standard output, or a private file (0600, whole or not at all)."""
+    from db.errors import ValidationError
+    from db.files import private_file
+
+    if path is None or str(path) == "-":
+        sys.stdout.writelines(pieces)
+        return
+    try:
+        with private_file(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as handle:
+            handle.writelines(pieces)
+    except OSError as exc:
+        raise ValidationError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _write(path: Path | None, text: str) -> None:

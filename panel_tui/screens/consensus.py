@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
@@ -35,8 +38,10 @@ class ConsensusDialog(ServiceWork, ModalScreen[bool]):
         Binding("ctrl+s", "record", "Record consensus", priority=True, id="consensus.record"),
     ]
 
-    def __init__(self, cell: CellEvidence, candidate_id: int, item_id: int, actor: str) -> None:
+    def __init__(self, cell: CellEvidence, candidate_id: int, item_id: int, actor: str,
+                 painted: Callable[[], None] | None = None) -> None:
         super().__init__()
+        self._painted = painted  # called once the dialog is on screen (first_paint)
         self.cell = cell
         self.candidate_id = candidate_id
         self.item_id = item_id
@@ -51,19 +56,9 @@ class ConsensusDialog(ServiceWork, ModalScreen[bool]):
                 yield Label("Submit your own assessment of this candidate to see the other panel members' evidence.", classes="error")
             with Horizontal(id="member-evidence"):
                 for m in cell.members:
+                    # One Static per member, not one per line: a dialog of few widgets opens in one frame.
                     with VerticalScroll(classes="member-column"):
-                        head = Text(clean_line(f"{m.member_name} ({m.role})"), style="bold")
-                        head.append(f"  score {label_for(scale, m.score)}" if m.score is not None else "  not scored")
-                        if not m.submitted:
-                            head.append("  not submitted", style="italic")
-                        yield Static(head)
-                        star = " ".join(w for letter, w in STAR_WORDS.items() if letter in m.star) or "no STAR marks"
-                        yield Static(Text(f"STAR: {star}", style="dim"))
-                        for tag in m.tags:
-                            mark = "+" if tag.tag == "seen" else "−"  # the interview's signs: seen +, contrary −
-                            yield Static(Text(f"{mark} {clean_line(tag.text)}", style="green" if tag.tag == "seen" else "red"))
-                        notes = clean_block(m.notes)
-                        yield Static(Text(notes) if notes else Text("(no notes)", style="dim"), classes="member-notes")
+                        yield Static(self._evidence(m, scale), classes="member-evidence")
             labels = ", ".join(str(p["label"]) for p in scale)
             yield Label(Text(f"Agreed score ({clean_line(labels)})"))
             yield Input(value=label_for(scale, cell.consensus) if cell.consensus is not None else "", id="consensus-score")
@@ -74,8 +69,28 @@ class ConsensusDialog(ServiceWork, ModalScreen[bool]):
                 yield Button("Record (ctrl+s)", variant="primary", id="record")
                 yield Button("Cancel (esc)", id="cancel")
 
+    @staticmethod
+    def _evidence(m, scale: list) -> Content:
+        """A member's score, STAR marks, indicator tags and notes as one Content (styles as Textual
+        styles, text never markup; stored text cleaned)."""
+        head = clean_line(f"{m.member_name} ({m.role})")
+        head += f"  score {label_for(scale, m.score)}" if m.score is not None else "  not scored"
+        parts: list = [(head, "bold")]
+        if not m.submitted:
+            parts.append(("  not submitted", "bold italic"))
+        star = " ".join(w for letter, w in STAR_WORDS.items() if letter in m.star) or "no STAR marks"
+        parts += ["\n", (f"STAR: {star}", "dim")]
+        for tag in m.tags:
+            mark = "+" if tag.tag == "seen" else "−"  # the interview's signs: seen +, contrary −
+            parts += ["\n", (f"{mark} {clean_line(tag.text)}", "green" if tag.tag == "seen" else "red")]
+        notes = clean_block(m.notes)
+        parts += ["\n\n", notes if notes else ("(no notes)", "dim")]
+        return Content.assemble(*parts)
+
     def on_mount(self) -> None:
         self.query_one("#consensus-score", Input).focus()
+        if self._painted is not None:
+            self.call_after_refresh(self._painted)
 
     @on(Button.Pressed, "#record")
     def action_record(self) -> None:

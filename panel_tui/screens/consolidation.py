@@ -20,10 +20,11 @@ from db import consolidation
 from db.consolidation import CellEvidence, Grid
 from db.text import clean_line
 from panel_tui.live import LiveRefresh
+from panel_tui.screens.first_paint import after_paint, hold_collector
 from panel_tui.widgets.score_grid import ScoreGrid
 from panel_tui.work import ServiceWork
 
-FIRST_PAGE = 100  # candidates read before the first draw (more than any terminal shows)
+FIRST_PAGE = 20  # at least this many candidates are read before the first draw (more: the terminal's height)
 
 
 class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
@@ -46,6 +47,10 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
         self.member_id = member_id
 
     def compose(self) -> ComposeResult:
+        # The first page is read while the widgets are built (not after they are mounted); no
+        # cyclic collection until it is on screen (first_paint).
+        self._painted = hold_collector(self)
+        self.action_reload()
         yield Header()
         yield Label("Loading…", id="grid-summary", classes="screen-title")
         yield ScoreGrid(id="grid")
@@ -58,15 +63,17 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Consolidation"
         self.start_live()
-        self.action_reload()
 
     def action_reload(self) -> None:
-        # Thousands of candidates: read in a worker, draw on the UI thread; the first page first.
-        self.run_service(partial(consolidation.load_grid, first=FIRST_PAGE), self.campaign_id, self.member_id,
+        # Thousands of candidates: read in a worker, draw on the UI thread; the first page first. A page
+        # is what the terminal can show (each row read costs ~0.3 ms: no more than that before the draw).
+        first = max(FIRST_PAGE, self.app.size.height)
+        self.run_service(partial(consolidation.load_grid, first=first), self.campaign_id, self.member_id,
                          tag="grid", done=self._first_page, failed=self._not_loaded, group="grid", exclusive=True)
 
     def _first_page(self, grid: Grid) -> None:
         self._show(grid)
+        after_paint(self, self._painted)
         if not grid.complete:  # after the first page is painted: the read competes with drawing for the GIL
             self.call_after_refresh(self._read_rest)
 
@@ -110,6 +117,7 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
         self._summary(grid)
 
     def _not_loaded(self, message: str) -> None:
+        self._painted()
         self.query_one("#grid-summary", Label).update(Text(f"Not loaded: {message}"))
         self.notify(message, title="Grid not loaded", severity="error", markup=False)
 
@@ -146,16 +154,18 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
         if grid is not None and self.member_id is not None:
             actor = next((m.name for m in grid.members if m.id == self.member_id), "")
 
+        painted = hold_collector(self)  # no cyclic collection until the dialog is on screen (first_paint)
+
         def open_dialog(cell: CellEvidence) -> None:
             from panel_tui.screens.consensus import ConsensusDialog
 
             self.app.push_screen(
-                ConsensusDialog(cell, candidate_id, item_id, actor),
+                ConsensusDialog(cell, candidate_id, item_id, actor, painted=painted),
                 lambda recorded: recorded and self._update_rows([candidate_id]),
             )
 
         self.run_service(consolidation.cell_evidence, candidate_id, item_id, self.member_id, tag="evidence",
-                         done=open_dialog, title="Evidence not loaded")
+                         done=open_dialog, title="Evidence not loaded")  # not loaded: resumed within 1 s
 
     def action_history(self) -> None:
         grid = self.query_one(ScoreGrid)

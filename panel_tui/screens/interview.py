@@ -39,29 +39,10 @@ from panel_tui.screens.interview_saving import MAX_UNSAVED_SECONDS, InterviewSav
 from panel_tui.widgets.indicator_panel import IndicatorPanel
 from panel_tui.widgets.interview_timer import InterviewTimer
 from panel_tui.widgets.item_list import ItemList
+from panel_tui.widgets.notes_editor import NotesEditor
 from panel_tui.widgets.score_picker import ScorePicker
 from panel_tui.widgets.star_bar import StarBar
 from panel_tui.work import one_line
-
-class NotesEditor(TextArea):
-    """The evidence editor. Per key it tells the screen directly (no messages up the tree): that a
-    key is coming, so held updates share its frame, and that the text changed."""
-
-    def on_key(self) -> None:
-        # Runs before TextArea's own key handler (subclass first), in the same turn: one frame.
-        key_typed = getattr(self.screen, "key_typed", None)
-        if key_typed is not None:
-            key_typed()
-
-    def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        event.stop()  # the screen is the only listener: told here, without four more dispatches a key
-        notes_changed = getattr(self.screen, "notes_changed", None)
-        if notes_changed is not None:
-            notes_changed()
-
-    def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
-        event.stop()  # nobody above listens for the cursor moving
-
 
 COMMANDS = ("score", "clear_score", "star", "level", "submit", "resubmit", "amend", "close", "edit_notes", "focus_indicators")
 
@@ -499,29 +480,10 @@ class InterviewScreen(InterviewSaving, Screen[None]):
 
 
 def open_interview(screen, candidate_id: int, member_id: int) -> None:
-    """Show a candidate's interview over ``screen`` (a ServiceWork screen), read in its worker first.
+    """Show a candidate's interview over ``screen`` (a ServiceWork screen), read in its worker first;
+    keys typed meanwhile go to the interview's notes, as they did when it opened at once."""
+    from panel_tui.screens.key_hold import show_when_read
 
-    Keys typed meanwhile wait on a KeyHoldScreen and go to the interview's notes, as they did
-    when the screen opened at once."""
-    from panel_tui.screens.key_hold import KeyHoldScreen
-
-    app = screen.app
-    hold = KeyHoldScreen("Opening the interview…")
-    app.push_screen(hold)
-
-    def show(view: InterviewView) -> None:
-        if app.screen is not hold:  # gone meanwhile (the app is quitting)
-            return
-        interview = InterviewScreen(app.database, view)
-        keys = hold.take_keys()
-        app.switch_screen(interview)
-        if keys:
-            interview.call_after_refresh(app.replay_keys, keys)
-
-    def failed(message: str) -> None:
-        if app.screen is hold:
-            app.pop_screen()
-        screen.notify(message, title="Could not open the interview", severity="error", markup=False)
-
-    screen.run_service(service.load_interview, candidate_id, member_id, done=show, failed=failed,
-                       group="open-interview", exclusive=True)
+    show_when_read(screen, service.load_interview, candidate_id, member_id,
+                   build=lambda view: InterviewScreen(screen.app.database, view),
+                   message="Opening the interview…", title="Could not open the interview")

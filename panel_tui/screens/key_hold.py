@@ -7,9 +7,12 @@ replayed, in order, on the screen that follows. It shows nothing unless the read
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual import events
 from textual.app import ComposeResult
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 SHOW_AFTER = 0.15  # seconds: a quick read never flashes a message
@@ -43,3 +46,30 @@ class KeyHoldScreen(ModalScreen[None]):
     def take_keys(self) -> list[events.Key]:
         keys, self.pending_keys = self.pending_keys, []
         return keys
+
+
+def show_when_read(screen, read: Callable[..., Any], *args: Any, build: Callable[[Any], Screen], message: str,
+                   title: str) -> None:
+    """Read ``read(session, *args)`` in ``screen``'s service worker, then show ``build(result)``.
+
+    Meanwhile a KeyHoldScreen keeps the keys typed, replayed on the new screen; a failure is one line
+    and the screen underneath is as it was."""
+    app = screen.app
+    hold = KeyHoldScreen(message)
+    app.push_screen(hold)
+
+    def show(result: Any) -> None:
+        if app.screen is not hold:  # gone meanwhile (the app is quitting)
+            return
+        new = build(result)
+        keys = hold.take_keys()
+        app.switch_screen(new)
+        if keys:
+            new.call_after_refresh(app.replay_keys, keys)
+
+    def failed(text: str) -> None:
+        if app.screen is hold:
+            app.pop_screen()
+        screen.notify(text, title=title, severity="error", markup=False)
+
+    screen.run_service(read, *args, done=show, failed=failed, group="show-when-read", exclusive=True)

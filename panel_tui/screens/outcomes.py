@@ -2,8 +2,9 @@
 panel agreement, and the reports (merit list CSV, assessment records, feedback).
 
 Every decision goes through a service function in ``db.outcomes`` (which applies
-the merit, tie and reserve rules and audits the change), off the UI thread; then
-only the merit list is re-read (db.results re-evaluates only what moved) and only
+the merit, tie and reserve rules and audits the change), off the UI thread; the
+decision's row is redrawn at once (db.outcomes.with_outcome), and once saved
+the merit list is re-read (db.results re-evaluates only what moved) and only
 the table cells that changed are redrawn. The distribution and panel-agreement
 tabs are re-read only when scores or consensus moved. Another terminal's changes
 arrive the same way (LiveRefresh). Exports run in thread workers and report
@@ -97,6 +98,8 @@ class OutcomesScreen(OutcomeDecisions, ServiceWork, LiveRefresh, Screen[None]):
         self.pending_ties: dict[int, list[int]] = {}
         self.scores_stamp: tuple | None = None  # of the charts on screen
         self._loading = self._stale = False  # a merit list read is running / another is wanted after it
+        self.decisions = 0  # decisions drawn by this screen (a merit list read begun before one is stale)
+        self.writes = 0  # decisions being saved (a read waits for them: it would show the list before them)
 
     # --- layout ----------------------------------------------------------------------
 
@@ -130,11 +133,13 @@ class OutcomesScreen(OutcomeDecisions, ServiceWork, LiveRefresh, Screen[None]):
 
         A reload asked for while one is running follows it (rather than cancelling it, which
         would only delay the answer)."""
-        if self._loading:
+        if self._loading or self.writes:
             self._stale = True
             return
         self._loading, self._stale = True, False
-        self.run_service(load_merit, self.campaign_id, self.member_id, tag="load", done=self._merit_loaded,
+        begun = self.decisions
+        self.run_service(load_merit, self.campaign_id, self.member_id, tag="load",
+                         done=lambda view: self._merit_loaded(view, begun),
                          failed=self._not_loaded, settled=self._merit_settled, group="load")
 
     def _merit_settled(self) -> None:
@@ -146,9 +151,12 @@ class OutcomesScreen(OutcomeDecisions, ServiceWork, LiveRefresh, Screen[None]):
         if self.merit is not None:
             self.reload()
 
-    def _merit_loaded(self, view: MeritView) -> None:
+    def _merit_loaded(self, view: MeritView, begun: int | None = None) -> None:
         if self.merit is None:
             return  # the first load is still on its way
+        if begun is not None and begun != self.decisions:
+            self._stale = True  # read before a decision drawn since: read again once it is saved
+            return
         self.merit, self.may_see = view.merit, view.may_see
         self.versions, self.review = view.versions, view.review
         self._forget_stale_ties()

@@ -81,6 +81,9 @@ class ScoreGrid(ScrollView, can_focus=True):
         self._widths: list[int] = []
         self._headers: list[str] = []
         self._line_cache: dict[int, list[Text]] = {}
+        # Row -> ((on the cursor row, cursor column), fixed strip, scrolling strip): a frame redraws
+        # from these; rows are rendered again only when they or the cursor on them change.
+        self._strips: dict[int, tuple[tuple, Strip, Strip]] = {}
 
     # --- data ------------------------------------------------------------------
 
@@ -88,6 +91,7 @@ class ScoreGrid(ScrollView, can_focus=True):
         """Replace the contents with ``grid``, keeping the cursor where it was."""
         self.grid = grid
         self._line_cache.clear()
+        self._strips.clear()
         label_width = min(30, max([9] + [len(self._label(r)) for r in grid.rows[:5000]]))
         score_width = max(7, 2 * len(grid.members) + 6)
         self._headers = (
@@ -115,6 +119,7 @@ class ScoreGrid(ScrollView, can_focus=True):
             n = grid.index.get(cid)
             if n is not None:
                 self._line_cache.pop(n, None)
+                self._strips.pop(n, None)
         self.refresh()
 
     @property
@@ -191,6 +196,7 @@ class ScoreGrid(ScrollView, can_focus=True):
             cells.append(Text(word + (" (provisional)" if row.provisional else ""), style=style))
         if len(self._line_cache) > 500:
             self._line_cache.clear()
+            self._strips.clear()
         self._line_cache[index] = cells
         return cells
 
@@ -232,18 +238,24 @@ class ScoreGrid(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         first = self._fixed_width
         if y == 0:
-            texts = [Text(h) for h in self._headers]
-            base, cursor_col = HEADER_STYLE, None
+            index, key = -1, (False, None)
         else:
             index = scroll_y + y - 1
             if index >= len(self.grid.rows):
                 return Strip.blank(width)
-            texts = self._cells(index)
             on_row = index == self.cursor_row
-            base = ROW_CURSOR_STYLE if on_row else Style()
-            cursor_col = self.cursor_column if on_row and self.has_focus else None
-        fixed = Strip(self._segments(texts, self._fixed, base, cursor_col))
-        rest = Strip(self._segments(texts, range(1, len(texts) - 2), base, cursor_col))
+            key = (on_row, self.cursor_column if on_row and self.has_focus else None)
+        cached = self._strips.get(index)
+        if cached is not None and cached[0] == key:
+            fixed, rest = cached[1], cached[2]
+        else:
+            if index < 0:
+                texts, base = [Text(h) for h in self._headers], HEADER_STYLE
+            else:
+                texts, base = self._cells(index), ROW_CURSOR_STYLE if key[0] else Style()
+            fixed = Strip(self._segments(texts, self._fixed, base, key[1]))
+            rest = Strip(self._segments(texts, range(1, len(texts) - 2), base, key[1]))
+            self._strips[index] = (key, fixed, rest)
         rest = rest.crop(scroll_x, scroll_x + max(0, width - first))
         return Strip.join([fixed, rest]).crop(0, width).extend_cell_length(width)
 
@@ -251,7 +263,7 @@ class ScoreGrid(ScrollView, can_focus=True):
 
     def watch_cursor_row(self, old: int, new: int) -> None:
         self._line_cache.pop(old, None)
-        self._line_cache.pop(new, None)
+        self._line_cache.pop(new, None)  # (their strips are keyed by the cursor: redrawn as needed)
         top = self.scroll_offset.y
         visible = max(1, self.size.height - 1)
         if new < top:
