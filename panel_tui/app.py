@@ -211,11 +211,9 @@ class PanelApp(App[None]):
         self.run_worker(partial(self._load, message.passphrase, True), thread=True, group="startup")
 
     def _from_thread(self, callback, *args) -> bool:
-        try:
-            self.call_from_thread(callback, *args)
-        except RuntimeError:  # the app was closed while loading
-            return False
-        return True
+        # Posted (thread-safe) and not waited for: a worker never waits for the UI loop.
+        # False: the app has closed meanwhile.
+        return self.call_later(callback, *args)
 
     def _failed(self, message: str) -> None:
         self.startup_error = message

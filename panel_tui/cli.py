@@ -127,6 +127,8 @@ def run_tui(args: argparse.Namespace | SimpleNamespace, *, demo: bool) -> int:
                 app.preload()
             if app.startup_error is None:
                 ran = True
+                if splash is not None:
+                    splash.hand_over()
                 app.run()
             error = app.startup_error
     finally:

@@ -14,6 +14,7 @@ the app's default ones (a keymap.toml applies from Textual's first frame on).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 # (truecolor, 256-colour) SGR parameters of the theme's colours.
@@ -29,15 +30,34 @@ MESSAGE = "Loading the panel's data…"
 
 
 class Splash:
-    """The frame on screen and the terminal's input mode before it (restored by ``close``)."""
+    """The frame on screen and the terminal's input mode before it (restored by ``close``).
+
+    Until Textual takes the terminal (``hand_over``), SIGTERM restores it before the process ends:
+    a panellist's shell is never left without echo on the alternate screen."""
 
     def __init__(self, fd_in: int, fd_out: int, saved: list) -> None:
         self.fd_in, self.fd_out, self.saved = fd_in, fd_out, saved
+        self._closed = False
+        self._previous_term = signal.signal(signal.SIGTERM, self._terminated)
+
+    def _terminated(self, signum: int, _frame) -> None:
+        self.close(leave_screen=True)
+        raise SystemExit(128 + signum)
+
+    def hand_over(self) -> None:
+        """Textual runs from here on (its driver restores the terminal however it ends)."""
+        if self._previous_term is not None:
+            signal.signal(signal.SIGTERM, self._previous_term)
+            self._previous_term = None
 
     def close(self, *, leave_screen: bool) -> None:
         """Restore the input mode; ``leave_screen``: also leave the alternate screen (Textual never ran)."""
         import termios
 
+        self.hand_over()
+        if self._closed:
+            return
+        self._closed = True
         if leave_screen:
             os.write(self.fd_out, b"\x1b[?25h\x1b[?1049l")
         try:

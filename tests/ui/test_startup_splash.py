@@ -108,3 +108,23 @@ def test_preload_of_a_file_that_is_not_a_database_gives_one_line(tmp_path):
     assert app.database is None
     assert app.startup_error == f"{path} is not a panel-tui database (not an SQLite file)"
     assert path.read_text() == "shopping list\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+def test_sigterm_behind_the_splash_gives_the_terminal_back():
+    import signal
+    import termios
+
+    script = "from panel_tui import splash; import time; s = splash.show(); print('SPLASHED', flush=True); time.sleep(30)"
+    term = Terminal([sys.executable, "-c", script])
+    try:
+        term.wait_for("SPLASHED")
+        assert not termios.tcgetattr(term.fd)[3] & termios.ECHO  # keys held unechoed behind the splash
+        os.kill(term.pid, signal.SIGTERM)
+        _, status = os.waitpid(term.pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 128 + signal.SIGTERM
+        time.sleep(0.1)
+        assert bytes(term.output).rstrip().endswith(b"\x1b[?25h\x1b[?1049l")  # off the alternate screen
+        assert termios.tcgetattr(term.fd)[3] & termios.ECHO  # echo back for the shell
+    finally:
+        os.close(term.fd)
