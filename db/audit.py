@@ -31,8 +31,9 @@ from sqlalchemy import event, insert, inspect as sa_inspect
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
-from db.audit_material import canon as _canon, current_material, digests, id_chunks as _chunks, latest_seals
+from db.audit_material import canon as _canon, current_material, digests, SEAL_CHUNK, latest_seals
 from db.models import Assessment, AuditEvent, Campaign, Candidate, Consensus, IndicatorTag, ItemEvidence, Outcome
+from db.queries import chunks
 
 # Audit entities whose old/new values copy personal text; purge blanks them (and their salt).
 PERSONAL_ENTITIES = (
@@ -314,11 +315,11 @@ def _seal(session: Session) -> None:
     evidence_ids = [i for kind, i in touched if kind == "e"]
     pairs = {i for kind, i in touched if kind == "am"}
     keys = {f"{kind}{i}" for kind, i in touched if kind in ("a", "c", "o") and not (kind == "a" and i in known)}
-    for chunk in _chunks(evidence_ids):
+    for chunk in chunks(evidence_ids, SEAL_CHUNK):
         keys |= {f"a{a}" for a in session.exec(select(ItemEvidence.assessment_id).where(col(ItemEvidence.id).in_(chunk))).all()
                  if a not in known}
     if pairs:
-        for chunk in _chunks(sorted({c for c, _ in pairs})):
+        for chunk in chunks(sorted({c for c, _ in pairs}), SEAL_CHUNK):
             keys |= {f"a{a}" for a, c, m in session.exec(
                 select(Assessment.id, Assessment.candidate_id, Assessment.member_id)
                 .where(col(Assessment.candidate_id).in_(chunk))
@@ -334,7 +335,7 @@ def _seal(session: Session) -> None:
     if keys:
         for cid, key_list in _by_campaign(session, keys).items():
             salt = salt_for.setdefault(cid, new_salt())
-            for part in _chunks(key_list, 1000):  # read, digest, forget: an import seals 20,000 at once
+            for part in chunks(key_list, 1000):  # read, digest, forget: an import seals 20,000 at once
                 now, _ = current_material(session, keys=part)
                 for key in (k for k in part if k in now):  # an assessment not (yet) submitted is not sealed
                     seals.setdefault(cid, {})[key] = digests(now[key], salt)
@@ -368,7 +369,7 @@ def _by_campaign(session: Session, keys: set[str]) -> dict[int | None, list[str]
     out: dict[int | None, list[str]] = {}
     for prefix, model in (("a", Assessment), ("c", Consensus), ("o", Outcome)):
         ids = [int(k[1:]) for k in keys if k[0] == prefix]
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids, SEAL_CHUNK):
             for i, cid in session.exec(
                 select(model.id, Candidate.campaign_id).join(Candidate, col(Candidate.id) == model.candidate_id)
                 .where(col(model.id).in_(chunk))

@@ -14,6 +14,7 @@ from typing import Any, Iterable
 from sqlmodel import Session, col, select
 
 from db.models import Assessment, AuditEvent, Candidate, Consensus, IndicatorTag, ItemEvidence, Outcome
+from db.queries import chunks
 
 
 def canon(value: Any) -> str:
@@ -109,7 +110,7 @@ def current_material(
         if campaign_id is not None:
             return list(_rows_of(session, stmt.where(Candidate.campaign_id == campaign_id)))
         found = []
-        for chunk in id_chunks(key_ids):
+        for chunk in chunks(key_ids, SEAL_CHUNK):
             found += _rows_of(session, stmt.where(col(model.id).in_(chunk)))
         return found
 
@@ -119,7 +120,7 @@ def current_material(
         a_ids = [a for a, _ in assessments]
         evidence: dict[int, list[tuple]] = {a: [] for a in a_ids}
         tags: dict[int, dict[int, str]] = {}
-        for chunk in id_chunks(a_ids):
+        for chunk in chunks(a_ids, SEAL_CHUNK):
             for ev_id, a, item_id, score, star, notes in _rows_of(
                 session,
                 select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id, ItemEvidence.score,
@@ -151,9 +152,8 @@ def _rows_of(session: Session, stmt) -> list:
     return session.connection().execute(stmt).all()
 
 
-def id_chunks(values: list[int], size: int = 500) -> Iterable[list[int]]:
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
+# Ids per IN-list when a seal reads material back (its rows are wide: notes and tags).
+SEAL_CHUNK = 500
 
 
 def latest_seals(session: Session, campaign_id: int | None) -> dict[str, tuple[AuditEvent, dict[str, str]]]:

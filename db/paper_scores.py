@@ -29,9 +29,9 @@ from db.retention import refuse_purged
 from db.errors import ValidationError
 from db.exchange.common import bulk_insert_plain
 from db.models import Assessment, Campaign, CampaignItem, Candidate, ItemEvidence, PanelMember, utcnow
+from db.queries import chunks
 from db.specs.paper import COLUMNS, MAX_BYTES, MAX_ROWS, check_row
 
-CHUNK = 900
 _WRITE_ROWS = 5_000  # rows per bulk statement
 
 
@@ -128,8 +128,7 @@ class _Plan:
 def _stamp(session: Session, candidate_ids: list[int]) -> list:
     """Moves when these candidates' assessments change (every evidence writer bumps updated_at)."""
     out = []
-    for i in range(0, len(candidate_ids), CHUNK):
-        chunk = candidate_ids[i : i + CHUNK]
+    for chunk in chunks(candidate_ids):
         out.append(tuple(session.exec(
             select(func.count(Assessment.id), func.sum(Assessment.id), func.count(Assessment.submitted_at),
                    func.max(Assessment.updated_at)).where(col(Assessment.candidate_id).in_(chunk))
@@ -214,10 +213,10 @@ def _write(session: Session, campaign_id: int, plan: _Plan, audit: list[tuple], 
     touched = sorted({(r.candidate.id, r.member.id) for r, *_ in plan.evidence} | set(plan.complete))
     ids: dict[tuple[int, int], int] = {}
     candidates = sorted({c for c, _ in touched})
-    for i in range(0, len(candidates), CHUNK):
+    for chunk in chunks(candidates):
         for aid, c, m in session.connection().execute(
             select(Assessment.id, Assessment.candidate_id, Assessment.member_id)
-            .where(col(Assessment.candidate_id).in_(candidates[i : i + CHUNK]))
+            .where(col(Assessment.candidate_id).in_(chunk))
         ).all():
             ids[(c, m)] = aid
     # New evidence straight to the driver: its assessments are bumped below through the session,
@@ -235,16 +234,16 @@ def _write(session: Session, campaign_id: int, plan: _Plan, audit: list[tuple], 
     bumped = sorted({ids[key] for key in touched} - set(submitted))
     conn = session.connection()
     for values, which in (({"updated_at": now, "submitted_at": now}, submitted), ({"updated_at": now}, bumped)):
-        for i in range(0, len(which), CHUNK):
-            conn.execute(update(Assessment).where(col(Assessment.id).in_(which[i : i + CHUNK])).values(**values))
+        for chunk in chunks(which):
+            conn.execute(update(Assessment).where(col(Assessment.id).in_(chunk)).values(**values))
     note_written(session, [ids[key] for key in touched])
     # Ids of the evidence just inserted, for its audit entries.
     evidence_ids: dict[tuple[int, int], int] = {}
     wanted = sorted({ids[(r.candidate.id, r.member.id)] for r, eid, *_ in plan.evidence if eid is None})
-    for i in range(0, len(wanted), CHUNK):
+    for chunk in chunks(wanted):
         for eid, aid, item_id in session.connection().execute(
             select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id)
-            .where(col(ItemEvidence.assessment_id).in_(wanted[i : i + CHUNK]))
+            .where(col(ItemEvidence.assessment_id).in_(chunk))
         ).all():
             evidence_ids[(aid, item_id)] = eid
     new_ids = {
@@ -411,8 +410,7 @@ def _held(session: Session, candidate_ids: set[int]) -> dict[tuple[int, int], _H
     out: dict[tuple[int, int], _Held] = {}
     by_id: dict[int, _Held] = {}
     ids = sorted(candidate_ids)
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i : i + CHUNK]
+    for chunk in chunks(ids):
         for aid, c, m, submitted_at in session.exec(
             select(Assessment.id, Assessment.candidate_id, Assessment.member_id, Assessment.submitted_at)
             .where(col(Assessment.candidate_id).in_(chunk))

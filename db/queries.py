@@ -9,13 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Iterator
+from typing import Any, NamedTuple, Sequence, TypeVar
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from db.errors import NotFound
 from db.models import Assessment, Campaign, CampaignItem, Candidate, Consensus, ItemEvidence, Outcome, PanelMember
+
+T = TypeVar("T")
+# Ids per IN-list: well under SQLite's limit on bound parameters, and short enough to plan quickly.
+IN_LIST = 900
+
+
+def chunks(values: Sequence[T], size: int = IN_LIST) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``size`` (one IN-list, one statement each)."""
+    for i in range(0, len(values), size):
+        yield list(values[i : i + size])
+
 
 __all__ = [
     "fetch",

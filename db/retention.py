@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 from db.audit import PERSONAL_ENTITIES, record
 from db.errors import ValidationError
 from db.models import Assessment, AuditEvent, Campaign, Candidate, ItemEvidence, Outcome, utcnow
+from db.queries import chunks
 from db.rules import reserve_expiry
 from db.text import clean_line
 
@@ -119,9 +120,9 @@ def refuse_purged(session: Session, candidate_ids: Iterable[int], what: str = "c
     import cannot put personal data back onto a purged candidate.
     """
     ids = list(dict.fromkeys(candidate_ids))
-    for i in range(0, len(ids), 500):
+    for chunk in chunks(ids, 500):
         purged = session.exec(
-            select(Candidate.ref).where(col(Candidate.id).in_(ids[i : i + 500]), col(Candidate.purged_at).is_not(None))
+            select(Candidate.ref).where(col(Candidate.id).in_(chunk), col(Candidate.purged_at).is_not(None))
             .order_by(Candidate.ref)
         ).all()
         if purged:

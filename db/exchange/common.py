@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,9 +10,9 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from db.campaigns import current_member
+from db.queries import IN_LIST
 
-# Bound parameters per IN (...) list: well inside SQLite's and PostgreSQL's limits.
-CHUNK = 900
+CHUNK = IN_LIST  # assessments per query and per batch of a return (db.queries.chunks' IN-list size)
 
 
 def bulk_insert(session: Session, model: type, rows: Sequence[dict[str, Any]]) -> None:
@@ -49,9 +49,6 @@ def bulk_insert_plain(session: Session, model: type, columns: Sequence[str], row
     conn.exec_driver_sql(str(compiled), params)
 
 
-def chunks(values: Sequence[int], size: int = CHUNK) -> Iterator[list[int]]:
-    for i in range(0, len(values), size):
-        yield list(values[i : i + size])
 
 
 def laptop_user(session: Session, campaign_id: int) -> str:

@@ -30,7 +30,8 @@ from db.audit_material import Material, evidence_material, sealed_part
 from db.changes import lock_campaign
 from db.errors import Conflict, ImportRefused
 from db.exchange import keys as exchange_keys
-from db.exchange.common import CHUNK, ReturnImport, bulk_insert_plain, chunks, laptop_user
+from db.exchange.common import CHUNK, ReturnImport, bulk_insert_plain, laptop_user
+from db.queries import chunks
 from db.exchange.envelope import FORMAT_RETURN, check_author, iso, open_return, unseal, unseal_streamed
 from db.exchange.return_lines import FileAssessment, FileEvidence, Resolver, checked_entries
 from db.models import Assessment, Campaign, Candidate, IndicatorTag, ItemEvidence, PanelMember, Setting, utcnow

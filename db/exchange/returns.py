@@ -33,6 +33,7 @@ from db.campaigns import find_member, get_campaign
 from db.errors import ImportRefused
 from db.exchange import keys as exchange_keys
 from db.exchange.common import CHUNK
+from db.queries import chunks
 from db.exchange.envelope import FORMAT_RETURN, SIGNED_AS, iso, lock_signed, seal_streamed
 from db.exchange.return_merge import AMENDED_FIELDS, AmendmentSpec, merge_return
 from db.models import (
@@ -73,8 +74,7 @@ def _entries(session: Session, campaign: Campaign, member: PanelMember) -> Itera
         select(CampaignItem.id, CampaignItem.name).where(CampaignItem.campaign_id == campaign.id)
     ).all()}
     tag_texts: dict[tuple, str] = {}  # a tag's JSON, made once per indicator and tag
-    for start in range(0, len(assessments), CHUNK):
-        part = assessments[start : start + CHUNK]
+    for part in chunks(assessments, CHUNK):
         ids = [a[0] for a in part]
         tags: dict[int, list[str]] = {}
         for evidence_id, *tag in conn.execute(
