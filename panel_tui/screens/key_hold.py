@@ -18,14 +18,36 @@ from textual.widgets import Static
 SHOW_AFTER = 0.15  # seconds: a quick read never flashes a message
 
 
-class KeyHoldScreen(ModalScreen[None]):
+class KeepsKeys:
+    """For a screen waiting for data: keys typed meanwhile are kept, in order, for the screen that
+    follows (``take_keys``); the app's own keys (help, quit) act at once."""
+
+    pending_keys: list[events.Key] | None = None
+
+    def keeping_keys(self) -> bool:
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        if not self.keeping_keys() or event.key in self.app.active_bindings:  # type: ignore[attr-defined]
+            return
+        if self.pending_keys is None:
+            self.pending_keys = []
+        self.pending_keys.append(events.Key(event.key, event.character))
+        event.stop()
+        event.prevent_default()
+
+    def take_keys(self) -> list[events.Key]:
+        keys, self.pending_keys = self.pending_keys or [], None
+        return keys
+
+
+class KeyHoldScreen(KeepsKeys, ModalScreen[None]):
     CSS_PATH = "../styles/key_hold.tcss"
     AUTO_FOCUS = None  # the keys are this screen's, to keep
 
     def __init__(self, message: str) -> None:
         super().__init__()
         self.message = message
-        self.pending_keys: list[events.Key] = []
 
     def compose(self) -> ComposeResult:
         yield Static(self.message, id="key-hold-message", markup=False)
@@ -36,16 +58,6 @@ class KeyHoldScreen(ModalScreen[None]):
     def _show_message(self) -> None:
         self.query_one("#key-hold-message").display = True
 
-    def on_key(self, event: events.Key) -> None:
-        if event.key in self.app.active_bindings:  # app keys (quit, help) act now
-            return
-        self.pending_keys.append(events.Key(event.key, event.character))
-        event.stop()
-        event.prevent_default()
-
-    def take_keys(self) -> list[events.Key]:
-        keys, self.pending_keys = self.pending_keys, []
-        return keys
 
 
 def show_when_read(screen, read: Callable[..., Any], *args: Any, build: Callable[[Any], Screen], message: str,

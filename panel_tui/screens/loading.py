@@ -20,6 +20,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
+from panel_tui.screens.key_hold import KeepsKeys
+
 MIN_PASSPHRASE = 8  # db.cipher.MIN_PASSPHRASE (not imported: the first frame loads no db code)
 
 
@@ -106,7 +108,7 @@ class _LoadingFooter(Footer):
         pass  # the line is never rebuilt (a Footer recomposes when the app regains focus)
 
 
-class LoadingScreen(Screen[None]):
+class LoadingScreen(KeepsKeys, Screen[None]):
     """Header, footer and a still "Loading" line (no animation: it would take CPU from the load)."""
 
     AUTO_FOCUS = None  # keys typed while loading are the screen's, to replay (the prompt is focused when shown)
@@ -125,7 +127,6 @@ class LoadingScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__(id="loading")
-        self.pending_keys: list[events.Key] = []
         self.asking: str | None = None  # None, "open" (encrypted file) or "new" (offer to protect)
         self._first: str | None = None  # a new passphrase typed once, waiting for the second time
 
@@ -202,13 +203,8 @@ class LoadingScreen(Screen[None]):
             return self.asking is not None
         return True
 
-    def on_key(self, event: events.Key) -> None:
-        # App keys (help, quit) act now; everything else waits for the data (unless it is the passphrase).
-        if self.asking is not None or event.key in self.app.active_bindings:
-            return
-        self.pending_keys.append(events.Key(event.key, event.character))
-        event.stop()
-        event.prevent_default()
+    def keeping_keys(self) -> bool:
+        return self.asking is None  # the passphrase prompt's keys are its own
 
     def on_screen_resume(self) -> None:
         # Back here with the data ready (e.g. help was open when it arrived): show it now.
@@ -216,6 +212,3 @@ class LoadingScreen(Screen[None]):
         if show is not None:
             show()
 
-    def take_keys(self) -> list[events.Key]:
-        keys, self.pending_keys = self.pending_keys, []
-        return keys
