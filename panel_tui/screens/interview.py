@@ -13,7 +13,6 @@ or a worker.
 
 from __future__ import annotations
 
-import asyncio
 from copy import deepcopy
 from datetime import datetime
 from time import monotonic
@@ -191,12 +190,8 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         return self._indicator_cache[key]
 
     async def _read_indicators(self, element_id: int, level: int) -> None:
-        def read() -> list:
-            with self.database.session() as session:
-                return service.indicators(session, element_id, level)
-
         try:
-            self._indicator_cache[(element_id, level)] = await asyncio.to_thread(read)
+            self._indicator_cache[(element_id, level)] = await self._in_thread(service.indicators, element_id, level)
         except Exception as exc:  # noqa: BLE001 - the notes are unaffected; say so and keep the level
             self.notify(f"Could not read the level {level} indicators: {one_line(exc)}", severity="error")
             return
@@ -469,12 +464,8 @@ class InterviewScreen(InterviewSaving, Screen[None]):
                    lambda cid=row.id: self.open_candidate(cid))
 
     async def _load_candidates(self) -> None:
-        def read() -> list[CandidateRow]:
-            with self.database.session() as session:
-                return service.candidate_rows(session, self.view.campaign_id, self.member_id)
-
         try:
-            self._candidates = await asyncio.to_thread(read)  # a read: not on the UI thread
+            self._candidates = await self._in_thread(service.candidate_rows, self.view.campaign_id, self.member_id)
         except Exception:  # noqa: BLE001 - the palette then offers no other candidate; nothing else depends on it
             self._candidates = []
 

@@ -8,7 +8,6 @@ thread does the writing, submit runs in a worker thread.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from time import monotonic
 
 from textual.widgets import Label
@@ -35,6 +34,15 @@ SAVE_AFTER_KEY_SECONDS = 0.03
 
 class InterviewSaving:
     """Needs the screen's queue, evidence, current item, editor and status label."""
+
+    async def _in_thread(self, fn, *args):
+        """``fn(session, *args)`` in a thread with its own session, awaited here (the UI loop runs on)."""
+
+        def call():
+            with self.database.session() as session:
+                return fn(session, *args)
+
+        return await asyncio.to_thread(call)
 
     # --- saving ----------------------------------------------------------------------
 
@@ -248,12 +256,8 @@ class InterviewSaving:
             self.dismiss(None)
             return
 
-        def read() -> service.InterviewView:
-            with self.database.session() as session:
-                return service.load_interview(session, to_candidate, self.member_id)
-
         try:
-            view = await asyncio.to_thread(read)
+            view = await self._in_thread(service.load_interview, to_candidate, self.member_id)
         except Exception as exc:  # noqa: BLE001 - this interview stays open, its work saved
             self.notify(f"Could not open that interview: {one_line(exc)}", severity="error")
             return
@@ -312,12 +316,8 @@ class InterviewSaving:
                 self.notify("Cannot submit until your notes are saved", severity="error")
                 return
 
-            def write() -> datetime:
-                with self.database.session() as session:
-                    return submit(session, self.candidate_id, self.member_id)
-
             try:
-                when = await asyncio.to_thread(write)  # the database may be locked: not on this thread
+                when = await self._in_thread(submit, self.candidate_id, self.member_id)  # the database may be locked
             except PanelError as exc:
                 self.notify(str(exc), severity="error")
                 return
