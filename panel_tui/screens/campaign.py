@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from datetime import date
+from functools import partial
 
 from rich.text import Text
 from textual import on
@@ -12,15 +12,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from db import campaigns as campaign_service
 from db import identity
 from db import interview as interview_service
 from db.models import Campaign, PanelMember
 from db.text import clean_line
-from panel_tui.live import LiveRefresh
 from panel_tui.dialogs import ConfirmDialog, MemberPicker
+from panel_tui.live import LiveRefresh
+from panel_tui.widgets.footer import PanelFooter
 from panel_tui.work import ServiceWork
 
 STATE_STYLE = {"not started": "dim", "in progress": "yellow", "submitted": "green"}
@@ -91,7 +92,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         yield Label("", id="campaign-summary", classes="screen-title")
         yield Label("", id="today")
         yield DataTable(id="candidates", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield PanelFooter()
 
     def on_mount(self) -> None:
         self.start_live()

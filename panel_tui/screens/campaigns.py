@@ -7,11 +7,12 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from db.campaigns import list_campaigns
 from db.text import clean_line
 from panel_tui.live import LiveRefresh
+from panel_tui.widgets.footer import PanelFooter
 from panel_tui.work import ServiceWork
 
 COLUMNS = ("Campaign", "Grade", "Level", "Framework", "Candidates", "Decision", "Key")
@@ -37,7 +38,7 @@ class CampaignsScreen(ServiceWork, LiveRefresh, Screen[None]):
         yield Label("Campaigns", classes="screen-title")
         yield DataTable(id="campaigns", cursor_type="row", zebra_stripes=True)
         yield Label("", id="empty-hint")
-        yield Footer()
+        yield PanelFooter()
 
     def on_mount(self) -> None:
         self.title = "panel-tui"

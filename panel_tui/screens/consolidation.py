@@ -7,20 +7,21 @@ terminal's changes arrive the same way (LiveRefresh: the changed rows only).
 
 from __future__ import annotations
 
-from rich.text import Text
 from functools import partial
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Header, Label
 
 from db import consolidation
 from db.consolidation import CellEvidence, Grid
 from db.text import clean_line
 from panel_tui.live import LiveRefresh
 from panel_tui.screens.first_paint import after_paint, hold_collector
+from panel_tui.widgets.footer import PanelFooter
 from panel_tui.widgets.score_grid import ScoreGrid
 from panel_tui.work import ServiceWork
 
@@ -58,7 +59,7 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
             "Each cell: members' scores in panel order, =agreed score, ~provisional mean; red: scores diverge",
             id="grid-legend",
         )
-        yield Footer()
+        yield PanelFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Consolidation"

@@ -20,15 +20,22 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, ProgressBar, RichLog
+from textual.widgets import Header, Label, ProgressBar, RichLog
 
 from db import exchange
 from db.campaigns import current_member, get_campaign, panel_members
-from db.files import write_private
 from db.errors import ImportRefused
 from db.exchange.preview import BatchPreview, preview_returns, refused_file
+from db.files import write_private
 from db.text import clean_line
-from panel_tui.dialogs import FilePicker, MultiFilePicker, PackSecret, PassphraseDialog, ReturnPreviewDialog
+from panel_tui.dialogs import (
+    FilePicker,
+    MultiFilePicker,
+    PackSecret,
+    PassphraseDialog,
+    ReturnPreviewDialog,
+)
+from panel_tui.widgets.footer import PanelFooter
 from panel_tui.work import ServiceWork
 
 
@@ -125,7 +132,7 @@ class ExchangeScreen(ServiceWork, Screen[None]):
         )
         yield ProgressBar(id="progress", show_eta=False)
         yield RichLog(id="exchange-log", wrap=True, markup=False)
-        yield Footer()
+        yield PanelFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Panel packs and returns"

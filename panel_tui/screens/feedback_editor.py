@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, TextArea
+from textual.widgets import Label, TextArea
 
 from db import reports
 from db.campaigns import get_campaign
@@ -19,6 +19,7 @@ from db.candidates import list_candidates
 from db.files import write_private
 from db.text import clean_block, clean_line
 from panel_tui.dialogs import ConfirmDialog, FilePicker
+from panel_tui.widgets.footer import PanelFooter
 from panel_tui.work import ServiceWork
 
 
@@ -79,7 +80,7 @@ class FeedbackEditor(ServiceWork, ModalScreen[bool]):
             yield Label("Feedback", id="feedback-title", classes="dialog-title")
             yield TextArea("", id="feedback-text", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
             yield Label("Loading…", id="feedback-status", classes="hint")
-        yield Footer()
+        yield PanelFooter()
 
     def on_mount(self) -> None:
         self.query_one("#feedback-text", TextArea).focus()

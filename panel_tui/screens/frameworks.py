@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from db.frameworks import export_framework, list_frameworks
 from db.text import clean_block, clean_line
+from panel_tui.widgets.footer import PanelFooter
 from panel_tui.widgets.indicator_panel import IndicatorPanel
 from panel_tui.work import ServiceWork
 
@@ -80,7 +81,7 @@ class FrameworksScreen(ServiceWork, Screen[None]):
         with Vertical(id="search-box"):
             yield Input(placeholder="Search indicator text (Enter to jump, Esc to close)", id="search")
             yield OptionList(id="results", markup=False)
-        yield Footer()
+        yield PanelFooter()
 
     def on_mount(self) -> None:
         self.title = "Framework browser"

@@ -27,7 +27,7 @@ from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, OptionList, Static, TextArea
+from textual.widgets import Header, Label, OptionList, Static, TextArea
 
 from db import interview as service
 from db.interview import CandidateRow, EvidenceState, InterviewView, ItemView
@@ -35,6 +35,7 @@ from db.scales import label_for
 from db.text import clean_block, clean_line
 from panel_tui.save_queue import SaveQueue, SaveStatus, install_exit_signals
 from panel_tui.screens.interview_saving import MAX_UNSAVED_SECONDS, InterviewSaving
+from panel_tui.widgets.footer import PanelFooter
 from panel_tui.widgets.indicator_panel import IndicatorPanel
 from panel_tui.widgets.interview_timer import InterviewTimer
 from panel_tui.widgets.item_list import ItemList
@@ -128,7 +129,7 @@ class InterviewScreen(InterviewSaving, Screen[None]):
                 yield StarBar(id="star")
                 yield ScorePicker(id="score")
         yield Label("Notes, tags and scores are saved as you type", id="save-status")
-        yield Footer(compact=True)
+        yield PanelFooter(compact=True)
 
     def on_mount(self) -> None:
         self.title = clean_line(self.view.campaign_title)

@@ -22,14 +22,22 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
+from textual.widgets import Header, Label, TabbedContent, TabPane
 
 from db.outcomes import MeritList, MeritRow
 from db.text import clean_line
 from panel_tui.dialogs import ExtendReserveDialog, FilePicker
 from panel_tui.live import LiveRefresh
 from panel_tui.screens.outcome_decisions import OutcomeDecisions
-from panel_tui.screens.outcomes_work import MeritView, OutcomesView, export_report, load_charts, load_merit, load_outcomes
+from panel_tui.screens.outcomes_work import (
+    MeritView,
+    OutcomesView,
+    export_report,
+    load_charts,
+    load_merit,
+    load_outcomes,
+)
+from panel_tui.widgets.footer import PanelFooter
 from panel_tui.widgets.merit_table import ItemInfo, MeritTable, ordered_rows
 from panel_tui.widgets.panel_agreement import PanelAgreement
 from panel_tui.widgets.score_chart import ScoreChart
@@ -115,7 +123,7 @@ class OutcomesScreen(OutcomeDecisions, ServiceWork, LiveRefresh, Screen[None]):
                 yield VerticalScroll(id="charts")
             with TabPane("Panel agreement", id="agreement"):
                 yield PanelAgreement(id="agreement-body")
-        yield Footer()
+        yield PanelFooter()
 
     def on_mount(self) -> None:
         if self.start is None:

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, ContentSwitcher, Footer, Header, Label, Static
+from textual.widgets import Button, ContentSwitcher, Header, Label, Static
 
 from db import setup_helpers as helpers
 from db.campaigns import CopfsTable
@@ -34,6 +34,7 @@ from panel_tui.screens.setup.review import ReviewStep, summary
 from panel_tui.screens.setup.role import RoleStep
 from panel_tui.screens.setup.scoring import ScoringStep
 from panel_tui.screens.setup.start import StartStep
+from panel_tui.widgets.footer import PanelFooter
 from panel_tui.work import ServiceWork
 
 
@@ -96,7 +97,7 @@ class SetupScreen(ServiceWork, Screen[int | None]):
             yield Button("← Back", id="back", compact=True, disabled=True)
             yield Label("", id="nav-status")
             yield Button("Next →", id="next", variant="primary", compact=True, disabled=True)
-        yield Footer()
+        yield PanelFooter()
 
     def on_mount(self) -> None:
         self.title = "New campaign"
