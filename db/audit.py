@@ -25,15 +25,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import event, insert, inspect as sa_inspect
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from db.audit_material import canon as _canon, current_material, digests, SEAL_CHUNK, latest_seals
-from db.models import Assessment, AuditEvent, Campaign, Candidate, Consensus, IndicatorTag, ItemEvidence, Outcome
+from db.models import Assessment, Campaign, Candidate, ItemEvidence
 from db.queries import chunks
+
+if TYPE_CHECKING:  # built on first use (db.models)
+    from db.models import AuditEvent
 
 # Audit entities whose old/new values copy personal text; purge blanks them (and their salt).
 PERSONAL_ENTITIES = (
@@ -70,6 +73,7 @@ def record(
     """Add an audit entry to the caller's transaction (it commits, chained and sealed, with the change it records).
 
     ``salt``: one chosen beforehand (``new_salt``), when seals were digested with it (``seal_known``)."""
+    from db.models import AuditEvent
     event_ = AuditEvent(
         action=action,
         entity=entity,
@@ -110,6 +114,7 @@ def record_many(session: Session, campaign_id: int, prepared: list[tuple], entit
     ``entity_ids`` fills in, by position, ids of rows the transaction has only just inserted.
     The caller holds the campaign's write lock (db.changes.lock_campaign): only the chain hashes
     are computed under it. Later record()s chain after these at commit and carry the seals."""
+    from db.models import AuditEvent
     if not prepared:
         return 0
     seq, previous = head(session, campaign_id, lock=True)
@@ -210,6 +215,7 @@ def chain_hash(previous: str, e: AuditEvent) -> str:
 
 
 def _touch(session: OrmSession, obj: Any) -> None:
+    from db.models import Consensus, IndicatorTag, Outcome
     touched: set[tuple[str, int]] = session.info.setdefault(_TOUCHED, set())
     key: tuple | None = None
     if isinstance(obj, Assessment) and obj.id is not None:
@@ -366,6 +372,7 @@ def _seal(session: Session) -> None:
 
 def _by_campaign(session: Session, keys: set[str]) -> dict[int | None, list[str]]:
     """Which campaign each thing belongs to (things deleted meanwhile are dropped)."""
+    from db.models import Consensus, Outcome
     out: dict[int | None, list[str]] = {}
     for prefix, model in (("a", Assessment), ("c", Consensus), ("o", Outcome)):
         ids = [int(k[1:]) for k in keys if k[0] == prefix]
@@ -399,6 +406,7 @@ def head(session: Session, campaign_id: int | None, lock: bool = False) -> tuple
     writers append one after the other; on SQLite the transaction already holds the write lock,
     and the unique (campaign, seq) constraint refuses a fork on any database.
     """
+    from db.models import AuditEvent
     if lock and campaign_id is not None:
         session.exec(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update()).first()
     last = session.exec(

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlmodel import Session, col, select
 
-from db.models import Assessment, AuditEvent, Candidate, Consensus, IndicatorTag, ItemEvidence, Outcome
+from db.models import Assessment, Candidate, ItemEvidence
 from db.queries import chunks
+
+if TYPE_CHECKING:  # built on first use (db.models)
+    from db.models import AuditEvent
 
 
 def canon(value: Any) -> str:
@@ -85,10 +88,12 @@ def digests(material: Material, salt: str) -> dict[str, str]:
     }
 
 
-_OUTCOME_COLUMNS = (
-    Outcome.id, Candidate.campaign_id, Outcome.status, Outcome.tie_position, Outcome.tie_reason, Outcome.offer_reason,
-    Outcome.reserve_expiry, Outcome.reserve_extended, Outcome.reserve_reason, Outcome.feedback,
-)
+def _outcome_columns() -> tuple:
+    from db.models import Outcome
+
+    return (Outcome.id, Candidate.campaign_id, Outcome.status, Outcome.tie_position, Outcome.tie_reason,
+            Outcome.offer_reason, Outcome.reserve_expiry, Outcome.reserve_extended, Outcome.reserve_reason,
+            Outcome.feedback)
 
 
 def current_material(
@@ -97,6 +102,7 @@ def current_material(
     """What the sealable things hold now, by key ("a<assessment id>", "c<consensus id>", "o<outcome id>"):
     every one in ``campaign_id``, or just ``keys``. Only submitted assessments count.
     Also returns each key's campaign. Plain column reads: the database's values, no ORM objects."""
+    from db.models import Consensus, IndicatorTag, Outcome
     ids: dict[str, list[int]] = {"a": [], "c": [], "o": []}
     for k in keys:
         ids[k[0]].append(int(k[1:]))
@@ -142,7 +148,7 @@ def current_material(
         ):
             out[f"c{c_id}"], where[f"c{c_id}"] = consensus_material(item_id, score, rationale), cid
     if campaign_id is not None or ids["o"]:
-        for o_id, cid, *values in rows(_OUTCOME_COLUMNS, Outcome, ids["o"]):
+        for o_id, cid, *values in rows(_outcome_columns(), Outcome, ids["o"]):
             out[f"o{o_id}"], where[f"o{o_id}"] = outcome_material(*values), cid
     return out, where
 
@@ -158,6 +164,7 @@ SEAL_CHUNK = 500
 
 def latest_seals(session: Session, campaign_id: int | None) -> dict[str, tuple[AuditEvent, dict[str, str]]]:
     """The newest sealed values of each thing in a campaign's chain, with the entry that holds them."""
+    from db.models import AuditEvent
     latest: dict[str, tuple[AuditEvent, dict[str, str]]] = {}
     rows = session.exec(
         select(AuditEvent).where(AuditEvent.campaign_id == campaign_id, AuditEvent.seal != "",

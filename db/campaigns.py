@@ -14,17 +14,10 @@ from db.audit import record
 from db.errors import NotFound, ValidationError
 from db.frameworks import get_framework
 from db.vocabulary import PanelRole
-from db.models import (
-    Campaign,
-    CampaignItem,
-    Candidate,
-    Element,
-    ElementLevelUse,
-    GradeLevel,
-    PanelMember,
-    Question,
-    RoleTemplate,
-)
+from db.models import Campaign, CampaignItem, Candidate, PanelMember
+
+if TYPE_CHECKING:  # built on first use (db.models)
+    from db.models import RoleTemplate
 
 if TYPE_CHECKING:  # db.specs (pydantic models) is imported when a campaign is created, not by every start
     from db.specs import CampaignSpec
@@ -50,6 +43,7 @@ def slug(text: str) -> str:
 
 def level_for_grade(session: Session, grade: str) -> int:
     """The framework level for a Civil Service grade or a COPFS band."""
+    from db.models import GradeLevel
     wanted = _norm_grade(grade)
     for g, level in session.exec(select(GradeLevel.grade, GradeLevel.level)).all():
         if _norm_grade(g) == wanted:
@@ -64,6 +58,7 @@ def _norm_grade(grade: str) -> str:
 
 
 def role_templates(session: Session) -> list[RoleTemplate]:
+    from db.models import RoleTemplate
     return list(session.exec(select(RoleTemplate).order_by(RoleTemplate.annex)).all())
 
 
@@ -90,6 +85,7 @@ class CopfsTable:
 
     @classmethod
     def read(cls, session: Session) -> "CopfsTable":
+        from db.models import ElementLevelUse, GradeLevel
         grades = session.exec(select(GradeLevel.grade).where(GradeLevel.scheme == "copfs")).all()
         levels: dict[str, list[int]] = {}
         for name, level in session.exec(select(ElementLevelUse.element_name, ElementLevelUse.level)).all():
@@ -138,6 +134,7 @@ def campaign_warnings(session: Session, campaign: Campaign, *, today: date | Non
 
 
 def _create_campaign(session: Session, data: Any, actor: str) -> Campaign:
+    from db.models import Element, Question
     from db.specs import read_spec
 
     spec = read_spec(data)

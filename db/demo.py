@@ -10,18 +10,7 @@ from sqlmodel import Session, col, select
 from db.audit import record
 from db.campaigns import create_campaign, set_current_member
 from db.engine import single_transaction
-from db.models import (
-    Assessment,
-    Campaign,
-    CampaignItem,
-    Candidate,
-    Indicator,
-    IndicatorTag,
-    ItemEvidence,
-    PanelMember,
-    RoleTemplate,
-    utcnow,
-)
+from db.models import Assessment, Campaign, CampaignItem, Candidate, ItemEvidence, PanelMember, utcnow
 from db.scales import check_score
 from db.vocabulary import STAR
 
@@ -101,6 +90,7 @@ def ensure_demo(session: Session, today: date | None = None) -> Campaign:
 
 
 def _create_demo(session: Session, today: date | None) -> Campaign:
+    from db.models import RoleTemplate
     role = session.exec(select(RoleTemplate).where(RoleTemplate.annex == "D")).one()
     today = today or date.today()
     first_slot = datetime.combine(today, time(9, 30))
@@ -140,6 +130,7 @@ def _write_assessments(session: Session, campaign: Campaign, items, members, can
     """The demo panel's evidence and scores, as save_evidence and submit would store them
     (tests/test_engine.py compares the two), but in three batched INSERTs instead of ~40 saves
     of a dozen statements each: this runs on the first start, before anything is shown."""
+    from db.models import Indicator, IndicatorTag
     now = utcnow()
     element_ids = [i.element_id for i in items if i.element_id is not None]
     # The first effective indicator of each item's element at the campaign's level: tagged "seen".

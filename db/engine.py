@@ -300,10 +300,12 @@ def _create_schema(
     """A new, empty database: the head schema from the models, HEAD recorded, the bundled
     frameworks and ``on_create``'s rows, in one transaction (one fsync). Same tables as running every
     migration (tests/test_engine.py checks it), without importing Alembic (and with it every SQL dialect)."""
-    import db.models  # noqa: F401  (registers the tables on the metadata)
     from sqlmodel import SQLModel
 
     from db.migrations import HEAD
+    from db.models import load_all
+
+    load_all()  # every table on the metadata
 
     with single_transaction(engine) as session:
         conn = session.connection()

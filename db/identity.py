@@ -17,6 +17,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import ProgrammingError
@@ -24,7 +25,10 @@ from sqlmodel import Session, col, select
 
 from db.audit import record
 from db.errors import NotFound, PanelError, ValidationError
-from db.models import PanelMember, Setting
+from db.models import PanelMember
+
+if TYPE_CHECKING:  # built on first use (db.models)
+    from db.models import Setting
 
 APP_NAME = "panel-tui"
 IDENTITY_FILE = "identity.json"
@@ -105,6 +109,7 @@ def _store_choice(session: Session, campaign_id: int, member_id: int, database_u
 
 def _legacy_setting(session: Session, campaign_id: int) -> Setting | None:
     # Before schema 0004 the choice lived in the database (shared by everyone using it).
+    from db.models import Setting
     return session.get(Setting, f"member:{campaign_id}")
 
 

@@ -15,18 +15,7 @@ from sqlmodel import Session, col, select
 from db import scales
 from db.audit import record
 from db.errors import NotFound, ValidationError
-from db.models import (
-    Assessment,
-    Campaign,
-    CampaignItem,
-    Candidate,
-    Indicator,
-    IndicatorTag,
-    ItemEvidence,
-    PanelMember,
-    Question,
-    utcnow,
-)
+from db.models import Assessment, Campaign, CampaignItem, Candidate, ItemEvidence, PanelMember, utcnow
 
 STAR = "STAR"
 TAGS = ("seen", "contrary")
@@ -146,6 +135,7 @@ def candidate_rows(session: Session, campaign_id: int, member_id: int | None) ->
 
 
 def _item_views(session: Session, campaign: Campaign) -> tuple[ItemView, ...]:
+    from db.models import Question
     rows = session.exec(
         select(CampaignItem, Question.kind, Question.text)
         .outerjoin(Question, col(Question.item_id) == CampaignItem.id)
@@ -238,6 +228,7 @@ def load_interview(session: Session, candidate_id: int, member_id: int) -> Inter
 
 
 def _evidence(session: Session, assessment_id: int | None) -> dict[int, EvidenceState]:
+    from db.models import IndicatorTag
     if assessment_id is None:
         return {}
     out: dict[int, EvidenceState] = {}
@@ -256,6 +247,7 @@ def _evidence(session: Session, assessment_id: int | None) -> dict[int, Evidence
 
 
 def indicators(session: Session, element_id: int, level: int) -> list[IndicatorView]:
+    from db.models import Indicator
     rows = session.exec(
         select(Indicator.id, Indicator.kind, Indicator.text)
         .where(Indicator.element_id == element_id, Indicator.level == level)
@@ -266,6 +258,7 @@ def indicators(session: Session, element_id: int, level: int) -> list[IndicatorV
 
 def indicators_at(session: Session, element_ids: list[int], level: int) -> dict[tuple[int, int], list[IndicatorView]]:
     """Several elements' indicators at one level in one statement, keyed (element id, level)."""
+    from db.models import Indicator
     out: dict[tuple[int, int], list[IndicatorView]] = {(e, level): [] for e in element_ids}
     if not element_ids:
         return out
@@ -313,6 +306,7 @@ def save_evidence(
     changed field is recorded in the audit table with old and new values.
     Returns the time saved.
     """
+    from db.models import IndicatorTag
     # One query checks that candidate, item and member belong together (this runs on every autosave).
     found = session.exec(
         select(Candidate.campaign_id, CampaignItem.campaign_id, PanelMember.campaign_id, PanelMember.name,

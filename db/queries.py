@@ -10,13 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from collections.abc import Iterator
-from typing import Any, NamedTuple, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Sequence, TypeVar
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from db.errors import NotFound
-from db.models import Assessment, Campaign, CampaignItem, Candidate, Consensus, ItemEvidence, Outcome, PanelMember
+from db.models import Assessment, Campaign, CampaignItem, Candidate, ItemEvidence, PanelMember
+
+if TYPE_CHECKING:  # built on first use (db.models)
+    from db.models import Outcome
 
 T = TypeVar("T")
 # Ids per IN-list: well under SQLite's limit on bound parameters, and short enough to plan quickly.
@@ -239,6 +242,7 @@ def submitted(session: Session, campaign_id: int, candidate_ids: Sequence[int] |
 
 
 def _consensus_rows(session: Session, campaign_id: int, candidate_ids: Sequence[int] | None, *cols) -> list:
+    from db.models import Consensus
     stmt = (
         select(Consensus.candidate_id, Consensus.item_id, Consensus.score, *cols)
         .join(Candidate, col(Candidate.id) == Consensus.candidate_id)
@@ -251,6 +255,7 @@ def consensus(
     session: Session, campaign_id: int, candidate_ids: Sequence[int] | None = None
 ) -> dict[int, dict[int, Agreed]]:
     """candidate id -> item id -> the agreed score and its rationale."""
+    from db.models import Consensus
     out: dict[int, dict[int, Agreed]] = {}
     for cid, item_id, score, rationale in _consensus_rows(session, campaign_id, candidate_ids, Consensus.rationale):
         out.setdefault(cid, {})[item_id] = Agreed(float(score), rationale)
@@ -272,6 +277,7 @@ def consensus_scores(
 
 def outcomes(session: Session, campaign_id: int) -> dict[int, OutcomeRow]:
     """candidate id -> their stored outcome (candidates without one are pending)."""
+    from db.models import Outcome
     rows = fetch(
         session,
         select(
@@ -297,11 +303,13 @@ def candidate(session: Session, candidate_id: int) -> Candidate:
 
 def outcome_of(session: Session, candidate_id: int) -> Outcome | None:
     """A candidate's stored outcome (ORM object), if they have one yet."""
+    from db.models import Outcome
     return session.exec(select(Outcome).where(Outcome.candidate_id == candidate_id)).first()
 
 
 def top_tie_position(session: Session, campaign_id: int) -> int:
     """The highest tie position given in the campaign (0 if none)."""
+    from db.models import Outcome
     top = fetch(
         session,
         select(func.max(Outcome.tie_position))
@@ -330,6 +338,7 @@ def assessment_fingerprint(session: Session, campaign_id: int) -> tuple:
 
 def consensus_totals(session: Session, campaign_id: int) -> tuple[tuple[int, float, float, float], Any]:
     """((count, sum, sum of score x item id, sum of squares), latest update) of the campaign's consensus."""
+    from db.models import Consensus
     score, item = col(Consensus.score), col(Consensus.item_id)
     n, total, weighted, squares, latest = fetch(
         session,
@@ -343,6 +352,7 @@ def consensus_totals(session: Session, campaign_id: int) -> tuple[tuple[int, flo
 
 def consensus_updated_since(session: Session, campaign_id: int, since: Any) -> list[int]:
     """Ids of candidates with a consensus row updated at or after ``since``."""
+    from db.models import Consensus
     return [
         c for (c,) in fetch(
             session,

@@ -130,14 +130,17 @@ class PanelApp(App[None]):
         if not self.demo and not key:
             return None, None
         with database.session() as session:
+            # The campaign stays referenced: the session's identity map holds objects weakly, and
+            # load_first's get() of it is then answered from there, with no second query.
             if self.demo:
                 from db.demo import ensure_demo
 
-                campaign_id = ensure_demo(session).id
+                campaign = ensure_demo(session)
             else:
                 from db.campaigns import get_campaign
 
-                campaign_id = get_campaign(session, key).id
+                campaign = get_campaign(session, key)
+            campaign_id = campaign.id
             if not read_first:
                 return campaign_id, None
             from panel_tui.screens.campaign import load_first

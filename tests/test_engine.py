@@ -43,6 +43,9 @@ def test_migrations_match_the_models(database):
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
+    from db.models import load_all
+
+    load_all()
     with database.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
         assert diffs == []

@@ -16,7 +16,7 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, col, delete, select
 
 from db.errors import NotFound, ValidationError
-from db.models import Element, ElementLevelUse, Framework, GradeLevel, Indicator, RoleTemplate
+from db.models import Framework
 
 BUNDLED_KEYS = ("competencies-2012", "success-profiles-behaviours")
 LEVELS = tuple(range(1, 7))
@@ -42,6 +42,8 @@ def ensure_bundled(session: Session) -> None:
     missing = [key for key in BUNDLED_KEYS if key not in have]
     if not missing:
         return
+    from db.models import GradeLevel  # built on first use: an open database that has them never needs it
+
     try:
         for key in missing:
             _bulk_store_bundled(session, read_data(f"{key}.json"))
@@ -57,6 +59,7 @@ def _bulk_store_bundled(session: Session, data: dict[str, Any]) -> None:
     """A bundled framework in three bulk INSERTs (executemany), not one ORM flush per element:
     this runs on the first start, before the panellist sees anything. Through the tables (Core), not
     the ORM's bulk path with its per-row bookkeeping: nothing audits framework rows."""
+    from db.models import Element, Indicator
     conn = session.connection()
     frameworks, elements = Framework.__table__, Element.__table__  # type: ignore[attr-defined]
     framework_id = conn.execute(
@@ -83,6 +86,7 @@ def _bulk_store_bundled(session: Session, data: dict[str, Any]) -> None:
 
 
 def _store_reference(session: Session, ref: dict[str, Any]) -> None:
+    from db.models import ElementLevelUse, GradeLevel, RoleTemplate
     conn = session.connection()
     conn.execute(
         insert(GradeLevel.__table__),  # type: ignore[attr-defined]
@@ -111,6 +115,7 @@ def validate_framework(data: Any) -> None:
 
 
 def _store_framework(session: Session, data: dict[str, Any], *, bundled: bool) -> Framework:
+    from db.models import Element, Indicator
     fw = Framework(
         key=data["key"],
         name=data["name"],
@@ -149,6 +154,7 @@ class FrameworkSummary:
 
 
 def list_frameworks(session: Session) -> list[FrameworkSummary]:
+    from db.models import Element
     rows = session.exec(
         select(Framework.key, Framework.name, Framework.kind, Framework.bundled, func.count(col(Element.id)))
         .join(Element, col(Element.framework_id) == Framework.id, isouter=True)
@@ -168,6 +174,7 @@ def get_framework(session: Session, key: str) -> Framework:
 
 def export_framework(session: Session, key: str) -> dict[str, Any]:
     """The framework in the documented file shape (the shape import accepts)."""
+    from db.models import Element, Indicator
     fw = get_framework(session, key)
     elements = session.exec(select(Element).where(Element.framework_id == fw.id).order_by(Element.position)).all()
     indicators = session.exec(
@@ -244,6 +251,7 @@ def import_framework(
 
 
 def delete_framework_rows(session: Session, framework_id: int) -> None:
+    from db.models import Element, Indicator
     element_ids = select(Element.id).where(Element.framework_id == framework_id)
     session.exec(delete(Indicator).where(col(Indicator.element_id).in_(element_ids)))  # type: ignore[call-overload]
     session.exec(delete(Element).where(Element.framework_id == framework_id))  # type: ignore[call-overload]

@@ -2,8 +2,11 @@
 
 from alembic import context
 
-import db.models  # noqa: F401  (registers the tables on the metadata)
 from sqlmodel import SQLModel
+
+from db.models import load_all
+
+load_all()  # every table on the metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -39,7 +39,8 @@ class CampaignView:
 def load_campaign(session, campaign_id: int) -> CampaignView:
     """What the screen shows above the list: one unit of work, run off the UI thread."""
     campaign = campaign_service.get_campaign(session, campaign_id)
-    members = [(m.id, m.name, m.role) for m in campaign_service.panel_members(session, campaign_id)]
+    panel = campaign_service.panel_members(session, campaign_id)  # kept: current_member's get() finds its member here
+    members = [(m.id, m.name, m.role) for m in panel]
     items = campaign_service.campaign_items(session, campaign_id)
     lead = next((i.name for i in items if i.is_lead), None)
     return CampaignView(campaign, campaign_service.current_member(session, campaign_id), members, len(items), lead)  # type: ignore[arg-type]
