@@ -314,8 +314,14 @@ class PanelApp(App[None]):
         keys, self._held_keys = keys + (self._held_keys or []), None
         if keys:
             self.replay_keys(keys)
-        # Start-up is over once those rows are drawn: the garbage collector resumes (see gc_pause).
-        screen.call_after_refresh(gc_pause.resume)
+        # Once those rows are drawn, what the next keys need is loaded behind them (panel_tui.warm_up);
+        # start-up is over then, and the garbage collector resumes.
+        screen.call_after_refresh(self._warm_up)
+
+    def _warm_up(self) -> None:
+        from panel_tui.warm_up import warm_up
+
+        self.run_worker(warm_up, thread=True, group="warm-up", exit_on_error=False)
 
     def replay_keys(self, keys: list[events.Key]) -> None:
         # One at a time, each after the screen has caught up with the previous one (a key may open a screen).

@@ -1,0 +1,36 @@
+"""What the next keys will need, loaded in a thread once the first screen is drawn.
+
+The start-up path builds only what the first screen shows (7 of the 19 tables, one screen module).
+The rest would otherwise be paid on the UI thread by the first Enter: importing the interview screen
+(TextArea, the indicator panel, the save queue) took 100-190 ms there before its "Opening…" state
+could even show. Here it is imported while the panellist reads the candidate list; a thread, so a key
+pressed meanwhile waits at most one GIL switch interval (5 ms) per turn, never for the whole import.
+The garbage collector stays paused until this is done: what it builds lives as long as the process
+and is frozen with the rest of start-up (panel_tui.gc_pause).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from panel_tui import gc_pause
+
+# In the order a panel reaches them: the panellist's interview first, then the chair's screens.
+MODULES = (
+    "panel_tui.screens.interview",
+    "panel_tui.screens.consolidation",
+    "panel_tui.screens.outcomes",
+    "panel_tui.screens.campaigns",
+)
+
+
+def warm_up() -> None:
+    """Thread worker: build every table and import the screens the first keys open."""
+    try:
+        from db.models import load_all
+
+        load_all()
+        for name in MODULES:
+            import_module(name)
+    finally:
+        gc_pause.resume()
