@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from functools import partial
 from time import monotonic
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -97,12 +97,13 @@ class PanelApp(App[None]):
         self.show_loaded()
         self._start_idle_lock()
 
-    def preload(self) -> None:
+    def preload(self, before_open: Callable[[], None] | None = None) -> None:
         """Open the database and read the first screen now, before ``run`` (the CLI, behind
         panel_tui.splash): Textual's first frame is then that screen with its rows, and keys typed
         meanwhile are held until they are drawn. A file that needs the passphrase prompt is left to
         the loading screen (the app then starts without a database); one that cannot be opened
-        sets ``startup_error`` (the CLI prints it and does not run the app)."""
+        sets ``startup_error`` (the CLI prints it and does not run the app). ``before_open`` runs
+        just before the file is opened, its modules imported (panel_tui.first_run waits there)."""
 
         def send(callback, *args) -> bool:
             if callback == self._failed:
@@ -112,7 +113,7 @@ class PanelApp(App[None]):
                 self._first_screen_due, self._held_keys = True, []
             return True  # (_ask: the loading screen asks, once the app runs)
 
-        self._load(send=send)
+        self._load(send=send, before_open=before_open)
 
     def on_ready(self) -> None:
         # Ready = the first frame (header, footer, "loading") is on the terminal. Only now load the
@@ -147,7 +148,7 @@ class PanelApp(App[None]):
 
             return campaign_id, load_first(session, campaign_id)  # type: ignore[arg-type]
 
-    def _load(self, passphrase: str | None = None, typed: bool = False, send=None) -> None:
+    def _load(self, passphrase: str | None = None, typed: bool = False, send=None, before_open=None) -> None:
         """Thread worker: open the database and find the first campaign, off the UI thread.
 
         ``typed``: ``passphrase`` came from the prompt (None then means "a new database, unprotected").
@@ -158,6 +159,8 @@ class PanelApp(App[None]):
         from db.engine import file_state, open_database, resolve_url
         from db.errors import PanelError
 
+        if before_open is not None:
+            before_open()
         url = resolve_url(self.db_url, self.db_path)
         if not typed:
             state = file_state(url)

@@ -103,9 +103,12 @@ def run_tui(args: argparse.Namespace | SimpleNamespace, *, demo: bool) -> int:
     first frame already shows the data. A file that needs a passphrase typed is opened by the app
     (its loading screen asks). A file that cannot be opened gives one line, printed after the
     terminal is restored."""
+    from panel_tui import first_run
     from panel_tui import splash as first_frame
 
     splash = first_frame.show()
+    # The demo's first start: its file is made on another core while Textual is imported.
+    making = first_run.start(args.db, db_url=args.db_url, passphrase_file=args.db_passphrase_file, demo=demo)
     error: str | None = None
     ran = False
     try:
@@ -124,7 +127,9 @@ def run_tui(args: argparse.Namespace | SimpleNamespace, *, demo: bool) -> int:
             app = make_app(db_url=args.db_url, db_path=args.db, demo=demo, passphrase=passphrase,
                            offer_protection=not demo)
             if splash is not None:
-                app.preload()
+                app.preload(before_open=lambda: first_run.finish(making))
+            else:
+                first_run.finish(making)
             if app.startup_error is None:
                 ran = True
                 if splash is not None:
