@@ -57,6 +57,15 @@ class Terminal:
             os.write(self.fd, ch.encode())
             time.sleep(gap)
 
+    def quit(self, timeout: float = 20) -> int:
+        """ctrl+q, as a panellist quits: the app's exit code once it has ended."""
+        self.type("\x11")
+        deadline = time.monotonic() + timeout
+        while (done := os.waitpid(self.pid, os.WNOHANG))[0] == 0:
+            assert time.monotonic() < deadline, "the app did not quit"
+            time.sleep(0.05)
+        return os.waitstatus_to_exitcode(done[1])
+
     def kill(self) -> None:
         os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
