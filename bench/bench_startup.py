@@ -226,15 +226,17 @@ class Tmux:
 
 
 def cpu_seconds(pid: int | None) -> float:
-    """CPU time (user + system) used so far by pid, all its threads including finished ones
-    (/proc/PID/stat, clock ticks of 10 ms)."""
+    """CPU time (user + system) used so far by pid, all its threads including finished ones, and
+    its children once reaped (the demo's first start makes its file in a forked child:
+    panel_tui/first_run.py) (/proc/PID/stat, clock ticks of 10 ms)."""
     if pid is None:
         return float("nan")
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    # utime, stime, cutime, cstime
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 # --- profile ----------------------------------------------------------------------
