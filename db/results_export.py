@@ -124,7 +124,9 @@ def _reads(session: Session, campaign_id: int) -> _Reads:
             if cell.score is not None:
                 item_scores[items[k].name] = cell.score
         result = results[cid] = rules.candidate_result(cid, rules_for_items, item_scores, min_total)
-        reads.rows.append(_Row(cid, clean_line(c.ref), result, tuple(cells)))
+        # Every character clean_line drops is unprintable (controls, bidi marks): a printable ref is kept as it is.
+        ref = c.ref if c.ref.isprintable() else clean_line(c.ref)
+        reads.rows.append(_Row(cid, ref, result, tuple(cells)))
     res = CampaignResults(
         campaign_id=campaign_id, title=campaign.title, scoring_method=method, min_total=min_total,
         anonymised=campaign.anonymised, decision_date=campaign.decision_date, items=items, lead_key=lead_key,
