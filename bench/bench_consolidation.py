@@ -33,6 +33,9 @@ from sqlmodel import select  # noqa: E402
 
 from db.engine import Database, open_database, sqlite_url  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from collector import collector_with_grid  # noqa: E402
+
 N_ITEMS = 6
 MEMBERS = [("Chair", "chair"), ("Member", "member"), ("Independent", "independent")]
 # About 800 characters: a realistic page of evidence notes per item, so scans read realistic rows.
@@ -228,49 +231,6 @@ class FrameClock:
         self.cpu = self.cpu_stamp - getattr(self, "_cpu_start", self.cpu_stamp)
         self.gc = self._gc_total - getattr(self, "_gc_begin", self._gc_total)
         return self.stamp - start
-
-
-def collector_with_grid(database: Database, campaign_id: int) -> float:
-    """A full (generation 2) collection while the consolidation screen shows the whole grid, timed
-    by gc.callbacks (median of 3): what a key pays when one lands on it. The screen freezes what is
-    alive once the grid is painted (panel_tui.screens.first_paint), so it should skip the grid."""
-    import asyncio
-    import gc
-
-    from panel_tui.app import make_app
-    from panel_tui.screens.consolidation import ConsolidationScreen
-    from panel_tui.widgets.score_grid import ScoreGrid
-
-    took: list[float] = []
-    start = [0.0]
-
-    def timed(phase: str, info: dict) -> None:
-        if info["generation"] == 2:
-            if phase == "start":
-                start[0] = time.perf_counter()
-            else:
-                took.append(time.perf_counter() - start[0])
-
-    async def once() -> None:
-        app = make_app(database)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await pilot.pause()
-            screen = ConsolidationScreen(database, campaign_id, None)
-            app.push_screen(screen)
-            while not (screen.query(ScoreGrid) and screen.query_one(ScoreGrid).grid
-                       and screen.query_one(ScoreGrid).grid.complete):  # type: ignore[union-attr]
-                await asyncio.sleep(0.05)
-            await pilot.pause()
-            await asyncio.sleep(0.2)
-            gc.callbacks.append(timed)
-            try:
-                for _ in range(3):
-                    gc.collect()
-            finally:
-                gc.callbacks.remove(timed)
-
-    asyncio.run(once())
-    return statistics.median(took)
 
 
 def screen_open(database: Database, campaign_id: int, member_id: int | None, repeat: int = 3,

@@ -172,7 +172,7 @@ def _entries(res: CampaignResults, outcomes: dict[int, queries.OutcomeRow]) -> l
 def merit_ranks(session: Session, res: CampaignResults) -> tuple[dict[int, int], dict[int, queries.OutcomeRow]]:
     """The merit list's ranks (candidate id -> rank, ranked candidates only) and the stored outcomes,
     without its rows: the results export shows only these beside ``res`` (a row each for 20,000
-    candidates costs more than the ranking). ``res``: db.results.campaign_results or results_from."""
+    candidates costs more than the ranking). ``res``: db.results.campaign_results, or the export's own."""
     outcomes = queries.outcomes(session, res.campaign_id)
     return {e.candidate_id: e.rank for e in _entries(res, outcomes)}, outcomes
 

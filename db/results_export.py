@@ -4,7 +4,12 @@ One shape (README: results export), two renderings: ``results_document`` (a dict
 flattened from it) and ``results_json`` (the same document as JSON text, one candidate per line).
 At 20,000 candidates x 6 items x 3 members the JSON is written straight from the reads (names
 and refs encoded once, numbers as the json module writes them) instead of building 140,000 dicts
-and encoding them again: under half the time. A test checks both renderings parse to the same.
+and encoding them again. A test checks both renderings parse to the same.
+
+The export runs in a process of its own, so it works its results out without the merit list's
+cache (db.results) or rows (db.outcomes.merit_ranks): scores read a row per assessment, each kind
+of cell scored by the same rules (db.results.cell_score) and written once. Tests check every
+figure against merit_list and the shared reads (tests/test_results_export_reads.py).
 
 Stored refs and names pass ``clean_line`` on the way out, so the JSON holds no control or bidi
 character and no escape sequence (json escapes what remains of C0 anyway).
