@@ -3,7 +3,7 @@
 Ranking, tie, offer and reserve rules all come from ``db.rules``. Every
 writing function owns one unit of work, validates first (changing nothing on
 a ValidationError) and records an audit row. Calibration and distribution
-live in ``db.calibration`` and are re-exported here for the outcomes screen.
+live in ``db.calibration`` and are re-exported here for the outcomes screen (loaded on first use).
 """
 
 from __future__ import annotations
@@ -17,30 +17,38 @@ from sqlmodel import Session
 from db import queries, rules
 from db.audit import record
 from db.cache import gc_paused
-from db.calibration import Calibration, ItemAgreement, ItemDistribution, MemberLeniency, calibration, distribution
 from db.errors import NotFound, ValidationError
 from db.models import Campaign, Candidate, Outcome, utcnow
-from db.results import campaign_results
+from db.results import CampaignResults, campaign_results
 from db.versions import claim
 from db.vocabulary import OutcomeStatus, Result, score_text
 
 __all__ = [
     "MeritRow",
     "MeritList",
-    "ItemAgreement",
-    "MemberLeniency",
-    "Calibration",
-    "ItemDistribution",
     "merit_list",
+    "merit_ranks",
     "with_outcome",
     "order_tie",
     "appoint",
     "add_to_reserve",
     "extend_reserve",
     "set_status",
-    "calibration",
-    "distribution",
 ]
+
+
+# Calibration and distribution (and their views) live in db.calibration, which reads the whole
+# grid; imported on first use, so the services that need only the merit list (the results
+# export's command) do not load the grid's modules.
+_CALIBRATION = frozenset({"Calibration", "ItemAgreement", "ItemDistribution", "MemberLeniency", "calibration", "distribution"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _CALIBRATION:
+        from db import calibration as module
+
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- views -------------------------------------------------------------------
@@ -146,10 +154,8 @@ class _Unavailable(NamedTuple):
         return any(candidate_id in s for s in self)
 
 
-def _compute(session: Session, campaign_id: int, today: date | None) -> tuple[MeritList, list[rules.MeritEntry], _Unavailable]:
-    today = today or date.today()
-    res = campaign_results(session, campaign_id)
-    outcomes = queries.outcomes(session, campaign_id)
+def _entries(res: CampaignResults, outcomes: dict[int, queries.OutcomeRow]) -> list[rules.MeritEntry]:
+    """The ranked candidates in merit order, with the chair's stored tie orders."""
     tie_orders = {
         cid: rules.TieOrder(o.tie_position, o.tie_reason)
         for cid, o in outcomes.items()
@@ -157,10 +163,26 @@ def _compute(session: Session, campaign_id: int, today: date | None) -> tuple[Me
     }
     ordered = [res.results[c.id] for c in res.candidates]
     try:
-        entries = rules.merit_order(ordered, res.lead_key, tie_orders)
+        return rules.merit_order(ordered, res.lead_key, tie_orders)
     except ValueError:
         # Conflicting stored orders (e.g. two groups merged after a score changed): show the ties unresolved.
-        entries = rules.merit_order(ordered, res.lead_key, {})
+        return rules.merit_order(ordered, res.lead_key, {})
+
+
+def merit_ranks(session: Session, res: CampaignResults) -> tuple[dict[int, int], dict[int, queries.OutcomeRow]]:
+    """The merit list's ranks (candidate id -> rank, ranked candidates only) and the stored outcomes,
+    without its rows: the results export shows only these beside ``res`` (a row each for 20,000
+    candidates costs more than the ranking). ``res``: db.results.campaign_results, or the export's own."""
+    outcomes = queries.outcomes(session, res.campaign_id)
+    return {e.candidate_id: e.rank for e in _entries(res, outcomes)}, outcomes
+
+
+def _compute(session: Session, campaign_id: int, today: date | None) -> tuple[MeritList, list[rules.MeritEntry], _Unavailable]:
+    today = today or date.today()
+    res = campaign_results(session, campaign_id)
+    outcomes = queries.outcomes(session, campaign_id)
+    entries = _entries(res, outcomes)
+    ordered = [res.results[c.id] for c in res.candidates]
     info = {c.id: c for c in res.candidates}
     pending = queries.OutcomeRow(0, OutcomeStatus.PENDING, None, "", "", None, False, "")
     expired = {

@@ -27,7 +27,9 @@ from db.cache import CampaignCache, gc_paused, moved, same_totals, totals_of
 from db.errors import ValidationError
 from db.queries import CandidateRow, GridItem
 
-__all__ = ["CampaignResults", "campaign_results", "item_rules", "evaluate", "prime"]
+__all__ = ["CampaignResults", "campaign_results", "all_submitted", "item_rules", "cell_score", "evaluate"]
+
+_UNKNOWN: Any = object()  # a cache miss (None is a cached answer: cell_score's "unscored")
 
 # Re-reading this many changed candidates is still cheaper than reading the whole campaign.
 _MAX_INCREMENTAL = 500
@@ -53,6 +55,16 @@ def item_rules(items: Sequence[GridItem]) -> list[rules.ItemRule]:
     return [rules.ItemRule(key=i.name, pass_mark=i.pass_mark, lead=i.is_lead) for i in items]
 
 
+def cell_score(
+    member_scores: Sequence[float], consensus: float | None, method: str, all_submitted: bool
+) -> rules.ItemScore | None:
+    """One item's score for one candidate by the rules; None when nobody has scored it and there is
+    no consensus (candidate_result then treats the item as unsettled)."""
+    if not member_scores and consensus is None:
+        return None
+    return rules.item_score(member_scores, consensus, method, all_submitted=all_submitted)
+
+
 def evaluate(
     candidate_id: int,
     items: Sequence[GridItem],
@@ -66,11 +78,9 @@ def evaluate(
     """Item scores (by item name) and the candidate's result, by the rules."""
     item_scores: dict[str, rules.ItemScore] = {}
     for item in items:
-        s = scores.get(item.id, ())
-        c = consensus.get(item.id)
-        if not s and c is None:
-            continue  # unscored: candidate_result treats a missing item as unsettled
-        item_scores[item.name] = rules.item_score(s, c, method, all_submitted=all_submitted)
+        score = cell_score(scores.get(item.id, ()), consensus.get(item.id), method, all_submitted)
+        if score is not None:
+            item_scores[item.name] = score
     return item_scores, rules.candidate_result(candidate_id, rules_for_items, item_scores, min_total)
 
 
@@ -95,34 +105,14 @@ def campaign_results(session: Session, campaign_id: int) -> CampaignResults:
         return _campaign_results(session, campaign_id)
 
 
-def prime(
-    session: Session, campaign_id: int, fingerprint: tuple, member_scores: Mapping,
-    consensus: tuple[Mapping[int, Mapping[int, float]], Any] | None = None,
-) -> None:
-    """Seed the cache from reads the caller needs anyway (the results export), so the merit
-    list computed next reads neither the members' scores nor the consensus again.
-
-    ``fingerprint`` is queries.assessment_fingerprint taken *before* ``member_scores`` was read;
-    ``consensus`` is (queries.consensus_scores, the latest update time from
-    queries.consensus_totals taken *before* it was read).
-    """
-    bind = session.get_bind()
-    entry = _cache.get(bind, campaign_id)
-    if entry is None or entry.fingerprint != fingerprint:
-        entry = _member_entry(session, campaign_id, fingerprint, member_scores)
-    if consensus is not None and (entry.results is None or entry.consensus is None):
-        agreed, latest = consensus
-        entry = _Entry(entry.fingerprint, entry.scores, entry.all_submitted, consensus=dict(agreed),
-                       consensus_totals=totals_of(agreed), consensus_latest=latest)
-    _cache.put(bind, campaign_id, entry)
-
-
-def _member_entry(session: Session, campaign_id: int, fingerprint: tuple, member_scores: Mapping | None = None) -> _Entry:
+def all_submitted(session: Session, campaign_id: int) -> dict[int, bool]:
+    """candidate id -> every panel member has submitted their assessment."""
     members = frozenset(m.id for m in queries.members(session, campaign_id))
-    if member_scores is None:
-        member_scores = queries.member_scores(session, campaign_id)
-    submitted = queries.submitted(session, campaign_id)
-    return _Entry(fingerprint, member_scores, {c: bool(members) and members <= s for c, s in submitted.items()})
+    return {c: bool(members) and members <= s for c, s in queries.submitted(session, campaign_id).items()}
+
+
+def _member_entry(session: Session, campaign_id: int, fingerprint: tuple) -> _Entry:
+    return _Entry(fingerprint, queries.member_scores(session, campaign_id), all_submitted(session, campaign_id))
 
 
 def _evaluate_all(
@@ -134,8 +124,8 @@ def _evaluate_all(
     a scale has few points, so 120,000 cells (20,000 candidates) have a few hundred kinds."""
     rules_for_items = item_rules(items)
     pairs = [(i.id, i.name) for i in items]
-    item_score, candidate_result = rules.item_score, rules.candidate_result
-    known: dict[tuple, rules.ItemScore] = {}  # (consensus, all submitted, *scores) -> the item score
+    candidate_result = rules.candidate_result
+    known: dict[tuple, rules.ItemScore | None] = {}  # (consensus, all submitted, *scores) -> cell_score
     empty: dict = {}
     out = {}
     for cand_id in candidate_ids:
@@ -144,13 +134,12 @@ def _evaluate_all(
         for item_id, name in pairs:
             by_member = by_item.get(item_id, empty)
             c = agreed.get(item_id)
-            if not by_member and c is None:
-                continue  # unscored: candidate_result treats a missing item as unsettled
             key = (c, submitted, *by_member.values())
-            found = known.get(key)
-            if found is None:
-                found = known[key] = item_score(by_member.values(), c, method, all_submitted=submitted)
-            item_scores[name] = found
+            found = known.get(key, _UNKNOWN)
+            if found is _UNKNOWN:
+                found = known[key] = cell_score(tuple(by_member.values()), c, method, submitted)
+            if found is not None:
+                item_scores[name] = found
         out[cand_id] = candidate_result(cand_id, rules_for_items, item_scores, min_total)
     return out
 

@@ -20,12 +20,17 @@ from db import consolidation
 from db.consolidation import CellEvidence, Grid
 from db.text import clean_line
 from panel_tui.live import LiveRefresh
-from panel_tui.screens.first_paint import after_paint, hold_collector
+from panel_tui.screens.first_paint import after_paint, freeze_while_open, hold_collector, thaw
 from panel_tui.widgets.footer import PanelFooter
 from panel_tui.widgets.score_grid import ScoreGrid
 from panel_tui.work import ServiceWork
 
 FIRST_PAGE = 20  # at least this many candidates are read before the first draw (more: the terminal's height)
+
+
+def _import_dialog() -> None:
+    """The evidence dialog's module (its widgets: ~15 ms), imported while the grid is read, not on the first enter."""
+    import panel_tui.screens.consensus  # noqa: F401
 
 
 class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
@@ -64,6 +69,9 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Consolidation"
         self.start_live()
+
+    def on_unmount(self) -> None:
+        thaw(self)  # what freeze_while_open froze goes back to the collector
 
     def action_reload(self) -> None:
         # Thousands of candidates: read in a worker, draw on the UI thread; the first page first. A page
@@ -127,6 +135,9 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
         self._summary(grid)
         self.query_one(ScoreGrid).show(grid)
         self.query_one(ScoreGrid).focus()
+        if grid.complete:  # the whole grid is alive for as long as the screen: no collection re-scans it
+            freeze_while_open(self)
+            self.call_after_refresh(_import_dialog)
 
     def _summary(self, grid: Grid) -> None:
         members = ", ".join(clean_line(m.name) for m in grid.members)

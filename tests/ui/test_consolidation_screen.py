@@ -102,3 +102,36 @@ async def test_audit_history_shows_the_consensus_change(make_demo_app):
         assert consensus[3] and consensus[3] not in consensus[6]
         assert consensus[6] == "Agreed after discussion."
         assert any("submit assessment" in r[2] for r in rows)
+
+
+async def test_evidence_columns_scroll_and_the_links_act(make_demo_app, reader):
+    """Long notes scroll (the members' columns together: focus them, then the arrow keys); the
+    Record and Cancel links do what ctrl+s and escape do."""
+    from sqlalchemy import text
+
+    from textual.containers import VerticalScroll
+
+    from panel_tui.screens.consensus import ConsensusDialog
+
+    with Session(reader.engine) as s:
+        s.exec(text("update itemevidence set notes = :n"), params={"n": "A long account of what was said.\n" * 60})
+        s.commit()
+    app = make_demo_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        grid = await open_grid(pilot)
+        grid.move_cursor(row=0, column=1)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConsensusDialog)
+        column = app.screen.query_one("#member-evidence", VerticalScroll)
+        assert column.max_scroll_y > 0
+        column.focus()
+        await pilot.pause()
+        assert column.has_focus, app.screen.focused
+        await pilot.press("down", "down", "pagedown")
+        await pilot.pause(0.5)
+        assert column.scroll_y > 2
+        actions = app.screen.query_one("#consensus-actions")
+        await pilot.click(actions, offset=(str(actions.render()).index("Cancel") + 1, 0))
+        await settle(pilot)
+        assert isinstance(app.screen, ConsolidationScreen)
