@@ -20,6 +20,8 @@ from textual.screen import Screen
 
 from panel_tui import gc_pause
 
+WARM_UP_AFTER = 0.3  # seconds after the first screen's rows are drawn (see _when_first_screen_loaded)
+
 if TYPE_CHECKING:
     from db.engine import Database
 
@@ -317,9 +319,11 @@ class PanelApp(App[None]):
         keys, self._held_keys = keys + (self._held_keys or []), None
         if keys:
             self.replay_keys(keys)
-        # Once those rows are drawn, what the next keys need is loaded behind them (panel_tui.warm_up);
-        # start-up is over then, and the garbage collector resumes.
-        screen.call_after_refresh(self._warm_up)
+        # Once those rows are on the terminal, what the next keys need is loaded behind them
+        # (panel_tui.warm_up); start-up is over then, and the garbage collector resumes. A moment
+        # later, not at once: Textual's writer thread is still sending that frame, and would share
+        # the GIL with the imports.
+        screen.call_after_refresh(self.set_timer, WARM_UP_AFTER, self._warm_up)
 
     def _warm_up(self) -> None:
         from panel_tui.warm_up import warm_up
