@@ -28,6 +28,7 @@ from db.outcomes import MeritList, MeritRow
 from db.text import clean_line
 from panel_tui.dialogs import ExtendReserveDialog, FilePicker
 from panel_tui.live import LiveRefresh
+from panel_tui.screens.first_paint import freeze_while_open, thaw
 from panel_tui.screens.outcome_decisions import OutcomeDecisions
 from panel_tui.screens.outcomes_work import (
     MeritView,
@@ -171,6 +172,7 @@ class OutcomesScreen(OutcomeDecisions, ServiceWork, LiveRefresh, Screen[None]):
         self._show_merit()
         self.refresh_bindings()
         self._charts(view.scores_stamp)
+        freeze_while_open(self)  # the new list too (see _loaded)
 
     def _charts(self, stamp: tuple) -> None:
         if stamp == self.scores_stamp:
@@ -207,6 +209,10 @@ class OutcomesScreen(OutcomeDecisions, ServiceWork, LiveRefresh, Screen[None]):
         self._show_merit()
         self.refresh_bindings()
         self._charts(view.scores_stamp)
+        freeze_while_open(self)  # the merit list is alive while the screen is: no collection re-scans it
+
+    def on_unmount(self) -> None:
+        thaw(self)  # what freeze_while_open froze goes back to the collector
 
     def _forget_stale_ties(self) -> None:
         assert self.merit is not None

@@ -109,3 +109,23 @@ async def test_a_refused_decision_is_put_back(make_demo_app, demo_db_file, monke
         await settle(pilot)
         assert outcome(demo_db_file, "HRBP-001").status == "declined"  # the other terminal's decision stands
         assert column(app, "status")[0] == "declined"  # the re-read shows it
+
+
+async def test_the_merit_list_is_frozen_while_open_and_thawed_on_close(make_demo_app):
+    """As the consolidation grid (first_paint.freeze_while_open): full collections skip the merit
+    list while Outcomes is open; closing it gives everything back to the collector."""
+    import gc
+
+    gc.unfreeze()
+    app = make_demo_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await open_outcomes(pilot)
+        await settle(pilot)
+        await pilot.pause()
+        assert isinstance(app.screen, OutcomesScreen) and gc.get_freeze_count() > 0
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.pause()
+        assert not isinstance(app.screen, OutcomesScreen)
+        assert gc.get_freeze_count() == 0  # start-up froze nothing here (no gc_pause in tests)
+    gc.unfreeze()
