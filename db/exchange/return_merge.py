@@ -30,7 +30,8 @@ from db.audit_material import Material, evidence_material, sealed_part
 from db.changes import lock_campaign
 from db.errors import Conflict, ImportRefused
 from db.exchange import keys as exchange_keys
-from db.exchange.common import CHUNK, ReturnImport, bulk_insert_plain, laptop_user
+from db.exchange.bulk_values import insert_rows
+from db.exchange.common import CHUNK, ReturnImport, laptop_user
 from db.queries import chunks
 from db.exchange.envelope import FORMAT_RETURN, check_author, iso, open_return, unseal, unseal_streamed
 from db.exchange.return_lines import FileAssessment, FileEvidence, Resolver, checked_entries
@@ -141,7 +142,7 @@ def merge_return(
     amendments = _amendments_by_evidence(env.amendments, source)
     actor = actor or laptop_user(session, cid)
     stamp = _member_stamp(session, cid, mid)
-    plan = _Plan(session, campaign, member, amendments, source)
+    plan = _Plan(session, campaign, member, amendments, source, holds_any=stamp[0] > 0)
     resolver = Resolver(session, campaign, source)
     part: list[FileAssessment] = []
     for n, a in checked_entries(entries, source, form):
@@ -178,8 +179,9 @@ class _Plan:
     values it writes and those held: the commit then need not read 120,000 rows back to seal them."""
 
     def __init__(self, session: Session, campaign: Campaign, member: PanelMember,
-                 amendments: dict[tuple[str, str], list[AmendmentSpec]], source: str) -> None:
+                 amendments: dict[tuple[str, str], list[AmendmentSpec]], source: str, *, holds_any: bool = True) -> None:
         self.session, self.campaign, self.member, self.amendments, self.source = session, campaign, member, amendments, source
+        self.holds_any = holds_any  # False: the member holds no assessment in the campaign (a first return): nothing to read
         self.conflicts: list[str] = []
         self.candidate_ids: list[int] = []
         self.new_assessments: list[tuple] = []  # (candidate id, submitted_at, updated_at)
@@ -189,6 +191,7 @@ class _Plan:
         self.changed_evidence: list[tuple[int, FileEvidence]] = []  # (evidence id, evidence)
         self.amended: list[tuple[int, AmendmentSpec]] = []  # (evidence id, amendment) for the chair's audit
         self.salt = new_salt()  # the import's audit entry's: it carries the seals
+        self.digested: dict = {}  # sealed_part's memo: unsalted parts repeat (item, score, STAR, tags)
         self.sealed: dict[int, str | None] = {}  # candidate id -> seal of the assessment as written (None: not submitted)
         self.touched = 0
 
@@ -208,7 +211,7 @@ class _Plan:
             for aid, c, submitted_at, updated_at in conn.execute(
                 select(Assessment.id, Assessment.candidate_id, Assessment.submitted_at, Assessment.updated_at).where(*mine)
             ).all()
-        }
+        } if self.holds_any else {}
         held_evidence: dict[int, dict[int, tuple]] = {}  # candidate id -> item id -> held row
         if held_assessments:
             for eid, c, item_id, notes, star, score, updated_at in conn.execute(
@@ -271,7 +274,7 @@ class _Plan:
                 changed = True
             if held is None:
                 self.new_assessments.append((a.candidate_id, a.submitted_at, a.updated_at))
-                self.sealed[a.candidate_id] = None if a.submitted_at is None else sealed_part(material, salt)
+                self.sealed[a.candidate_id] = None if a.submitted_at is None else sealed_part(material, salt, self.digested)
                 self.touched += 1
                 continue
             aid, held_submitted, held_updated = held
@@ -292,7 +295,7 @@ class _Plan:
                     for item_id, (eid, notes, star, score, _) in held_items.items():
                         if f"i{item_id}" not in material:  # held and unchanged
                             evidence_material(material, item_id, score, star, held_tuples.get(eid, ()), notes)
-                    self.sealed[a.candidate_id] = sealed_part(material, salt)
+                    self.sealed[a.candidate_id] = sealed_part(material, salt, self.digested)
                 self.touched += 1
 
     def write(self, actor: str, result: ReturnImport) -> None:
@@ -301,7 +304,7 @@ class _Plan:
         session, campaign, member = self.session, self.campaign, self.member
         conn = session.connection()
         for rows in _batches(self.new_assessments):
-            bulk_insert_plain(session, Assessment, ("candidate_id", "member_id", "submitted_at", "updated_at"),
+            insert_rows(session, Assessment, ("candidate_id", "member_id", "submitted_at", "updated_at"),
                               [(c, member.id, submitted, updated) for c, submitted, updated in rows])
         if self.changed_assessments:
             table = Assessment.__table__  # type: ignore[attr-defined]
@@ -309,10 +312,11 @@ class _Plan:
             for rows in _batches(self.changed_assessments):
                 conn.execute(statement, rows)
         assessment_ids = dict(self.held_assessment_ids)
-        new_cids = [c for c, _, _ in self.new_assessments]
-        for chunk in chunks(new_cids):
+        if self.new_assessments:  # the member's ids, one query (a member belongs to one campaign)
             assessment_ids.update(
-                (c, aid) for aid, c in conn.execute(select(Assessment.id, Assessment.candidate_id).where(*self._mine(chunk))).all()
+                (c, aid) for aid, c in conn.execute(
+                    select(Assessment.id, Assessment.candidate_id).where(Assessment.member_id == member.id)
+                ).all()
             )
         if self.changed_evidence:
             table = ItemEvidence.__table__  # type: ignore[attr-defined]
@@ -326,7 +330,7 @@ class _Plan:
                     conn.execute(delete(IndicatorTag).where(col(IndicatorTag.evidence_id).in_(chunk)))
         evidence_columns = ("assessment_id", "item_id", "notes", "star", "score", "updated_at")
         for rows in _batches(self.new_evidence):
-            bulk_insert_plain(session, ItemEvidence, evidence_columns, [
+            insert_rows(session, ItemEvidence, evidence_columns, [
                 (assessment_ids[c], ev.item_id, ev.notes, ev.star, ev.score, ev.updated_at) for c, ev in rows
             ])
         tag_columns = ("evidence_id", "indicator_id", "tag")
@@ -339,21 +343,25 @@ class _Plan:
                 seen.add(tagged[end][0])
                 end += 1
             part, start = tagged[start:end], end
-            wanted = sorted({assessment_ids[c] for c in seen})
+            wanted = {assessment_ids[c] for c in seen}
+            low, high = min(wanted), max(wanted)
+            # New assessments' ids lie together: read their id range (others' rows dropped), not an IN list of 900.
+            where = (col(ItemEvidence.assessment_id).between(low, high) if high - low < 2 * len(wanted)
+                     else col(ItemEvidence.assessment_id).in_(sorted(wanted)))
             ids = {
                 (aid, item_id): eid
                 for eid, aid, item_id in conn.execute(
-                    select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id)
-                    .where(col(ItemEvidence.assessment_id).in_(wanted))
+                    select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id).where(where)
                 ).all()
+                if aid in wanted
             }
             tag_rows += [
                 (ids[(assessment_ids[c], ev.item_id)], ind, tag) for c, ev in part for ind, tag in ev.tags
             ]
             if len(tag_rows) >= _WRITE_ROWS:
-                bulk_insert_plain(session, IndicatorTag, tag_columns, tag_rows)
+                insert_rows(session, IndicatorTag, tag_columns, tag_rows)
                 tag_rows = []
-        bulk_insert_plain(session, IndicatorTag, tag_columns, tag_rows)
+        insert_rows(session, IndicatorTag, tag_columns, tag_rows)
         for eid, m in self.amended:
             record(
                 session, action="amend", entity=f"evidence.{m.field}", entity_id=eid, campaign_id=campaign.id,
