@@ -69,13 +69,14 @@ class Resolver:
         }
         self.stars: dict[str, str] = {}  # one string per STAR value (120,000 items share a handful)
         self.tag_sets: dict[tuple, tuple] = {}  # one tuple per set of tags: items often share them (memory)
+        self.resolved: dict[tuple, tuple] = {}  # the file's wording of a list of tags -> its tuple in tag_sets
 
     def resolve(self, n: int, a: dict[str, Any]) -> FileAssessment:
         ref = a["ref"]
         candidate_id = self.candidates.get(ref)
         if candidate_id is None:
             raise ImportRefused(f"{self.source}: assessments[{n}].ref: unknown candidate {ref!r} in campaign {self.campaign.key}")
-        by_name, indicators, stars, tag_sets = self.by_name, self.indicators, self.stars, self.tag_sets
+        by_name, indicators, stars, tag_sets, resolved = self.by_name, self.indicators, self.stars, self.tag_sets, self.resolved
         evidence: list[FileEvidence] = []
         for m, ev in enumerate(a["items"]):
             found = by_name.get(ev["item"].lower())
@@ -91,18 +92,25 @@ class Resolver:
                         raise ImportRefused(f"{self._where(n, m)}.score: candidate {ref}, {item_name}: {exc}") from None
                 score = float(score)
             tags: tuple[tuple[int, str], ...] = ()
-            if "tags" in ev and ev["tags"]:
-                held: dict[int, str] = {}
-                for k, t in enumerate(ev["tags"]):
-                    iid = indicators.get((t["element"], t["level"], t["kind"], t["position"]))
-                    if iid is None:
-                        raise ImportRefused(
-                            f"{self._where(n, m)}.tags[{k}]: candidate {ref}, {item_name}: unknown indicator "
-                            f"({t['element']}, level {t['level']} {t['kind']} {t['position'] + 1})"
-                        )
-                    held[iid] = t["tag"]
-                tags = tuple(sorted(held.items()))
-                tags = tag_sets.setdefault(tags, tags)
+            raw = ev.get("tags")
+            if raw:
+                # The same tags (as the file words them) resolve the same: once per distinct list.
+                key = tuple([(t["element"], t["level"], t["kind"], t["position"], t["tag"]) for t in raw])
+                tags = resolved.get(key)  # type: ignore[assignment]
+                if tags is None:
+                    held: dict[int, str] = {}
+                    for k, (element, level, kind, position, tag) in enumerate(key):
+                        iid = indicators.get((element, level, kind, position))
+                        if iid is None:
+                            raise ImportRefused(
+                                f"{self._where(n, m)}.tags[{k}]: candidate {ref}, {item_name}: unknown indicator "
+                                f"({element}, level {level} {kind} {position + 1})"
+                            )
+                        held[iid] = tag
+                    tags = tuple(sorted(held.items()))
+                    tags = tag_sets.setdefault(tags, tags)
+                    if len(resolved) < 5_000:  # (bounded: memory)
+                        resolved[key] = tags
             star = ev.get("star", "")
             evidence.append(FileEvidence(
                 item_id, item_name, ev.get("notes", ""), stars.setdefault(star, star), score, tags, ev["updated_at"]

@@ -30,7 +30,7 @@ from db.audit_material import Material, evidence_material, sealed_part
 from db.changes import lock_campaign
 from db.errors import Conflict, ImportRefused
 from db.exchange import keys as exchange_keys
-from db.exchange.bulk_values import insert_rows
+from db.exchange.bulk_values import Background, insert_rows
 from db.exchange.common import CHUNK, ReturnImport, laptop_user
 from db.queries import chunks
 from db.exchange.envelope import FORMAT_RETURN, check_author, iso, open_return, unseal, unseal_streamed
@@ -193,6 +193,7 @@ class _Plan:
         self.salt = new_salt()  # the import's audit entry's: it carries the seals
         self.digested: dict = {}  # sealed_part's memo: unsalted parts repeat (item, score, STAR, tags)
         self.sealed: dict[int, str | None] = {}  # candidate id -> seal of the assessment as written (None: not submitted)
+        self.to_seal: list[FileAssessment] = []  # new submitted assessments: sealed from the file's values in write
         self.touched = 0
 
     def _mine(self, candidate_ids: list[int]) -> tuple:
@@ -247,7 +248,8 @@ class _Plan:
                 h = held_items.get(ev.item_id)
                 if h is None:
                     self.new_evidence.append((a.candidate_id, ev))
-                    evidence_material(material, ev.item_id, ev.score, ev.star, ev.tags, ev.notes)
+                    if held is not None:  # (a new assessment is sealed while it is written: write)
+                        evidence_material(material, ev.item_id, ev.score, ev.star, ev.tags, ev.notes)
                     changed = True
                     continue
                 eid, notes, star, score, updated_at = h
@@ -274,7 +276,10 @@ class _Plan:
                 changed = True
             if held is None:
                 self.new_assessments.append((a.candidate_id, a.submitted_at, a.updated_at))
-                self.sealed[a.candidate_id] = None if a.submitted_at is None else sealed_part(material, salt, self.digested)
+                if a.submitted_at is None:
+                    self.sealed[a.candidate_id] = None
+                else:
+                    self.to_seal.append(a)
                 self.touched += 1
                 continue
             aid, held_submitted, held_updated = held
@@ -297,6 +302,15 @@ class _Plan:
                             evidence_material(material, item_id, score, star, held_tuples.get(eid, ()), notes)
                     self.sealed[a.candidate_id] = sealed_part(material, salt, self.digested)
                 self.touched += 1
+
+    def _seal_new(self) -> Iterator[None]:
+        """The new submitted assessments' seals, from the values written: one per step."""
+        for a in self.to_seal:
+            material: Material = {}
+            for ev in a.items:
+                evidence_material(material, ev.item_id, ev.score, ev.star, ev.tags, ev.notes)
+            self.sealed[a.candidate_id] = sealed_part(material, self.salt, self.digested)
+            yield
 
     def write(self, actor: str, result: ReturnImport) -> None:
         """The bulk writes, on the session's connection (no per-row ORM or parameter work); the audit
@@ -329,11 +343,15 @@ class _Plan:
                 for chunk in chunks([eid for eid, _ in rows]):
                     conn.execute(delete(IndicatorTag).where(col(IndicatorTag.evidence_id).in_(chunk)))
         evidence_columns = ("assessment_id", "item_id", "notes", "star", "score", "updated_at")
-        for rows in _batches(self.new_evidence):
-            insert_rows(session, ItemEvidence, evidence_columns, [
-                (assessment_ids[c], ev.item_id, ev.notes, ev.star, ev.score, ev.updated_at) for c, ev in rows
-            ])
-        tag_columns = ("evidence_id", "indicator_id", "tag")
+        # Evidence, then tags, are written on another thread (the driver works without the GIL) while
+        # this one digests the new assessments' seals (Background.meanwhile).
+        seals = self._seal_new()
+        with Background(session) as background:
+            for rows in _batches(self.new_evidence):
+                insert_rows(session, ItemEvidence, evidence_columns, [
+                    (assessment_ids[c], ev.item_id, ev.notes, ev.star, ev.score, ev.updated_at) for c, ev in rows
+                ], run=background.run)
+            background.meanwhile(seals)
         tag_rows = [(eid, ind, tag) for eid, ev in self.changed_evidence for ind, tag in ev.tags]
         tagged = [(c, ev) for c, ev in self.new_evidence if ev.tags]  # in candidate order
         start = 0
@@ -355,13 +373,13 @@ class _Plan:
                 ).all()
                 if aid in wanted
             }
-            tag_rows += [
-                (ids[(assessment_ids[c], ev.item_id)], ind, tag) for c, ev in part for ind, tag in ev.tags
-            ]
-            if len(tag_rows) >= _WRITE_ROWS:
-                insert_rows(session, IndicatorTag, tag_columns, tag_rows)
-                tag_rows = []
-        insert_rows(session, IndicatorTag, tag_columns, tag_rows)
+            tag_rows += [(ids[(assessment_ids[c], ev.item_id)], ind, tag) for c, ev in part for ind, tag in ev.tags]
+        with Background(session) as background:
+            insert_rows(session, IndicatorTag, ("evidence_id", "indicator_id", "tag"), tag_rows, run=background.run)
+            del tag_rows
+            background.meanwhile(seals)
+        for _ in seals:  # what is left
+            pass
         for eid, m in self.amended:
             record(
                 session, action="amend", entity=f"evidence.{m.field}", entity_id=eid, campaign_id=campaign.id,
