@@ -63,9 +63,10 @@ class Resolver:
                 .where(Element.framework_id == campaign.framework_id)
             ).all()
         }
-        # name -> (id, name, scores on its scale, the item): plain tuples, read 120,000 times
+        # name -> (id, name, scores on its scale (each its own float), the item): plain tuples, read 120,000 times
         self.by_name = {
-            key: (i.id, i.name, frozenset(scales.values(i.scale or campaign.scale)), i) for key, i in self.items.items()
+            key: (i.id, i.name, {float(v): float(v) for v in scales.values(i.scale or campaign.scale)}, i)
+            for key, i in self.items.items()
         }
         self.stars: dict[str, str] = {}  # one string per STAR value (120,000 items share a handful)
         self.tag_sets: dict[tuple, tuple] = {}  # one tuple per set of tags: items often share them (memory)
@@ -85,12 +86,14 @@ class Resolver:
             item_id, item_name, allowed, item = found
             score = ev.get("score")
             if score is not None:
-                if score not in allowed:
+                on_scale = allowed.get(score)  # the scale's own float: 120,000 scores share a few objects
+                if on_scale is None:
                     try:
                         scales.check_score(item.scale or self.campaign.scale, score)
                     except ValidationError as exc:
                         raise ImportRefused(f"{self._where(n, m)}.score: candidate {ref}, {item_name}: {exc}") from None
-                score = float(score)
+                    on_scale = float(score)
+                score = on_scale
             tags: tuple[tuple[int, str], ...] = ()
             raw = ev.get("tags")
             if raw:

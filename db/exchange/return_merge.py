@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from db.audit import new_salt, record, seal_known
 from db.audit_material import Material, evidence_material, sealed_part
+from db.cache import gc_paused
 from db.changes import lock_campaign
 from db.errors import Conflict, ImportRefused
 from db.exchange import keys as exchange_keys
@@ -111,6 +112,13 @@ def merge_return(
     file has unsubmitted, refuses the whole file as a Conflict. Refusals are
     raised before anything is written.
     """
+    # Millions of small objects (the file's parsed lines, the plan), nearly all kept until the writes:
+    # each automatic collection would re-scan them all (a fifth of the import's time).
+    with gc_paused():
+        return _merge(session, data, source=source, campaign_key=campaign_key, actor=actor)
+
+
+def _merge(session: Session, data: str | bytes, *, source: str, campaign_key: str | None, actor: str) -> ReturnImport:
     raw = data.encode() if isinstance(data, str) else data
     signed = open_return(raw, exchange_keys.campaign_identities(session), source)
     key = signed.campaign
