@@ -87,6 +87,9 @@ def _compiled(dialect, statement, names: tuple[str, ...]) -> tuple[str, bool, li
     sql = str(compiled)
     if not compiled.positional:
         return sql, False, list(range(len(names))), None
+    extra = [name for name in compiled.positiontup if name not in names]  # type: ignore[union-attr]
+    if extra:  # columns with defaults SQLAlchemy would fill in: a plain statement does not
+        raise ValueError(f"insert into {statement.table.name}: give values for {', '.join(extra)} too")
     order = [names.index(name) for name in compiled.positiontup]  # type: ignore[union-attr]
     mark = {"qmark": "?", "format": "%s"}.get(dialect.paramstyle)
     _, sep, group = sql.rpartition(" VALUES ")
