@@ -85,7 +85,8 @@ def test_background_statements_run_in_order_and_an_error_is_raised_at_the_end(se
             insert_rows(session, ItemEvidence, columns, [(aids[0], items[0], "b", "", None, now)], run=background.run)
             insert_rows(session, ItemEvidence, columns, [(aids[0], items[1], "c", "", None, now)], run=background.run)
     assert "unique" in str(raised.value).lower()
-    assert session.exec(select(ItemEvidence.notes).where(ItemEvidence.assessment_id == aids[0])).all() == ["a"]  # "c" skipped
+    if session.bind.dialect.name == "sqlite":  # (PostgreSQL refuses any statement after an error until the rollback)
+        assert session.exec(select(ItemEvidence.notes).where(ItemEvidence.assessment_id == aids[0])).all() == ["a"]  # "c" skipped
     session.rollback()
 
 
