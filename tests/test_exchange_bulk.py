@@ -165,3 +165,18 @@ def test_reads_by_assessment_and_by_evidence_still_use_an_index(database, demo):
         for sql in reads:
             plan = " / ".join(row[3] for row in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
             assert "SCAN" not in plan and "INDEX" in plan, (sql, plan)
+
+
+def test_a_returns_notes_are_cleaned_as_any_block_of_text():
+    import json
+
+    from pydantic import TypeAdapter
+
+    from db.exchange.return_lines import _ASSESSMENTS
+    from db.specs.base import Block
+
+    notes = "S: a\r\nT: \x1b[31mred\x1b[0m\tok\u202e\nR: done"
+    entry = {"ref": "C-1", "updated_at": "2026-11-30T10:00:00+00:00",
+             "items": [{"item": "Leadership", "notes": notes, "updated_at": "2026-11-30T10:00:00+00:00"}]}
+    (checked,) = _ASSESSMENTS.validate_json(json.dumps([entry]))
+    assert checked["items"][0]["notes"] == TypeAdapter(Block(50_000)).validate_python(notes) != notes

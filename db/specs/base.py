@@ -55,12 +55,18 @@ def Line(max_length: int, *, required: bool = False) -> Any:  # noqa: N802 - a t
     return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(check)]
 
 
+def block_text(text: str) -> str:
+    """``Block``'s cleaning: newlines kept, controls and escapes removed (printable text as it is)."""
+    if "\r" in text or not text.replace("\n", "").replace("\t", "").isprintable():
+        return clean_block(text)
+    return text
+
+
 def Block(max_length: int, *, required: bool = False) -> Any:  # noqa: N802
     """Multi-line text (notes, definitions): newlines kept, controls and escapes removed."""
 
     def check(text: str) -> str:
-        if "\r" in text or not text.replace("\n", "").replace("\t", "").isprintable():
-            text = clean_block(text)
+        text = block_text(text)
         if required and not text.strip():
             raise ValueError("must not be empty")
         return text
