@@ -15,6 +15,7 @@ its seals meanwhile; nothing else uses the connection until it has finished (``w
 from __future__ import annotations
 
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
@@ -115,13 +116,16 @@ def _repeated(head: str, group: str, n: int) -> str:
     return head + ", ".join([group] * n)
 
 
-def _parameter_limit(conn) -> int:
-    getlimit = getattr(conn.connection.driver_connection, "getlimit", None)  # sqlite3 (Python 3.11+)
-    if getlimit is None:
-        return 999
-    import sqlite3
+_limits: dict[str, int] = {}  # the driver's bound-parameter limit, read once (a constant of the library)
 
-    return min(MAX_PARAMETERS, getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+
+def _parameter_limit(conn) -> int:
+    limit = _limits.get(conn.dialect.driver)
+    if limit is None:
+        getlimit = getattr(conn.connection.driver_connection, "getlimit", None)  # sqlite3 (Python 3.11+)
+        limit = 999 if getlimit is None else min(MAX_PARAMETERS, getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+        _limits[conn.dialect.driver] = limit
+    return limit
 
 
 class Background:

@@ -327,7 +327,7 @@ class _Plan:
         conn = session.connection()
         for rows in _batches(self.new_assessments):
             insert_rows(session, Assessment, ("candidate_id", "member_id", "submitted_at", "updated_at"),
-                              [(c, member.id, submitted, updated) for c, submitted, updated in rows])
+                        [(c, member.id, submitted, updated) for c, submitted, updated in rows])
         if self.changed_assessments:
             table = Assessment.__table__  # type: ignore[attr-defined]
             statement = update(table).where(table.c.id == bindparam("b_id"))
