@@ -180,3 +180,24 @@ def test_a_returns_notes_are_cleaned_as_any_block_of_text():
              "items": [{"item": "Leadership", "notes": notes, "updated_at": "2026-11-30T10:00:00+00:00"}]}
     (checked,) = _ASSESSMENTS.validate_json(json.dumps([entry]))
     assert checked["items"][0]["notes"] == TypeAdapter(Block(50_000)).validate_python(notes) != notes
+
+
+def test_an_encrypted_database_takes_multi_row_and_background_inserts(tmp_path, monkeypatch):
+    """SQLCipher's driver tells no parameter limit: statements keep to SQLite's old 999."""
+    from db.engine import open_database, sqlite_url
+
+    monkeypatch.setattr(bulk_values, "_limits", {})
+    db = open_database(sqlite_url(tmp_path / "secret.db"), passphrase="correct horse battery staple")
+    try:
+        with db.session() as session:
+            aids, items = _fresh_assessments(session, 6)
+            now = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
+            rows = [(a, i, f"n{a}/{i}", "", None, now) for a in aids for i in items]
+            with Background(session) as background:
+                insert_rows(session, ItemEvidence, ("assessment_id", "item_id", "notes", "star", "score", "updated_at"),
+                            rows, run=background.run)
+            session.commit()
+            assert len(session.exec(select(ItemEvidence.id).where(col(ItemEvidence.assessment_id).in_(aids))).all()) == len(rows)
+        assert list(bulk_values._limits.values()) == [999]
+    finally:
+        db.dispose()

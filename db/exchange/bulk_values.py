@@ -116,15 +116,16 @@ def _repeated(head: str, group: str, n: int) -> str:
     return head + ", ".join([group] * n)
 
 
-_limits: dict[str, int] = {}  # the driver's bound-parameter limit, read once (a constant of the library)
+_limits: dict[type, int] = {}  # each driver's bound-parameter limit, read once (a constant of its library)
 
 
 def _parameter_limit(conn) -> int:
-    limit = _limits.get(conn.dialect.driver)
+    driver_connection = conn.connection.driver_connection
+    limit = _limits.get(type(driver_connection))
     if limit is None:
-        getlimit = getattr(conn.connection.driver_connection, "getlimit", None)  # sqlite3 (Python 3.11+)
+        getlimit = getattr(driver_connection, "getlimit", None)  # sqlite3 (Python 3.11+); SQLCipher's may lack it
         limit = 999 if getlimit is None else min(MAX_PARAMETERS, getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-        _limits[conn.dialect.driver] = limit
+        _limits[type(driver_connection)] = limit
     return limit
 
 
