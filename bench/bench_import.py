@@ -6,7 +6,7 @@ database (no evidence yet); fills in every member's evidence in the first
 made on the chair's database. Then, each step in a fresh process (so its peak
 RSS is its own): every member's return exported (signed, encrypted to the chair;
 target < 5 s and < 300 MB each), imported into the chair's database (same
-targets), and imported again (an unchanged return, target < 0.5 s). Last
+targets), and imported again (an unchanged return, target < 0.5 s); then ``audit verify`` must pass. Last
 (bench/bench_paper.py), a 36,000-row paper ``scores import`` on a copy of the
 campaign, with another process measuring how long it is kept from writing.
 
@@ -227,6 +227,14 @@ def main() -> int:
             tags = s.exec(select(func.count()).select_from(IndicatorTag)).one()
             submitted = s.exec(select(func.count()).select_from(Assessment).where(col(Assessment.submitted_at).is_not(None))).one()
         print(f"held after import: {n} item evidence, {tags} indicator tags, {submitted} submitted assessments")
+        from db.audit_verify import verify  # noqa: E402  (what `panel-tui audit verify` runs)
+
+        with fresh.session() as s:
+            t = time.perf_counter()
+            checked = verify(s, get_campaign(s, "bench").id)  # type: ignore[arg-type]
+        ok &= checked.ok
+        print(f"audit verify after the imports: {checked.entries} entries, {len(checked.problems)} problems "
+              f"in {time.perf_counter() - t:.1f} s: {_verdict(checked.ok)}")
         fresh.dispose()
         if not args.no_paper:
             from bench_paper import paper_lock  # noqa: E402  (next to this file)

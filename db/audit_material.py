@@ -65,13 +65,23 @@ def outcome_material(status, tie_position, tie_reason, offer_reason, reserve_exp
     }
 
 
-def sealed_part(material: Material, salt: str) -> str:
+def sealed_part(material: Material, salt: str, memo: dict | None = None) -> str:
     """One thing's seal as the seal column's JSON holds it: ``canon(digests(material, salt))``, written
-    directly (an import seals 20,000 things; part names and digests need no escaping; tests compare)."""
+    directly (an import seals 20,000 things; part names and digests need no escaping; tests compare).
+
+    ``memo``: the unsalted parts' digests by (part, text), for a caller sealing many things whose
+    scores, STAR and tags repeat (it stops growing at 50,000 entries)."""
     sha = hashlib.sha256
     out = []
     for part, (salted, text) in sorted(material.items()):
-        digest = sha(f"{part}\0{salt if salted else ''}\0{text}".encode()).hexdigest()[:32]
+        if salted or memo is None:
+            digest = sha(f"{part}\0{salt if salted else ''}\0{text}".encode()).hexdigest()[:32]
+        else:
+            digest = memo.get((part, text))
+            if digest is None:
+                digest = sha(f"{part}\0\0{text}".encode()).hexdigest()[:32]
+                if len(memo) < 50_000:
+                    memo[(part, text)] = digest
         out.append(f'"{part}":"{digest}"')
     return "{" + ",".join(out) + "}"
 

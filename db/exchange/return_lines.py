@@ -63,19 +63,21 @@ class Resolver:
                 .where(Element.framework_id == campaign.framework_id)
             ).all()
         }
-        # name -> (id, name, scores on its scale, the item): plain tuples, read 120,000 times
+        # name -> (id, name, scores on its scale (each its own float), the item): plain tuples, read 120,000 times
         self.by_name = {
-            key: (i.id, i.name, frozenset(scales.values(i.scale or campaign.scale)), i) for key, i in self.items.items()
+            key: (i.id, i.name, {float(v): float(v) for v in scales.values(i.scale or campaign.scale)}, i)
+            for key, i in self.items.items()
         }
         self.stars: dict[str, str] = {}  # one string per STAR value (120,000 items share a handful)
         self.tag_sets: dict[tuple, tuple] = {}  # one tuple per set of tags: items often share them (memory)
+        self.resolved: dict[tuple, tuple] = {}  # the file's wording of a list of tags -> its tuple in tag_sets
 
     def resolve(self, n: int, a: dict[str, Any]) -> FileAssessment:
         ref = a["ref"]
         candidate_id = self.candidates.get(ref)
         if candidate_id is None:
             raise ImportRefused(f"{self.source}: assessments[{n}].ref: unknown candidate {ref!r} in campaign {self.campaign.key}")
-        by_name, indicators, stars, tag_sets = self.by_name, self.indicators, self.stars, self.tag_sets
+        by_name, indicators, stars, tag_sets, resolved = self.by_name, self.indicators, self.stars, self.tag_sets, self.resolved
         evidence: list[FileEvidence] = []
         for m, ev in enumerate(a["items"]):
             found = by_name.get(ev["item"].lower())
@@ -84,25 +86,34 @@ class Resolver:
             item_id, item_name, allowed, item = found
             score = ev.get("score")
             if score is not None:
-                if score not in allowed:
+                on_scale = allowed.get(score)  # the scale's own float: 120,000 scores share a few objects
+                if on_scale is None:
                     try:
                         scales.check_score(item.scale or self.campaign.scale, score)
                     except ValidationError as exc:
                         raise ImportRefused(f"{self._where(n, m)}.score: candidate {ref}, {item_name}: {exc}") from None
-                score = float(score)
+                    on_scale = float(score)
+                score = on_scale
             tags: tuple[tuple[int, str], ...] = ()
-            if "tags" in ev and ev["tags"]:
-                held: dict[int, str] = {}
-                for k, t in enumerate(ev["tags"]):
-                    iid = indicators.get((t["element"], t["level"], t["kind"], t["position"]))
-                    if iid is None:
-                        raise ImportRefused(
-                            f"{self._where(n, m)}.tags[{k}]: candidate {ref}, {item_name}: unknown indicator "
-                            f"({t['element']}, level {t['level']} {t['kind']} {t['position'] + 1})"
-                        )
-                    held[iid] = t["tag"]
-                tags = tuple(sorted(held.items()))
-                tags = tag_sets.setdefault(tags, tags)
+            raw = ev.get("tags")
+            if raw:
+                # The same tags (as the file words them) resolve the same: once per distinct list.
+                key = tuple([(t["element"], t["level"], t["kind"], t["position"], t["tag"]) for t in raw])
+                tags = resolved.get(key)  # type: ignore[assignment]
+                if tags is None:
+                    held: dict[int, str] = {}
+                    for k, (element, level, kind, position, tag) in enumerate(key):
+                        iid = indicators.get((element, level, kind, position))
+                        if iid is None:
+                            raise ImportRefused(
+                                f"{self._where(n, m)}.tags[{k}]: candidate {ref}, {item_name}: unknown indicator "
+                                f"({element}, level {level} {kind} {position + 1})"
+                            )
+                        held[iid] = tag
+                    tags = tuple(sorted(held.items()))
+                    tags = tag_sets.setdefault(tags, tags)
+                    if len(resolved) < 5_000:  # (bounded: memory)
+                        resolved[key] = tags
             star = ev.get("star", "")
             evidence.append(FileEvidence(
                 item_id, item_name, ev.get("notes", ""), stars.setdefault(star, star), score, tags, ev["updated_at"]

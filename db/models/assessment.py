@@ -15,7 +15,8 @@ class Assessment(TableModel, table=True):
     __table_args__ = (UniqueConstraint("candidate_id", "member_id"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    # No index of its own: the unique (candidate_id, member_id) index starts with it (migration 0007).
+    candidate_id: int = Field(foreign_key="candidate.id", index=False)
     member_id: int = Field(foreign_key="panelmember.id", index=True)
     submitted_at: Optional[datetime] = None
     updated_at: datetime = Field(default_factory=utcnow)
@@ -27,7 +28,7 @@ class ItemEvidence(TableModel, table=True):
     __table_args__ = (UniqueConstraint("assessment_id", "item_id"), Index("ix_itemevidence_score", "assessment_id", "item_id", "score"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    assessment_id: int = Field(foreign_key="assessment.id", index=True)
+    assessment_id: int = Field(foreign_key="assessment.id", index=False)  # the unique index starts with it (0007)
     item_id: int = Field(foreign_key="campaignitem.id", index=True)
     notes: str = Field(default="", sa_column=Column(Text, nullable=False))
     star: str = ""  # letters of S, T, A, R covered, e.g. "STA"

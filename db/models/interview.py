@@ -20,6 +20,6 @@ class IndicatorTag(TableModel, table=True):
     __table_args__ = (UniqueConstraint("evidence_id", "indicator_id"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    evidence_id: int = Field(foreign_key="itemevidence.id", index=True)
+    evidence_id: int = Field(foreign_key="itemevidence.id", index=False)  # the unique index starts with it (0007)
     indicator_id: int = Field(foreign_key="indicator.id")
     tag: str  # "seen" | "contrary"

@@ -55,12 +55,18 @@ def Line(max_length: int, *, required: bool = False) -> Any:  # noqa: N802 - a t
     return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(check)]
 
 
+def block_text(text: str) -> str:
+    """``Block``'s cleaning: newlines kept, controls and escapes removed (printable text as it is)."""
+    if "\r" in text or not text.replace("\n", "").replace("\t", "").isprintable():
+        return clean_block(text)
+    return text
+
+
 def Block(max_length: int, *, required: bool = False) -> Any:  # noqa: N802
     """Multi-line text (notes, definitions): newlines kept, controls and escapes removed."""
 
     def check(text: str) -> str:
-        if "\r" in text or not text.replace("\n", "").replace("\t", "").isprintable():
-            text = clean_block(text)
+        text = block_text(text)
         if required and not text.strip():
             raise ValueError("must not be empty")
         return text
@@ -109,8 +115,36 @@ def _day(value: Any) -> date:
     return value
 
 
+_UTC = timezone.utc
+_fromisoformat = datetime.fromisoformat
+_latest_allowed = [EARLIEST]  # now + CLOCK_SKEW when last read: a time at or before it is not in the future
+
+
+def _stamp(value: Any) -> datetime:
+    """``_moment(value, past=True)`` for a good ISO text, with the clock read only when the time is
+    later than its last reading allowed (the clock only moves on): a return holds 160,000 times.
+    Anything else (and every refusal, so its wording) goes through ``_moment``."""
+    if type(value) is str and len(value) <= 40:
+        try:
+            moment = _fromisoformat(value)
+        except ValueError:
+            return _moment(value, past=True)
+        zone = moment.tzinfo
+        if zone is None:
+            moment = moment.replace(tzinfo=_UTC)
+        elif zone is not _UTC:
+            moment = moment.astimezone(_UTC)
+        if EARLIEST <= moment < LATEST:
+            if moment <= _latest_allowed[0]:
+                return moment
+            _latest_allowed[0] = datetime.now(_UTC) + CLOCK_SKEW
+            if moment <= _latest_allowed[0]:
+                return moment
+    return _moment(value, past=True)
+
+
 # A time something happened (evidence saved, file written): not in the future.
-Stamp = Annotated[datetime, BeforeValidator(lambda v: _moment(v, past=True))]
+Stamp = Annotated[datetime, BeforeValidator(_stamp)]
 # A time something is planned (an interview slot): within sane bounds.
 When = Annotated[datetime, BeforeValidator(lambda v: _moment(v, past=False))]
 Day = Annotated[date, BeforeValidator(_day)]

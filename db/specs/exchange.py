@@ -15,7 +15,7 @@ from typing_extensions import NotRequired, TypedDict
 
 from db import scales
 from db.errors import ValidationError as PanelValidationError
-from db.specs.base import Block, Day, Key, Level, Line, Name, Number, Position, Spec, Stamp, When, unique
+from db.specs.base import Block, Day, Key, Level, Line, Name, Number, Position, Spec, Stamp, When, block_text, unique
 from db.vocabulary import ItemKind, PanelRole, StarPart, Tag
 
 MAX_CANDIDATES = 50_000  # 20,000-candidate campaigns are benchmarked (bench/bench_import.py)
@@ -193,6 +193,9 @@ def _star_text(text: str) -> str:
 def _items_once(items: list) -> list:
     if len({e["item"].lower() for e in items}) != len(items):
         unique([e["item"] for e in items], "item")  # names the first one twice
+    for e in items:  # Block(50_000)'s cleaning, here: one call per assessment, not one per item (it never refuses)
+        if "notes" in e:
+            e["notes"] = block_text(e["notes"])
     return items
 
 
@@ -209,7 +212,7 @@ class TagSpec(TypedDict):
 class EvidenceSpec(TypedDict):
     __pydantic_config__ = _RETURN  # type: ignore[misc]
     item: Name  # type: ignore[valid-type]
-    notes: NotRequired[Block(50_000)]  # type: ignore[valid-type]
+    notes: NotRequired[Annotated[str, Field(max_length=50_000)]]  # cleaned as a Block in _items_once
     star: NotRequired[Annotated[str, Field(max_length=4), AfterValidator(_star_text)]]
     score: NotRequired[Optional[Number]]
     tags: NotRequired[Annotated[list[TagSpec], Field(max_length=MAX_TAGS)]]
