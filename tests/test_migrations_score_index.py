@@ -45,15 +45,11 @@ def test_upgrading_from_0005_adds_the_index_and_changes_no_result(database):
         reopened.dispose()
 
 
-def test_sqlite_reads_the_scores_from_the_index_alone(database, demo):
-    """The merit list's and the export's score read never opens an evidence row (nor its notes)."""
-    from db import queries
-
-    if database.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's query plan")
-    captured = []
-
+def evidence_read_plan(database, read) -> list[str]:
+    """SQLite's plan steps for the one evidence statement ``read(session)`` runs."""
     from sqlalchemy import event
+
+    captured = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
         if "itemevidence" in statement:
@@ -62,11 +58,20 @@ def test_sqlite_reads_the_scores_from_the_index_alone(database, demo):
     event.listen(database.engine, "before_cursor_execute", capture)
     try:
         with database.session() as s:
-            assert queries.member_scores(s, demo.id)
+            assert read(s)
     finally:
         event.remove(database.engine, "before_cursor_execute", capture)
     (statement, parameters), = captured
     with database.engine.connect() as conn:
-        plan = " / ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+        return [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+
+
+def test_sqlite_reads_the_scores_from_the_index_alone(database, demo):
+    """The merit list's and the export's score read never opens an evidence row (nor its notes)."""
+    from db import queries
+
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan")
+    plan = " / ".join(evidence_read_plan(database, lambda s: queries.member_scores(s, demo.id)))
     assert f"COVERING INDEX {INDEX}" in plan, plan
     assert "TEMP B-TREE" not in plan, plan  # read in order: no sort of 360,000 rows at 20,000 candidates

@@ -16,6 +16,7 @@ from db import queries
 from db.cache import clear_cache
 from db.models import Assessment, Campaign, CampaignItem, Candidate, Consensus, ItemEvidence, Outcome, PanelMember
 from db.outcomes import merit_list
+from tests.test_migrations_score_index import evidence_read_plan
 
 
 def _candidates(session, campaign_id: int, n: int = 40, seed: int = 11) -> None:
@@ -108,27 +109,11 @@ def test_a_campaign_with_many_items_reads_a_score_per_row_and_writes_the_same(se
 def test_sqlite_reads_the_export_scores_from_the_covering_index(database, demo):
     """Each item's score column is read from (assessment, item, score) alone: never the evidence
     rows (notes and all), which the unique (assessment, item) index would open."""
-    from sqlalchemy import event
-
     from db.results_export import results_json
 
     if database.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's query plan")
-    captured = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if "itemevidence" in statement:
-            captured.append((statement, parameters))
-
-    event.listen(database.engine, "before_cursor_execute", capture)
-    try:
-        with database.session() as s:
-            assert "".join(results_json(s, demo.id))
-    finally:
-        event.remove(database.engine, "before_cursor_execute", capture)
-    (statement, parameters), = captured
-    with database.engine.connect() as conn:
-        plan = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+    plan = evidence_read_plan(database, lambda s: "".join(results_json(s, demo.id)))
     evidence = [step for step in plan if "itemevidence" in step]
     assert len(evidence) == 6 and all("COVERING INDEX ix_itemevidence_score" in step for step in evidence), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan  # read in order: no sort
