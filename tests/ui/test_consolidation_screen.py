@@ -21,6 +21,15 @@ async def open_grid(pilot) -> ScoreGrid:
     raise AssertionError("the grid never loaded")
 
 
+async def open_evidence(pilot) -> ScoreGrid:
+    """The grid, then Enter on the first candidate's first item: its evidence and consensus dialog."""
+    grid = await open_grid(pilot)
+    grid.move_cursor(row=0, column=1)
+    await pilot.press("enter")
+    await settle(pilot)
+    return grid
+
+
 def _cell_text(grid: ScoreGrid, row: int, column: int) -> str:
     return str(grid.get_cell_at((row, column)))
 
@@ -51,10 +60,7 @@ async def test_next_divergent_jumps_to_the_spread(make_demo_app):
 async def test_record_consensus_by_keys(make_demo_app, reader):
     app = make_demo_app()
     async with app.run_test(size=(160, 45)) as pilot:
-        grid = await open_grid(pilot)
-        grid.move_cursor(row=0, column=1)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_evidence(pilot)
         assert type(app.screen).__name__ == "ConsensusDialog"
         await pilot.press("9", "ctrl+s")  # off the scale: refused, stays open
         await settle(pilot)
@@ -86,10 +92,7 @@ async def test_consensus_waits_for_every_submission(make_demo_app):
 async def test_audit_history_shows_the_consensus_change(make_demo_app):
     app = make_demo_app()
     async with app.run_test(size=(160, 45)) as pilot:
-        grid = await open_grid(pilot)
-        grid.move_cursor(row=0, column=1)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_evidence(pilot)
         await pilot.press("5", "tab", *"Agreed after discussion.", "ctrl+s")
         await settle(pilot)
         await pilot.press("h")
@@ -118,10 +121,7 @@ async def test_evidence_columns_scroll_and_the_links_act(make_demo_app, reader):
         s.commit()
     app = make_demo_app()
     async with app.run_test(size=(160, 45)) as pilot:
-        grid = await open_grid(pilot)
-        grid.move_cursor(row=0, column=1)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_evidence(pilot)
         assert isinstance(app.screen, ConsensusDialog)
         column = app.screen.query_one("#member-evidence", VerticalScroll)
         assert column.max_scroll_y > 0

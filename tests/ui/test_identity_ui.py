@@ -37,14 +37,11 @@ async def test_stale_consensus_refused_in_the_dialog(make_demo_app, demo_db_file
     from db.engine import open_database, sqlite_url
     from db.models import Candidate, CampaignItem, Consensus
     from panel_tui.widgets.score_grid import ScoreGrid
-    from tests.ui.test_consolidation_screen import open_grid
+    from tests.ui.test_consolidation_screen import open_evidence
 
     app = make_demo_app()
     async with app.run_test(size=(160, 45)) as pilot:
-        grid = await open_grid(pilot)
-        grid.move_cursor(row=0, column=1)
-        await pilot.press("enter")
-        await settle(pilot)
+        grid = await open_evidence(pilot)
         assert type(app.screen).__name__ == "ConsensusDialog"
         other = open_database(sqlite_url(demo_db_file), load_frameworks=False)  # the other chair, meanwhile
         with other.session() as s:
