@@ -227,8 +227,8 @@ class Tmux:
 
 def cpu_seconds(pid: int | None) -> float:
     """CPU time (user + system) used so far by pid, all its threads including finished ones, and
-    its children once reaped (the demo's first start makes its file in a forked child:
-    panel_tui/first_run.py) (/proc/PID/stat, clock ticks of 10 ms)."""
+    its children once reaped (the first screen is read, and the demo's file made on its first
+    start, by a forked child: panel_tui/first_read.py) (/proc/PID/stat, clock ticks of 10 ms)."""
     if pid is None:
         return float("nan")
     try:

@@ -12,9 +12,10 @@ previous one, and a failed check is simply tried again a second later.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from db.changes import ChangeWatch
+if TYPE_CHECKING:  # imported in start_live: the campaign screen's module loads without SQLAlchemy
+    from db.changes import ChangeWatch
 
 LIVE_INTERVAL = 1.0
 
@@ -33,6 +34,8 @@ class LiveRefresh:
     def start_live(self) -> None:
         """Call before the screen's first load: the baseline is taken here, on the UI thread (one tiny
         query), so a change committed while the screen is loading is still seen as a change."""
+        from db.changes import ChangeWatch
+
         node: Any = self
         self._live_watch = ChangeWatch(node.app.database.engine)
         try:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -14,42 +14,21 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
-from db import campaigns as campaign_service
-from db import identity
-from db import interview as interview_service
-from db.models import Campaign, PanelMember
+from db.campaign_view import CampaignView, load_campaign
 from db.text import clean_line
 from panel_tui.dialogs import ConfirmDialog, MemberPicker
 from panel_tui.live import LiveRefresh
 from panel_tui.widgets.footer import PanelFooter
 from panel_tui.work import ServiceWork
 
+# The database layer is imported where it is used, not here: this module must load without
+# SQLAlchemy, to show the rows panel_tui.first_read sends before the app has imported it
+# (db.campaign_view is plain: its reads import the layer when they run).
+if TYPE_CHECKING:
+    from db.engine import Database
+    from db.models import Campaign, PanelMember
+
 STATE_STYLE = {"not started": "dim", "in progress": "yellow", "submitted": "green"}
-
-
-@dataclass(frozen=True)
-class CampaignView:
-    campaign: Campaign
-    member: PanelMember | None
-    members: list[tuple[int, str, str]]
-    item_count: int
-    lead: str | None
-
-
-def load_campaign(session, campaign_id: int) -> CampaignView:
-    """What the screen shows above the list: one unit of work, run off the UI thread."""
-    campaign = campaign_service.get_campaign(session, campaign_id)
-    panel = campaign_service.panel_members(session, campaign_id)  # kept: current_member's get() finds its member here
-    members = [(m.id, m.name, m.role) for m in panel]
-    items = campaign_service.campaign_items(session, campaign_id)
-    lead = next((i.name for i in items if i.is_lead), None)
-    return CampaignView(campaign, campaign_service.current_member(session, campaign_id), members, len(items), lead)  # type: ignore[arg-type]
-
-
-def load_first(session, campaign_id: int) -> tuple[CampaignView, list]:
-    """The view and its rows in one unit of work: the app's start-up worker reads them with the demo."""
-    view = load_campaign(session, campaign_id)
-    return view, interview_service.candidate_rows(session, campaign_id, view.member.id if view.member else None)
 
 
 class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
@@ -75,15 +54,19 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         Binding("f", "frameworks", "Frameworks", tooltip="The campaign's framework, at its level", id="campaign.frameworks"),
     ]
 
-    def __init__(self, database, campaign_id: int, first: tuple[CampaignView, list] | None = None) -> None:
+    def __init__(self, database: Database | None, campaign_id: int, first: tuple[CampaignView, list] | None = None) -> None:
+        """``first``: the view and rows already read (load_first), shown at mount, before the first
+        paint. Without a ``database`` they are a preview (panel_tui.first_read): the screen shows
+        them and does nothing else until the app gives it the database (``attach``)."""
         super().__init__()
         self.database = database
         self.campaign_id = campaign_id
-        self._first = first  # already read (load_first): shown at mount, before the first paint
+        self._first = first
         self.member_id: int | None = None
         self._resumed_once = False
         self.today_only = False
         self.member_name = ""
+        self.view: CampaignView | None = None
         self.campaign: Campaign | None = None
         self.members: list[tuple[int, str, str]] = []
         self.rows: list = []
@@ -96,7 +79,8 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         yield PanelFooter()
 
     def on_mount(self) -> None:
-        self.start_live()
+        if self.database is not None:
+            self.start_live()
         if self._first is not None:
             (view, rows), self._first = self._first, None
             self._loaded(view, rows)
@@ -104,6 +88,13 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         self.sub_title = "Loading…"
         self.run_service(load_campaign, self.campaign_id, tag="load", done=self._loaded, title="Campaign not loaded",
                          failed=self._not_loaded)
+
+    def attach(self, database: Database, first: tuple[CampaignView, list]) -> None:
+        """The database, once the app has opened it, with the view and rows it read then (in a preview,
+        the same as shown, unless someone changed them meanwhile: only changed cells are redrawn)."""
+        self.database = database
+        self.start_live()
+        self._loaded(*first)
 
     def live_changed(self) -> None:
         # Another terminal (or a worker of this app) committed: assessment states may have moved.
@@ -114,25 +105,27 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         self.notify(message, title="Campaign not loaded", severity="error", markup=False)
 
     def _loaded(self, view: CampaignView, rows: list | None = None) -> None:
-        campaign = self.campaign = view.campaign
+        self.view, self.campaign = view, view.campaign
         self.members = [(mid, clean_line(name), role) for mid, name, role in view.members]
-        self.title = clean_line(campaign.title)
+        self.title = clean_line(view.title)
         self.query_one("#campaign-summary", Label).update(Text(clean_line(
-            f"{campaign.title} · {campaign.grade} · level {campaign.level} · {view.item_count} items"
+            f"{view.title} · {view.grade} · level {view.level} · {view.item_count} items"
             + (f" · lead: {view.lead}" if view.lead else "")
         )))
         if view.member is not None:
-            self.member_id, self.member_name = view.member.id, clean_line(view.member.name)
+            self.member_id, self.member_name = view.member[0], clean_line(view.member[1])
         if rows is None:
             self.reload()
         else:
             self._show(rows)
-        if view.member is None and self.members:
+        if view.member is None and self.members and self.database is not None:
             self.call_after_refresh(self.action_who_am_i)
 
     def reload(self) -> None:
-        if self.campaign is None:
+        if self.view is None or self.database is None:
             return
+        from db import interview as interview_service
+
         self.run_service(interview_service.candidate_rows, self.campaign_id, self.member_id, tag="rows",
                          done=self._show, group="rows", exclusive=True, title="Candidates not loaded")
 
@@ -141,7 +134,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         self.sub_title = f"You are {self.member_name}" if self.member_name else "Choose who you are (w)"
         table = self.query_one(DataTable)
         cursor = table.cursor_row
-        anonymised = self.campaign.anonymised
+        anonymised = self.view.anonymised  # type: ignore[union-attr]
         columns = ["Slot", "Ref"] + ([] if anonymised else ["Name"]) + ["Your assessment", "Adjustments"]
         shown = [str(c.label) for c in table.columns.values()]
         update = shown == columns and [k.value for k in table.rows] == [
@@ -195,6 +188,8 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
 
     def action_who_am_i(self) -> None:
         # On a department server a panellist is their login: say why instead of offering a list.
+        from db import identity
+
         self.run_service(identity.switch_refusal, self.campaign_id, tag="who_am_i", done=self._pick_member,
                          title="Panellist not switched")
 
@@ -202,6 +197,8 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         if refusal:
             self.notify(refusal[0].upper() + refusal[1:], title="Cannot switch panellist", severity="warning")
             return
+
+        from db import campaigns as campaign_service
 
         def save(member_id: int) -> None:
             def chosen_saved(_: object) -> None:
@@ -235,7 +232,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
             self._open(candidate_id)
 
     def _open(self, candidate_id: int) -> None:
-        if self.campaign is None:
+        if self.view is None or self.database is None:
             return
         if self.member_id is None:
             self.notify("Choose who you are first (w)", severity="warning")
@@ -266,6 +263,8 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         def chosen(answer: tuple[str, str] | None) -> None:
             if answer is None:
                 return
+            from db import campaigns as campaign_service
+
             add = partial(campaign_service.add_panel_member, actor=self.member_name)
             self.run_service(add, self.campaign_id, *answer, tag="add_member", done=added, title="Panellist not added")
 
@@ -326,7 +325,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
 
     def palette_commands(self):
         # The rows on screen: the palette is built on the UI thread, so it reads no database.
-        anonymised = self.campaign is None or self.campaign.anonymised
+        anonymised = self.view is None or self.view.anonymised
         for r in self.rows:
             label = escape(clean_line(r.ref if anonymised else f"{r.name} ({r.ref})"))
             yield (f"Interview: {label}", f"Open the interview screen ({r.state})", lambda cid=r.id: self._open(cid))
