@@ -9,12 +9,26 @@ import the database layer when they run.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from db.engine import Database
     from db.models import Campaign
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    """A line of the campaigns list."""
+
+    id: int
+    key: str
+    title: str
+    grade: str
+    level: int
+    framework: str
+    candidates: int
+    decision_date: date | None
 
 
 @dataclass(frozen=True)
@@ -69,13 +83,18 @@ def load_first(session, campaign_id: int) -> tuple[CampaignView, list[CandidateR
 
 
 def open_first(database: Database, *, demo: bool, key: str | None,
-               read_first: bool = False) -> tuple[int | None, tuple | None]:
+               read_first: bool = False) -> tuple[int | None, Any]:
     """The campaign the app opens on (the demo's, made if needed, or ``key``; None: the campaigns list)
-    and, with ``read_first``, the screen's view and rows, read in the same session. The app's start-up
-    and panel_tui.first_read's forked reader both call it."""
-    if not demo and not key:
-        return None, None
+    and, with ``read_first``, what its screen shows first, read in the same session: the campaign's
+    (view, rows), or the list's rows. The app's start-up and panel_tui.first_read's forked reader
+    both call it."""
     with database.session() as session:
+        if not demo and not key:
+            if not read_first:
+                return None, None
+            from db.campaigns import list_campaigns
+
+            return None, list_campaigns(session)
         # The campaign stays referenced: the session's identity map holds objects weakly, and
         # load_first's get() of it is then answered from there, with no second query.
         if demo:

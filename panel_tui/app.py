@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from functools import partial
 from time import monotonic
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -121,11 +121,12 @@ class PanelApp(App[None]):
 
         self._load(send=send)
 
-    def show_preview(self, campaign_id: int, first: tuple) -> None:
-        """Before ``run`` (the CLI): Textual's first frame is the campaign's screen with ``first``, the
-        view and rows another process has just read (panel_tui.first_read); the database is opened in
-        a worker meanwhile, as without a preload, and given to that screen. Keys typed before then
-        are held and replayed on it, in order; clicks are dropped."""
+    def show_preview(self, campaign_id: int | None, first: Any) -> None:
+        """Before ``run`` (the CLI): Textual's first frame is the first screen (the campaign's, or the
+        list with ``campaign_id`` None) with ``first``, what another process has just read for it
+        (panel_tui.first_read); the database is opened in a worker meanwhile, as without a preload, and
+        given to that screen. Keys typed before then are held and replayed on it, in order; clicks
+        are dropped."""
         self._first_campaign, self._first_view = campaign_id, first
         self._first_screen_due, self._held_keys, self._previewing = True, [], True
 
@@ -138,8 +139,8 @@ class PanelApp(App[None]):
             # passphrase prompt, or help opened while loading, can keep the first screen waiting).
             self.set_timer(10.0, gc_pause.resume)
 
-    def _start_campaign(self, database: Database, *, read_first: bool = False) -> tuple[int | None, tuple | None]:
-        """The campaign to open on and, with ``read_first``, its screen's view and rows (open_first)."""
+    def _start_campaign(self, database: Database, *, read_first: bool = False) -> tuple[int | None, Any]:
+        """The campaign to open on and, with ``read_first``, what its screen shows first (open_first)."""
         from db.campaign_view import open_first
 
         return open_first(database, demo=self.demo, key=self.open_campaign, read_first=read_first)
@@ -185,7 +186,7 @@ class PanelApp(App[None]):
             # and so are the campaign screen's rows: it shows them at mount, with no second round trip.
             campaign_id, first = self._start_campaign(database, read_first=True)
             if campaign_id is None:
-                import panel_tui.screens.campaigns  # noqa: F401
+                import panel_tui.screens.campaigns  # noqa: F401  (the list's rows are in first)
         except PanelError as exc:
             database.dispose()
             send(self._failed, str(exc))
@@ -312,7 +313,8 @@ class PanelApp(App[None]):
         else:
             from panel_tui.screens.campaigns import CampaignsScreen
 
-            screen = CampaignsScreen(self.database)
+            first, self._first_view = self._first_view, None
+            screen = CampaignsScreen(self.database, first)
         self.push_screen(screen)
         if self.database is None:  # a preview: the rest follows once the database is open (_loaded)
             self._preview = screen

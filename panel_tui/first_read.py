@@ -2,11 +2,12 @@
 
 Start-up is two long imports: Textual (~0.25 s of CPU) and the database layer (SQLAlchemy,
 SQLModel and the tables: ~0.5 s), then a short read. On one core they add up; here they run side
-by side. For a campaign's screen on a plain SQLite file, the CLI forks before importing either:
+by side. On a plain SQLite file, the CLI forks before importing either:
 the child imports the database layer, opens the file (making the demo's, in the one transaction
 that creates it, on its first start) and reads the screen's view and rows with the very call the
 app would make (db.campaign_view.open_first); it sends them back pickled through a pipe and ends.
-This process meanwhile imports Textual, and Textual's first frame shows those rows
+The campaigns list (a plain ``panel-tui``) is read the same way. This process meanwhile imports
+Textual, and Textual's first frame shows those rows
 (PanelApp.show_preview). The app then opens the file itself in a worker, as on any start, and
 hands the database to the screen; keys typed before that are held and replayed, in order.
 
@@ -42,12 +43,12 @@ class Reading:
 
 def start(db_path: str | None, *, db_url: str | None, passphrase_file: str | None, demo: bool,
           open_campaign: str | None = None) -> Reading | None:
-    """Fork the reader of the first screen (a campaign's: the demo's or ``open_campaign``); None when
-    this start does not call for one (see the module note)."""
+    """Fork the reader of the first screen (the demo's campaign, ``open_campaign``, else the campaigns
+    list); None when this start does not call for one (see the module note)."""
     from db.cipher import PASSPHRASE_ENV, SQLITE_HEADER
     from db.location import resolve_url, sqlite_path
 
-    if not (demo or open_campaign) or db_url or passphrase_file or os.environ.get(PASSPHRASE_ENV):
+    if db_url or passphrase_file or os.environ.get(PASSPHRASE_ENV):
         return None
     if not hasattr(os, "fork") or len(_cores()) < 2:
         return None
@@ -105,8 +106,10 @@ def _read(fd: int, url: str, demo: bool, key: str | None) -> NoReturn:
             campaign_id, first = open_first(database, demo=demo, key=key, read_first=True)
         finally:
             database.dispose()
-        view, rows = first  # type: ignore[misc]
-        data = memoryview(pickle.dumps((campaign_id, (view.preview(), rows)), protocol=pickle.HIGHEST_PROTOCOL))
+        if campaign_id is not None:
+            view, rows = first  # type: ignore[misc]
+            first = (view.preview(), rows)  # without the model row: this side has no SQLAlchemy yet
+        data = memoryview(pickle.dumps((campaign_id, first), protocol=pickle.HIGHEST_PROTOCOL))
         while data:
             data = data[os.write(fd, data):]
         code = 0
@@ -116,9 +119,10 @@ def _read(fd: int, url: str, demo: bool, key: str | None) -> NoReturn:
         os._exit(code)
 
 
-def finish(reading: Reading | None, wait: float = WAIT_SECONDS) -> tuple[int, tuple[Any, list]] | None:
-    """The child's (campaign id, (view, rows)) once it has sent them; None if there is no child, or it
-    failed or took longer than ``wait`` (it is then stopped): the app reads them itself."""
+def finish(reading: Reading | None, wait: float = WAIT_SECONDS) -> tuple[int | None, Any] | None:
+    """The child's (campaign id, (view, rows)), or (None, the campaigns list's rows), once it has sent
+    them; None if there is no child, or it failed or took longer than ``wait`` (it is then stopped):
+    the app reads them itself."""
     if reading is None:
         return None
     chunks: list[bytes] = []

@@ -22,6 +22,7 @@ from db.models import Campaign, Candidate, ItemEvidence
 from panel_tui import first_read, splash
 from panel_tui.app import make_app
 from panel_tui.screens.campaign import CampaignScreen
+from panel_tui.screens.campaigns import CampaignsScreen
 from panel_tui.screens.interview import InterviewScreen
 from tests.ui.test_kill import Terminal
 
@@ -57,11 +58,10 @@ def _demo_counts(path) -> tuple[int, int, int]:
         database.dispose()
 
 
-def test_only_for_a_campaign_screen_on_a_plain_file_and_two_cores(tmp_path, demo_db_file, monkeypatch):
+def test_only_on_a_plain_file_and_two_cores(tmp_path, demo_db_file, monkeypatch):
     new = str(tmp_path / "new.db")
     demo = str(demo_db_file)
-    assert first_read.start(demo, db_url=None, passphrase_file=None, demo=False) is None  # the campaigns list
-    assert first_read.start(new, db_url=None, passphrase_file=None, demo=False, open_campaign=DEMO_KEY) is None  # new: asks
+    assert first_read.start(new, db_url=None, passphrase_file=None, demo=False) is None  # new: the app offers a passphrase
     assert first_read.start(demo, db_url=sqlite_url(demo_db_file), passphrase_file=None, demo=True) is None  # a URL
     assert first_read.start(demo, db_url=None, passphrase_file="pass.txt", demo=True) is None  # encrypted
     encrypted = tmp_path / "encrypted.db"
@@ -88,6 +88,17 @@ def test_the_child_reads_what_the_app_would(demo_db_file):
     campaign_id, (view, rows) = got
     assert view.title == "HR Business Partner" and view.campaign is None
     assert [r.ref for r in rows] == [f"HRBP-00{n}" for n in range(1, 7)]
+
+
+def test_a_plain_start_reads_the_campaigns_list(demo_db_file):
+    got = first_read.finish(first_read.start(str(demo_db_file), db_url=None, passphrase_file=None, demo=False))
+    database = open_database(sqlite_url(demo_db_file))
+    try:
+        assert got == open_first(database, demo=False, key=None, read_first=True)
+    finally:
+        database.dispose()
+    campaign_id, rows = got
+    assert campaign_id is None and [(r.key, r.candidates) for r in rows] == [(DEMO_KEY, 6)]
 
 
 def test_the_demos_first_start_is_made_by_the_child(tmp_path):
@@ -170,6 +181,35 @@ async def test_the_preview_holds_keys_until_the_database_is_open(demo_db_file, m
             assert table.cursor_row == 2
             await _click(app, pilot, 3, row_three, 2)  # and a second opens that candidate
             await _interview_of(app, pilot, "HRBP-003")
+    finally:
+        opening.set()
+        if app.database is not None:
+            app.database.dispose()
+
+
+async def test_the_campaigns_list_preview_opens_a_campaign_once_open(demo_db_file, monkeypatch):
+    preview = first_read.finish(first_read.start(str(demo_db_file), db_url=None, passphrase_file=None, demo=False))
+    opening = threading.Event()
+    real_open = db.engine.open_database
+    monkeypatch.setattr(db.engine, "open_database", lambda *a, **k: (opening.wait(10), real_open(*a, **k))[1])
+    app = make_app(db_path=str(demo_db_file))
+    app.show_preview(*preview)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            listed = app.screen
+            assert isinstance(listed, CampaignsScreen) and app.database is None
+            assert listed.query_one("#campaigns").get_row_at(0)[0].plain == "HR Business Partner"
+            await pilot.press("enter")  # held: nothing to open the campaign with yet
+            await pilot.pause(0.1)
+            assert app.screen is listed
+            opening.set()
+            for _ in range(300):
+                if isinstance(app.screen, CampaignScreen) and app.screen.rows:
+                    break
+                await pilot.pause(0.02)
+            assert isinstance(app.screen, CampaignScreen) and app.screen.campaign.key == DEMO_KEY
+            assert listed.database is app.database
     finally:
         opening.set()
         if app.database is not None:
