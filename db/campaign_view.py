@@ -88,10 +88,10 @@ def open_first(database: Database, *, demo: bool, key: str | None,
     and, with ``read_first``, what its screen shows first, read in the same session: the campaign's
     (view, rows), or the list's rows. The app's start-up and panel_tui.first_read's forked reader
     both call it."""
+    if not demo and not key and not read_first:
+        return None, None
     with database.session() as session:
         if not demo and not key:
-            if not read_first:
-                return None, None
             from db.campaigns import list_campaigns
 
             return None, list_campaigns(session)
