@@ -125,26 +125,43 @@ def finish(reading: Reading | None, wait: float = WAIT_SECONDS) -> tuple[int | N
     the app reads them itself."""
     if reading is None:
         return None
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + wait
     try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([reading.fd], [], [], left)[0]:
-                os.kill(reading.pid, signal.SIGKILL)
-                chunks = []
-                break
-            chunk = os.read(reading.fd, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
+        data = _receive(reading.fd, wait)
+    except BaseException:  # e.g. SIGTERM behind the splash: no child left behind, whatever comes next
+        _stop(reading.pid)
+        raise
     finally:
         os.close(reading.fd)
-        _, status = os.waitpid(reading.pid, 0)
-    if not chunks or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+    if data is None:
+        _stop(reading.pid)
+        return None
+    _, status = os.waitpid(reading.pid, 0)
+    if not data or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
         return None
     try:
         # Pickled by this same program's fork, a moment ago, through a pipe only the two hold.
-        return pickle.loads(b"".join(chunks))
+        return pickle.loads(data)
     except Exception:  # noqa: BLE001 - the app reads them itself
         return None
+
+
+def _receive(fd: int, wait: float) -> bytes | None:
+    """Everything the child writes, until it closes the pipe (None: not within ``wait`` seconds)."""
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + wait
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return None
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _stop(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)

@@ -24,6 +24,7 @@ from panel_tui.app import make_app
 from panel_tui.screens.campaign import CampaignScreen
 from panel_tui.screens.campaigns import CampaignsScreen
 from panel_tui.screens.interview import InterviewScreen
+from tests.ui.settle import settle
 from tests.ui.test_kill import Terminal
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -140,6 +141,21 @@ def test_a_child_that_fails_or_is_slow_leaves_it_to_the_app(demo_db_file):
         os.waitpid(slow.pid, os.WNOHANG)
 
 
+def test_a_signal_while_waiting_leaves_no_child(demo_db_file, monkeypatch):
+    reading = first_read.start(str(demo_db_file), db_url=None, passphrase_file=None, demo=True)
+
+    def terminated(fd, wait):
+        raise SystemExit(143)  # what the splash's SIGTERM handler raises
+
+    monkeypatch.setattr(first_read, "_receive", terminated)
+    with pytest.raises(SystemExit):
+        first_read.finish(reading)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(reading.pid, os.WNOHANG)  # stopped and reaped
+    with pytest.raises(OSError):
+        os.fstat(reading.fd)  # and the pipe closed
+
+
 async def test_the_preview_holds_keys_until_the_database_is_open(demo_db_file, monkeypatch):
     """Textual's first frame shows the child's rows; keys typed before the app has opened the file are
     replayed on the same screen once it has, and a click meanwhile does nothing."""
@@ -171,16 +187,13 @@ async def test_the_preview_holds_keys_until_the_database_is_open(demo_db_file, m
             opening.set()
             await _interview_of(app, pilot, "HRBP-002")
             assert app.screen_stack[-2] is screen and screen.database is app.database
-            await pilot.press("escape", "q")  # back to the list
-            for _ in range(100):
-                if app.screen is screen:
-                    break
-                await pilot.pause(0.02)
+            await _back_to(screen, pilot)
             await _click(app, pilot, 3, row_three, 2)  # once open, the same click moves the cursor there,
             await pilot.pause(0.1)
             assert table.cursor_row == 2
             await _click(app, pilot, 3, row_three, 2)  # and a second opens that candidate
             await _interview_of(app, pilot, "HRBP-003")
+            await _back_to(screen, pilot)  # (and the app closes with nothing left loading)
     finally:
         opening.set()
         if app.database is not None:
@@ -214,6 +227,16 @@ async def test_the_campaigns_list_preview_opens_a_campaign_once_open(demo_db_fil
         opening.set()
         if app.database is not None:
             app.database.dispose()
+
+
+async def _back_to(screen, pilot) -> None:
+    await pilot.press("escape", "q")  # leave the interview, as a panellist does
+    for _ in range(150):
+        if pilot.app.screen is screen:
+            break
+        await pilot.pause(0.02)
+    assert pilot.app.screen is screen
+    await settle(pilot)
 
 
 async def _interview_of(app, pilot, ref: str) -> None:
