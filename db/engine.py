@@ -117,10 +117,19 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA secure_delete=ON")  # deleted or overwritten text (purge) is zeroed, not left in free pages
     cur.execute("PRAGMA busy_timeout=5000")
-    cur.execute("PRAGMA journal_mode=WAL")
     # FULL: a commit is on disk before it returns, so a power cut loses nothing saved.
     cur.execute("PRAGMA synchronous=FULL")
     cur.close()
+
+
+def _use_wal(engine: Engine, url: str) -> None:
+    """Write-ahead logging (readers never wait for a writer). Set once the file is known to be
+    panel-tui's, or new, never before: the mode is stored in the file, so another program's
+    database, or one from a newer version, is refused without a byte of it changed."""
+    if sqlite_path(url) is None:
+        return  # a server, or in memory
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA journal_mode=WAL")
 
 
 def make_engine(url: str, key: FileKey | None = None) -> Engine:
@@ -335,6 +344,7 @@ def open_database(
             engine.dispose()
             raise DatabaseFileError(f"{where} is not a panel-tui database (it has other tables)")
         if engine.dialect.name == "sqlite":
+            _use_wal(engine, url)
             _create_schema(engine, load_frameworks=load_frameworks, on_create=on_create)
             return Database(engine=engine, url=url, key=key)
         # A server database is made by the migrations: they also create what the models cannot
@@ -346,7 +356,8 @@ def open_database(
         raise DatabaseFileError(
             f"{where} was written by a newer version of panel-tui (schema {revision}); upgrade panel-tui to open it"
         )
-    elif revision != HEAD:
+    _use_wal(engine, url)
+    if revision != HEAD:
         upgrade(engine)
     database = Database(engine=engine, url=url, key=key)
     if load_frameworks:

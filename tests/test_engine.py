@@ -103,10 +103,14 @@ def test_refuses_another_apps_database(tmp_path):
     path = tmp_path / "other.db"
     with sqlite3.connect(path) as conn:
         conn.execute("create table customers (id integer primary key)")
+    before = path.read_bytes()
     with pytest.raises(DatabaseFileError, match="it has other tables"):
         open_database(sqlite_url(path))
+    # Not a byte changed: not even its journal mode (stored in the file) was switched to WAL.
+    assert path.read_bytes() == before
     with sqlite3.connect(path) as conn:
         tables = [r[0] for r in conn.execute("select name from sqlite_master where type='table'")]
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     assert tables == ["customers"]
 
 
@@ -114,8 +118,14 @@ def test_refuses_another_apps_database(tmp_path):
 def test_refuses_a_database_from_a_newer_version(db_file):
     with sqlite3.connect(db_file) as conn:
         conn.execute("update alembic_version set version_num = '9999'")
+    conn.close()
+    conn = sqlite3.connect(db_file, isolation_level=None)
+    assert conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"  # as a newer version might leave it
+    conn.close()
+    before = db_file.read_bytes()
     with pytest.raises(DatabaseFileError, match="newer version of panel-tui \\(schema 9999\\)"):
         open_database(sqlite_url(db_file))
+    assert db_file.read_bytes() == before
 
 
 @sqlite_only

@@ -141,6 +141,19 @@ def test_a_child_that_fails_or_is_slow_leaves_it_to_the_app(demo_db_file):
         os.waitpid(slow.pid, os.WNOHANG)
 
 
+def test_another_programs_database_is_left_to_the_app(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as other:
+        other.execute("create table shopping (item text)")
+    before = path.read_bytes()
+    reading = first_read.start(str(path), db_url=None, passphrase_file=None, demo=True)
+    assert reading is not None  # a plain SQLite file: the child tries, fails, and says nothing
+    assert first_read.finish(reading) is None
+    assert path.read_bytes() == before  # the app then names the problem in one line (test_startup_splash)
+
+
 def test_a_signal_while_waiting_leaves_no_child(demo_db_file, monkeypatch):
     reading = first_read.start(str(demo_db_file), db_url=None, passphrase_file=None, demo=True)
 
