@@ -25,8 +25,10 @@ import os
 import pickle
 import select
 import signal
+import threading
 import time
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any, NoReturn
 
 # A very slow disk: stop waiting and let the app do it (or report it) itself.
@@ -119,12 +121,26 @@ def _read(fd: int, url: str, demo: bool, key: str | None) -> NoReturn:
         os._exit(code)
 
 
+# What the app's own start-up load imports next (PanelApp._load), in that order.
+LOAD_MODULES = ("db.engine", "db.campaign_view", "db.demo", "db.campaigns", "db.interview")
+
+
+def _import_load_modules() -> None:
+    for name in LOAD_MODULES:
+        import_module(name)
+
+
 def finish(reading: Reading | None, wait: float = WAIT_SECONDS) -> tuple[int | None, Any] | None:
     """The child's (campaign id, (view, rows)), or (None, the campaigns list's rows), once it has sent
     them; None if there is no child, or it failed or took longer than ``wait`` (it is then stopped):
-    the app reads them itself."""
+    the app reads them itself.
+
+    Textual is imported by then and this process would only wait: meanwhile a thread imports what
+    the app's own load needs next, so that keys held on the preview are acted on sooner. It goes
+    on beside Textual's first paint if the rows come first (the load then waits for it to finish)."""
     if reading is None:
         return None
+    threading.Thread(target=_import_load_modules, name="first-read-imports", daemon=True).start()
     try:
         data = _receive(reading.fd, wait)
     except BaseException:  # e.g. SIGTERM behind the splash: no child left behind, whatever comes next

@@ -118,6 +118,7 @@ def test_the_rows_reach_the_app_without_the_database_layer(demo_db_file):
         "import sys\n"
         "from panel_tui import first_read\n"
         "first_read._cores = lambda: {0, 1}\n"
+        "first_read._import_load_modules = lambda: None  # (what the app loads next, meanwhile: not here)\n"
         f"reading = first_read.start({str(demo_db_file)!r}, db_url=None, passphrase_file=None, demo=True)\n"
         "import panel_tui.app, panel_tui.screens.campaign\n"
         "campaign_id, (view, rows) = first_read.finish(reading)\n"
