@@ -139,12 +139,14 @@ def _merge(session: Session, data: str | bytes, *, source: str, campaign_key: st
         return ReturnImport(source=source, campaign_key=key, member=member.name, assessments=0, evidence=0)
     streamed = unseal_streamed(signed.view, source, FORMAT_RETURN, "assessments")
     if streamed is not None:
-        env, entries, form = streamed.envelope, streamed.lines(), "json"
+        env, entries = streamed.envelope, streamed.lines()
         content = validate(ReturnContent, env.content, source=source, what="return", error=ImportRefused)
-    else:  # another layout (an older panel-tui): the whole document at once
+    else:  # another layout (an older panel-tui): the whole document at once, its entries checked as JSON
         env = unseal(signed.body, source, FORMAT_RETURN)
-        content = validate(ReturnContent, env.content, source=source, what="return", error=ImportRefused)
-        entries, form = iter(content.assessments), "checked"
+        listed = env.content.get("assessments")
+        content = validate(ReturnContent, {**env.content, "assessments": listed if not isinstance(listed, list) else []},
+                           source=source, what="return", error=ImportRefused)
+        entries = iter([json.dumps(a, ensure_ascii=False).encode() for a in listed])
     if env.campaign != key or content.member.lower() != member.name.lower():
         raise ImportRefused(f"{source}: the signed header and the content disagree on campaign or member; refused")
     amendments = _amendments_by_evidence(env.amendments, source)
@@ -153,7 +155,7 @@ def _merge(session: Session, data: str | bytes, *, source: str, campaign_key: st
     plan = _Plan(session, campaign, member, amendments, source, holds_any=stamp[0] > 0)
     resolver = Resolver(session, campaign, source)
     part: list[FileAssessment] = []
-    for n, a in checked_entries(entries, source, form):
+    for n, a in checked_entries(entries, source, env.version):
         part.append(resolver.resolve(n, a))
         if len(part) == CHUNK:
             plan.add(part)
