@@ -313,6 +313,32 @@ class _Plan:
                     self.sealed[a.candidate_id] = sealed_part(material, salt, self.digested)
                 self.touched += 1
 
+    @staticmethod
+    def _new_evidence_ids(conn, tagged: list[tuple[int, FileEvidence]], assessment_ids: dict[int, int]) -> dict[tuple, int]:
+        """(assessment id, item id) -> id of the new evidence rows ``tagged`` names, read back in parts of
+        up to CHUNK assessments."""
+        ids: dict[tuple, int] = {}
+        start = 0
+        while start < len(tagged):
+            end, seen = start, set()
+            while end < len(tagged) and (len(seen) < CHUNK or tagged[end][0] in seen):
+                seen.add(tagged[end][0])
+                end += 1
+            start = end
+            wanted = {assessment_ids[c] for c in seen}
+            low, high = min(wanted), max(wanted)
+            # New assessments' ids lie together: read their id range (others' rows dropped), not an IN list of 900.
+            where = (col(ItemEvidence.assessment_id).between(low, high) if high - low < 2 * len(wanted)
+                     else col(ItemEvidence.assessment_id).in_(sorted(wanted)))
+            ids.update(
+                ((aid, item_id), eid)
+                for eid, aid, item_id in conn.execute(
+                    select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id).where(where)
+                ).all()
+                if aid in wanted
+            )
+        return ids
+
     def _seal_new(self) -> Iterator[None]:
         """The new submitted assessments' seals, from the values written: one per step."""
         for a in self.to_seal:
@@ -354,7 +380,7 @@ class _Plan:
                     conn.execute(delete(IndicatorTag).where(col(IndicatorTag.evidence_id).in_(chunk)))
         evidence_columns = ("assessment_id", "item_id", "notes", "star", "score", "updated_at")
         # Evidence, then tags, are written on another thread (the driver works without the GIL) while
-        # this one digests the new assessments' seals (Background.meanwhile).
+        # this one digests the new assessments' seals (Background.meanwhile), and makes the tag rows.
         seals = self._seal_new()
         with Background(session) as background:
             for rows in _batches(self.new_evidence):
@@ -362,34 +388,25 @@ class _Plan:
                     (assessment_ids[c], ev.item_id, ev.notes, ev.star, ev.score, ev.updated_at) for c, ev in rows
                 ], run=background.run)
             background.meanwhile(seals)
-        tag_rows = [(eid, ind, tag) for eid, ev in self.changed_evidence for ind, tag in ev.tags]
-        tagged = [(c, ev) for c, ev in self.new_evidence if ev.tags]  # in candidate order
-        start = 0
-        while start < len(tagged):  # parts of up to CHUNK assessments: one query for their evidence ids
-            end, seen = start, set()
-            while end < len(tagged) and (len(seen) < CHUNK or tagged[end][0] in seen):
-                seen.add(tagged[end][0])
-                end += 1
-            part, start = tagged[start:end], end
-            wanted = {assessment_ids[c] for c in seen}
-            low, high = min(wanted), max(wanted)
-            # New assessments' ids lie together: read their id range (others' rows dropped), not an IN list of 900.
-            where = (col(ItemEvidence.assessment_id).between(low, high) if high - low < 2 * len(wanted)
-                     else col(ItemEvidence.assessment_id).in_(sorted(wanted)))
-            ids = {
-                (aid, item_id): eid
-                for eid, aid, item_id in conn.execute(
-                    select(ItemEvidence.id, ItemEvidence.assessment_id, ItemEvidence.item_id).where(where)
-                ).all()
-                if aid in wanted
-            }
-            tag_rows += [(ids[(assessment_ids[c], ev.item_id)], ind, tag) for c, ev in part for ind, tag in ev.tags]
-        with Background(session) as background:
-            insert_rows(session, IndicatorTag, ("evidence_id", "indicator_id", "tag"), tag_rows, run=background.run)
-            del tag_rows
-            background.meanwhile(seals)
-        for _ in seals:  # what is left
+        for _ in seals:  # the rest; then the notes written and sealed are let go (~40 MB)
             pass
+        for _, ev in self.new_evidence:
+            ev.notes = ""
+        tagged = [(c, ev) for c, ev in self.new_evidence if ev.tags]  # in candidate order
+        ids = self._new_evidence_ids(conn, tagged, assessment_ids)
+        tag_columns = ("evidence_id", "indicator_id", "tag")
+        with Background(session) as background:
+            insert_rows(session, IndicatorTag, tag_columns,
+                        [(eid, ind, tag) for eid, ev in self.changed_evidence for ind, tag in ev.tags], run=background.run)
+            rows = []  # a statement's worth at a time: never all 240,000 tag rows at once
+            for c, ev in tagged:
+                eid = ids[(assessment_ids[c], ev.item_id)]
+                rows += [(eid, ind, tag) for ind, tag in ev.tags]
+                if len(rows) >= _WRITE_ROWS:
+                    insert_rows(session, IndicatorTag, tag_columns, rows, run=background.run)
+                    rows = []
+            insert_rows(session, IndicatorTag, tag_columns, rows, run=background.run)
+            del ids, rows
         for eid, m in self.amended:
             record(
                 session, action="amend", entity=f"evidence.{m.field}", entity_id=eid, campaign_id=campaign.id,
