@@ -200,3 +200,35 @@ def test_a_version_1_return_reads_as_its_version_2_twin(chair, streamed):
     assert held == on_laptop and any(tags for _, items in held.values() for *_, tags in items.values())
     # The version 2 file of the same work finds it all held: nothing to change.
     assert exchange.import_return(chair, data, source="v2.age").up_to_date and snapshot(chair, member="Priya Raman") == held
+
+
+def test_new_evidence_is_numbered_as_the_database_numbers_it_and_its_tags_follow_it(chair):
+    """On SQLite the merge gives the new evidence rows their ids (max + 1 onwards, in the file's order,
+    as SQLite numbers rows); elsewhere it reads them back. Either way each tag is on its own item."""
+    from sqlmodel import col, func, select
+
+    from db.models import Assessment, CampaignItem, Candidate, Element, Indicator, IndicatorTag, ItemEvidence
+
+    enter(chair, "Joe Lambert", "C-001", "Working Together", 3)  # rows already held: numbering goes on after them
+    before = chair.exec(select(func.max(ItemEvidence.id))).one()
+    data = member_return(chair, "Priya Raman", _work)
+    assert exchange.import_return(chair, data, source="r.age").assessments == 2
+    rows = chair.exec(
+        select(ItemEvidence.id, Candidate.ref, CampaignItem.name)
+        .join(Assessment, col(Assessment.id) == ItemEvidence.assessment_id)
+        .join(Candidate, col(Candidate.id) == Assessment.candidate_id)
+        .join(CampaignItem, col(CampaignItem.id) == ItemEvidence.item_id)
+        .where(col(ItemEvidence.id) > before).order_by(col(ItemEvidence.id))
+    ).all()
+    assert len(rows) == 5 and [r[1] for r in rows] == sorted(r[1] for r in rows)  # candidate by candidate
+    if chair.get_bind().dialect.name == "sqlite":
+        assert [r[0] for r in rows] == list(range(before + 1, before + 6))
+    tagged = chair.exec(
+        select(CampaignItem.name, Element.name)
+        .join(ItemEvidence, col(ItemEvidence.item_id) == CampaignItem.id)
+        .join(IndicatorTag, col(IndicatorTag.evidence_id) == ItemEvidence.id)
+        .join(Indicator, col(Indicator.id) == IndicatorTag.indicator_id)
+        .join(Element, col(Element.id) == Indicator.element_id)
+        .where(col(ItemEvidence.id) > before)
+    ).all()
+    assert tagged and all(item == element for item, element in tagged)  # each item's tags are its element's
