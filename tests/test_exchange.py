@@ -494,8 +494,8 @@ def test_return_for_another_campaign_is_refused(chair, priya):
 
 
 def test_newer_format_version_is_refused(chair, priya):
-    _refused(chair, resign(chair, priya, lambda d: d.update(version=2)),
-             r"^r\.json was written by a newer panel-tui \(format version 2")
+    _refused(chair, resign(chair, priya, lambda d: d.update(version=3)),
+             r"^r\.json was written by a newer panel-tui \(format version 3; this one reads 2\)")
 
 
 def test_a_pack_is_not_a_return(chair, pack):
@@ -511,7 +511,7 @@ def test_a_pack_is_not_a_return(chair, pack):
         (lambda d: d["content"]["assessments"][0].update(ref="C-999"), r"unknown candidate 'C-999'"),
         (lambda d: d["content"]["assessments"][0]["items"][0].update(item="Astrology"), r"unknown item 'Astrology'"),
         (lambda d: d["content"]["assessments"][0]["items"][0].update(score=9), r"score 9 is not on the scale"),
-        (lambda d: d["content"]["assessments"][0]["items"][1]["tags"][0].update(position=99), r"unknown indicator"),
+        (lambda d: d["content"]["assessments"][0]["items"][1]["tags"].__setitem__(0, [*d["content"]["assessments"][0]["items"][1]["tags"][0][:3], 99, "seen"]), r"unknown indicator"),
         (lambda d: d["content"]["assessments"][0]["items"][0].pop("updated_at"), r"^r\.json: not a valid return: assessments\[0\]\.items\[0\]\.updated_at: missing$"),
     ],
 )

@@ -204,7 +204,7 @@ def test_timestamps_in_the_future_are_refused(chair, pack):
         ("assessments/0/items/0/star", "TT", r"items\[0\]\.star: STAR coverage 'TT' is not some of S, T, A, R, each once"),
         ("assessments/0/items/0/score", "4", r"assessments\[0\]\.items\[0\]\.score: must be a number \(got '4'\)"),
         ("assessments/0/items/0/score", 3.5, r"assessments\[0\]\.items\[0\]\.score: candidate C-001, .*not on the scale"),
-        ("assessments/0/items/1/tags/0/tag", "maybe", r"tags\[0\]\.tag: must be 'seen' or 'contrary'"),
+        ("assessments/0/items/1/tags/0/4", "maybe", r"tags\[0\]\[4\]: must be 'seen' or 'contrary'"),
         ("assessments/0/items/0/notes", "x" * 50_001, r"notes: must be at most 50000 characters"),
         ("member", "", r"member: must not be empty"),
     ],

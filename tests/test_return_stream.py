@@ -143,3 +143,92 @@ def test_a_preview_does_not_remember_the_file(chair, monkeypatch):
     monkeypatch.setattr(merge, "unseal_streamed", lambda *a, **k: calls.append(1) or real(*a, **k))
     assert exchange.import_return(chair, data, source="r.age").assessments == 2
     assert calls == [1]
+
+
+# --- format versions: 2 writes each tag as an array; version 1 files (tags as objects) are still read ---------
+
+
+def _tags_as_objects(entry: dict) -> dict:
+    for ev in entry["items"]:
+        ev["tags"] = [dict(zip(("element", "level", "kind", "position", "tag"), t)) for t in ev.get("tags", [])]
+    return entry
+
+
+def _version_1(chair: Session, data: bytes, *, streamed: bool) -> bytes:
+    """The same return as panel-tui wrote it in format version 1 (streamed, or as one document), signed by its author."""
+    if not streamed:
+        from tests.test_exchange import resign
+
+        def older(d: dict) -> None:
+            d["version"] = 1
+            for entry in d["content"]["assessments"]:
+                _tags_as_objects(entry)
+
+        return resign(chair, data, older)
+    signed = open_return(data, exchange_keys.campaign_identities(chair), "r")
+    doc = json.loads(signed.body)
+    lines = [json.loads(line.rstrip(b",")) for line in signed.body.split(b"\n")[1:] if line.startswith(b"{")]
+    plain, _ = envelope.seal_streamed(
+        envelope.FORMAT_RETURN, KEY, "assessments", [_tags_as_objects(e) for e in lines],
+        {"member": doc["content"]["member"]}, prefix=SIGNED_AS, amendments=doc.get("amendments"),
+    )
+    head = plain.index(b"\n", len(SIGNED_AS))  # the version is in the first line (the checksum covers the content)
+    plain[:head] = plain[:head].replace(b'"version":2,', b'"version":1,')
+    recipient = exchange_keys.campaign_keys(chair, get_campaign(chair, KEY).id).recipient
+    return lock_signed(plain, KEY, signed.member, SIGNING[signed.member], recipient)
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_a_version_1_return_reads_as_its_version_2_twin(chair, streamed):
+    from tests.test_exchange import laptop
+
+    with laptop() as s:
+        exchange.import_pack_text(s, exchange.pack_text(chair, KEY, "Priya Raman"))
+        _work(s)
+        SIGNING["Priya Raman"] = exchange_keys.laptop_keys(s, get_campaign(s, KEY).id).signing.private
+        data = exchange.export_return(s, KEY, "Priya Raman")[0]
+        on_laptop = snapshot(s, member="Priya Raman")
+    body = open_return(data, exchange_keys.campaign_identities(chair), "r").body
+    assert b'"version":2,' in body.split(b"\n")[0]
+    assert b'"tags":[["Seeing the Big Picture",4,"example",0,"seen"],' in body  # a tag is an array
+    older = _version_1(chair, data, streamed=streamed)
+    doc = json.loads(open_return(older, exchange_keys.campaign_identities(chair), "r").body)
+    assert doc["version"] == 1 and doc["content"]["assessments"][0]["items"][0]["tags"][0] == {
+        "element": "Seeing the Big Picture", "kind": "example", "level": 4, "position": 0, "tag": "seen"}
+    assert exchange.import_return(chair, older, source="v1.age").assessments == 2
+    held = snapshot(chair, member="Priya Raman")
+    assert held == on_laptop and any(tags for _, items in held.values() for *_, tags in items.values())
+    # The version 2 file of the same work finds it all held: nothing to change.
+    assert exchange.import_return(chair, data, source="v2.age").up_to_date and snapshot(chair, member="Priya Raman") == held
+
+
+def test_new_evidence_is_numbered_as_the_database_numbers_it_and_its_tags_follow_it(chair):
+    """On SQLite the merge gives the new evidence rows their ids (max + 1 onwards, in the file's order,
+    as SQLite numbers rows); elsewhere it reads them back. Either way each tag is on its own item."""
+    from sqlmodel import col, func, select
+
+    from db.models import Assessment, CampaignItem, Candidate, Element, Indicator, IndicatorTag, ItemEvidence
+
+    enter(chair, "Joe Lambert", "C-001", "Working Together", 3)  # rows already held: numbering goes on after them
+    before = chair.exec(select(func.max(ItemEvidence.id))).one()
+    data = member_return(chair, "Priya Raman", _work)
+    assert exchange.import_return(chair, data, source="r.age").assessments == 2
+    rows = chair.exec(
+        select(ItemEvidence.id, Candidate.ref, CampaignItem.name)
+        .join(Assessment, col(Assessment.id) == ItemEvidence.assessment_id)
+        .join(Candidate, col(Candidate.id) == Assessment.candidate_id)
+        .join(CampaignItem, col(CampaignItem.id) == ItemEvidence.item_id)
+        .where(col(ItemEvidence.id) > before).order_by(col(ItemEvidence.id))
+    ).all()
+    assert len(rows) == 5 and [r[1] for r in rows] == sorted(r[1] for r in rows)  # candidate by candidate
+    if chair.get_bind().dialect.name == "sqlite":
+        assert [r[0] for r in rows] == list(range(before + 1, before + 6))
+    tagged = chair.exec(
+        select(CampaignItem.name, Element.name)
+        .join(ItemEvidence, col(ItemEvidence.item_id) == CampaignItem.id)
+        .join(IndicatorTag, col(IndicatorTag.evidence_id) == ItemEvidence.id)
+        .join(Indicator, col(Indicator.id) == IndicatorTag.indicator_id)
+        .join(Element, col(Element.id) == Indicator.element_id)
+        .where(col(ItemEvidence.id) > before)
+    ).all()
+    assert tagged and all(item == element for item, element in tagged)  # each item's tags are its element's

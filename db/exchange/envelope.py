@@ -2,7 +2,7 @@
 
 Two layers. The *plain* layer (``seal`` / ``unseal``) is the JSON envelope::
 
-    {"format": "panel-tui/pack" | "panel-tui/return", "version": 1, "campaign": KEY,
+    {"format": "panel-tui/pack" | "panel-tui/return", "version": 1 (packs) | 2 (returns), "campaign": KEY,
      "created_at": ISO-8601, "content": {...}, "sha256": HEX, "keys"?: {...}, "amendments"?: [...]}
 
 ``sha256`` is over the canonical JSON of ``content`` (sorted keys, no spaces,
@@ -47,7 +47,9 @@ from db.specs.base import Key, Spec, Stamp, check_shape, validate
 
 FORMAT_PACK = "panel-tui/pack"
 FORMAT_RETURN = "panel-tui/return"
-VERSION = 1
+VERSION = 1  # packs' format version
+RETURN_VERSION = 2  # returns': 2 writes each tag as an array (db.specs.exchange.TagRow); 1 is still read
+_WRITTEN = {FORMAT_PACK: VERSION, FORMAT_RETURN: RETURN_VERSION}  # each format's version: written, and newest read
 FORMAT_NAMES = {FORMAT_PACK: "panel pack", FORMAT_RETURN: "return"}
 # A return for 2,000 candidates x 6 items is about 7 MB; 20,000 candidates (~70 MB) fit well inside.
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -108,7 +110,7 @@ def iso(value: datetime | date | None) -> str | None:
 def envelope(fmt: str, campaign_key: str, content: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
         "format": fmt,
-        "version": VERSION,
+        "version": _WRITTEN.get(fmt, VERSION),
         "campaign": campaign_key,
         "created_at": iso(utcnow()),
         "content": content,
@@ -132,7 +134,7 @@ def seal(fmt: str, campaign_key: str, content: dict[str, Any], **extra: Any) -> 
 # took ~900 MB. The streamed layout is the same JSON envelope, laid out so that it can be
 # written and read one list entry at a time:
 #
-#     {"format":...,"version":1,"campaign":...,"created_at":...,["amendments":[...],]"content":{"assessments":[
+#     {"format":...,"version":2,"campaign":...,"created_at":...,["amendments":[...],]"content":{"assessments":[
 #     {canonical JSON of entry 1},
 #     {canonical JSON of entry 2}
 #     ],"member":...},"sha256":"..."}
@@ -159,7 +161,7 @@ def seal_streamed(
     if any(k <= list_key for k in rest):
         raise ValueError("the streamed list's key must sort first in the content")
     key = list_key.encode()
-    head = {"format": fmt, "version": VERSION, "campaign": campaign_key, "created_at": iso(utcnow()),
+    head = {"format": fmt, "version": _WRITTEN.get(fmt, VERSION), "campaign": campaign_key, "created_at": iso(utcnow()),
             **{k: v for k, v in extra.items() if v is not None}}
     out = bytearray(prefix)
     out += _canon_bytes(head)[:-1] + b"," + _LIST_OPEN % key + b"\n"
@@ -296,9 +298,9 @@ def _checked(doc: Any, source: str, expected: str, *, check_sum: bool = True) ->
     version = doc.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ImportRefused(f"{source}: not a panel-tui file (bad format version {str(version)[:20]!r})")
-    if version > VERSION:
+    if version > _WRITTEN[fmt]:
         raise ImportRefused(
-            f"{source} was written by a newer panel-tui (format version {version}; this one reads {VERSION}); "
+            f"{source} was written by a newer panel-tui (format version {version}; this one reads {_WRITTEN[fmt]}); "
             "upgrade panel-tui to import it"
         )
     if not isinstance(doc.get("content"), dict) or not isinstance(doc.get("sha256"), str):

@@ -18,9 +18,9 @@ from db.errors import ImportRefused, ValidationError
 from db.exchange.common import CHUNK
 from db.models import Campaign, CampaignItem, Candidate, Element, Indicator
 from db.specs.base import place, problem
-from db.specs.exchange import MAX_CANDIDATES, AssessmentSpec
+from db.specs.exchange import ASSESSMENT_SPECS, MAX_CANDIDATES
 
-_ASSESSMENTS = TypeAdapter(list[AssessmentSpec])
+_ASSESSMENTS = {version: TypeAdapter(list[spec]) for version, spec in ASSESSMENT_SPECS.items()}  # type: ignore[valid-type]
 
 
 @dataclass(slots=True)
@@ -98,7 +98,10 @@ class Resolver:
             raw = ev.get("tags")
             if raw:
                 # The same tags (as the file words them) resolve the same: once per distinct list.
-                key = tuple([(t["element"], t["level"], t["kind"], t["position"], t["tag"]) for t in raw])
+                # Format 2 gives each tag as a tuple (element, level, kind, position, tag); format 1 as an object.
+                key = tuple(raw) if type(raw[0]) is tuple else tuple(
+                    [(t["element"], t["level"], t["kind"], t["position"], t["tag"]) for t in raw]
+                )
                 tags = resolved.get(key)  # type: ignore[assignment]
                 if tags is None:
                     held: dict[int, str] = {}
@@ -124,20 +127,18 @@ class Resolver:
         return f"{self.source}: assessments[{n}].items[{m}]"
 
 
-def checked_entries(entries: Iterable[Any], source: str, form: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(index, assessment) checked against the spec, CHUNK at a time; refs once each, at most MAX_CANDIDATES.
-
-    ``form``: "json" (each entry its JSON text: parsed and checked in one pass by pydantic-core),
-    or "checked" (already validated)."""
+def checked_entries(entries: Iterable[bytes], source: str, version: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, assessment) checked against the spec of the return's format ``version``, CHUNK at a
+    time; refs once each, at most MAX_CANDIDATES. Each entry is its JSON text: parsed and checked in
+    one pass by pydantic-core."""
+    adapter = _ASSESSMENTS[version]
     seen: set[str] = set()
     batch: list[Any] = []
     n = 0
 
     def check(batch: list[Any], start: int) -> list[dict[str, Any]]:
-        if form == "checked":
-            return batch
         try:
-            return _ASSESSMENTS.validate_json(b"[" + b",".join(batch) + b"]")
+            return adapter.validate_json(b"[" + b",".join(batch) + b"]")
         except pydantic.ValidationError as exc:
             errors = exc.errors(include_url=False)
             first = errors[0]

@@ -61,8 +61,8 @@ def return_content(session: Session, campaign: Campaign, member: PanelMember) ->
 
 
 def _entries(session: Session, campaign: Campaign, member: PanelMember) -> Iterator[str]:
-    """The member's assessments as return entries, each already its canonical JSON (see
-    ``_entry_json``), CHUNK assessments per query: a 20,000-candidate return is never held whole."""
+    """The member's assessments as return entries (format version 2: each tag an array), each already
+    its canonical JSON, CHUNK assessments per query: a 20,000-candidate return is never held whole."""
     conn = session.connection()  # column reads: no ORM row processing for ~120,000 rows
     assessments = conn.execute(
         select(Assessment.id, Candidate.ref, Assessment.submitted_at, Assessment.updated_at)
@@ -89,9 +89,7 @@ def _entries(session: Session, campaign: Campaign, member: PanelMember) -> Itera
             text = tag_texts.get(key)
             if text is None:
                 element, kind, level, position, value = key
-                text = tag_texts[key] = _canon(
-                    {"element": element, "kind": kind, "level": level, "position": position, "tag": value}
-                )
+                text = tag_texts[key] = _canon([element, level, kind, position, value])  # format 2: an array
             tags.setdefault(evidence_id, []).append(text)
         items: dict[int, list[str]] = {}
         for ev_id, assessment_id, item_id, notes, star, score, updated_at in conn.execute(
