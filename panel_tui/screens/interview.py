@@ -149,9 +149,8 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         self._show_mode()
         install_exit_signals(self.app)
         self.run_worker(self._load_candidates(), group="candidates", exclusive=True)
-        # What is alive once the screen is drawn (it, Textual, SQLAlchemy: ~100,000 objects when
-        # the bench runs it) is never rescanned while the panellist types: a full collection then
-        # takes a few ms, not 60-120 ms on one key.
+        # What is alive once the screen is drawn (it, Textual's and SQLAlchemy's objects) is not
+        # rescanned while the panellist types: a full collection on a key took 60-160 ms (bench).
         freeze_while_open(self)
 
     def on_unmount(self) -> None:
