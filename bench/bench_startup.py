@@ -8,9 +8,8 @@ from launch to the first capture showing each marker:
                 terminal, the splash of panel_tui/splash.py, written before Textual is imported)
 * data        : "HR Business Partner", the demo campaign's candidate list (Textual's first frame)
 * key answered: "t" is typed the moment the first frame shows (as a panellist might); the time until
-                the list says "showing today's only": when the app acts on a key (the first screen
-                may show rows read by another process before this one has opened the database, and
-                keys typed meanwhile are held and replayed: panel_tui/first_read.py)
+                the list says "showing today's only": when the app acts on a key (keys typed behind
+                the splash are held and replayed on the first screen)
 
 Subjects, interleaved round by round (the order alternates), same interpreter and terminal:
 
@@ -240,8 +239,8 @@ class Tmux:
 
 def cpu_seconds(pid: int | None) -> float:
     """CPU time (user + system) used so far by pid, all its threads including finished ones, and
-    its children once reaped (the first screen is read, and the demo's file made on its first
-    start, by a forked child: panel_tui/first_read.py) (/proc/PID/stat, clock ticks of 10 ms)."""
+    its children once reaped (the demo's first start makes its file in a forked child:
+    panel_tui/first_run.py) (/proc/PID/stat, clock ticks of 10 ms)."""
     if pid is None:
         return float("nan")
     try:
@@ -343,7 +342,7 @@ def tui_summary(runs: int, subjects: list[str], roots: list[str], wall: dict, cp
         k = f"{med(answered[name]):7.0f} (x{med(answered[name]) / floor:.2f})" if name in answered else ""
         print(f"  {name:15s} {f:>18s} {d:>18s} {c:>20s} {k:>18s}")
     print("  first frame: ratio to bare Textual (target <= 1.5); data: ratio to the floor "
-          "(target <= 1.0; first run <= 1.3); cpu: ratio to the floor's (a forked reader's included);\n"
+          "(target <= 1.0; first run <= 1.3); cpu: ratio to the floor's (a forked child's included);\n"
           "  key answered: a key typed at the first frame acted on, ratio to the floor's data (no target)")
     # CPU time only grows with other load (shared cores, caches): the quartile is the steadier figure.
     low = {k: percentile(v, 25) for k, v in cpu.items()}

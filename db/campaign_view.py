@@ -1,49 +1,23 @@
-"""What the campaign screen shows: plain values, importable without SQLAlchemy, and their reads.
+"""What the first screens show (a campaign's candidates, the campaigns list) and the reads behind them.
 
-The values are kept apart from the services that read them so that a process that has not imported
-the database layer can hold them: at start-up a forked process reads the first screen and sends its
-view and rows to the app, pickled, while the app imports Textual (panel_tui.first_read). The reads
-import the database layer when they run.
+The views are plain values (nothing on screen holds a live session). ``open_first`` is the app's
+start-up read: the first screen's campaign and what it shows, in one session, before the first paint.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from db.engine import Database
+    from db.interview import CandidateRow
     from db.models import Campaign
 
 
 @dataclass(frozen=True)
-class CampaignRow:
-    """A line of the campaigns list."""
-
-    id: int
-    key: str
-    title: str
-    grade: str
-    level: int
-    framework: str
-    candidates: int
-    decision_date: date | None
-
-
-@dataclass(frozen=True)
-class CandidateRow:
-    id: int
-    ref: str
-    name: str
-    slot: datetime | None
-    state: str  # "not started" | "in progress" | "submitted"
-    adjustments: str
-
-
-@dataclass(frozen=True)
 class CampaignView:
-    """What the screen shows above the list, as plain values (it can be pickled without the models)."""
+    """What the campaign screen shows above its list."""
 
     title: str
     grade: str
@@ -53,10 +27,7 @@ class CampaignView:
     members: list[tuple[int, str, str]]
     item_count: int
     lead: str | None
-    campaign: Campaign | None = None  # the row itself (the edit form's); None in a preview from another process
-
-    def preview(self) -> CampaignView:
-        return replace(self, campaign=None)
+    campaign: Campaign | None = None  # the row itself (the edit form's)
 
 
 def load_campaign(session, campaign_id: int) -> CampaignView:
@@ -86,8 +57,7 @@ def open_first(database: Database, *, demo: bool, key: str | None,
                read_first: bool = False) -> tuple[int | None, Any]:
     """The campaign the app opens on (the demo's, made if needed, or ``key``; None: the campaigns list)
     and, with ``read_first``, what its screen shows first, read in the same session: the campaign's
-    (view, rows), or the list's rows. The app's start-up and panel_tui.first_read's forked reader
-    both call it."""
+    (view, rows), or the list's rows (PanelApp's start-up read, behind the splash)."""
     if not demo and not key and not read_first:
         return None, None
     with database.session() as session:

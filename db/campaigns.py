@@ -11,7 +11,6 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from db.audit import record
-from db.campaign_view import CampaignRow
 from db.errors import NotFound, ValidationError
 from db.frameworks import get_framework
 from db.vocabulary import PanelRole
@@ -24,6 +23,18 @@ if TYPE_CHECKING:  # db.specs (pydantic models) is imported when a campaign is c
     from db.specs import CampaignSpec
 
 PANEL_ROLES = PanelRole.values()
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    id: int
+    key: str
+    title: str
+    grade: str
+    level: int
+    framework: str
+    candidates: int
+    decision_date: date | None
 
 
 def slug(text: str) -> str:

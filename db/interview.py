@@ -14,7 +14,6 @@ from sqlmodel import Session, col, select
 
 from db import scales
 from db.audit import record
-from db.campaign_view import CandidateRow
 from db.errors import NotFound, ValidationError
 from db.models import Assessment, Campaign, CampaignItem, Candidate, ItemEvidence, PanelMember, utcnow
 
@@ -23,6 +22,16 @@ TAGS = ("seen", "contrary")
 
 
 # --- views -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    id: int
+    ref: str
+    name: str
+    slot: datetime | None
+    state: str  # "not started" | "in progress" | "submitted"
+    adjustments: str
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Where the database is: a URL from the options, the environment, or the default file.
 
 Plain functions with no SQLAlchemy import, so the CLI can decide before anything heavy is loaded
-(panel_tui.first_read); db.engine re-exports them.
+(panel_tui.first_run); db.engine re-exports them.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from functools import partial
 from time import monotonic
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -83,11 +83,9 @@ class PanelApp(App[None]):
         self._first_screen_due = False  # loaded, first screen not shown yet
         self._first_view: tuple | None = None  # the first campaign's view and rows, read by the start-up worker
         self._held_keys: list[events.Key] | None = None  # preloaded: keys held until the first screen has its rows
-        self._preview: Screen | None = None  # the first screen, shown before the database is open (show_preview)
-        self._previewing = False
 
     def get_default_screen(self) -> Screen:
-        if self.database is not None or self._previewing:
+        if self.database is not None:
             return super().get_default_screen()
         from panel_tui.screens.loading import LoadingScreen
 
@@ -95,21 +93,20 @@ class PanelApp(App[None]):
 
     def on_mount(self) -> None:
         if self.database is None:
-            if self._previewing:
-                self.show_loaded()  # the first screen with the rows read by panel_tui.first_read
-            return  # else the loading screen is the default screen; on_ready starts the load
+            return  # the loading screen is the default screen; on_ready starts the load
         if not self._first_screen_due:  # a database given (tests); preload found the first screen itself
             self._first_campaign = self._start_campaign(self.database)[0]
             self._first_screen_due = True
         self.show_loaded()
         self._start_idle_lock()
 
-    def preload(self) -> None:
+    def preload(self, before_open: Callable[[], None] | None = None) -> None:
         """Open the database and read the first screen now, before ``run`` (the CLI, behind
         panel_tui.splash): Textual's first frame is then that screen with its rows, and keys typed
         meanwhile are held until they are drawn. A file that needs the passphrase prompt is left to
         the loading screen (the app then starts without a database); one that cannot be opened
-        sets ``startup_error`` (the CLI prints it and does not run the app)."""
+        sets ``startup_error`` (the CLI prints it and does not run the app). ``before_open`` runs
+        just before the file is opened, its modules imported (panel_tui.first_run waits there)."""
 
         def send(callback, *args) -> bool:
             if callback == self._failed:
@@ -119,16 +116,7 @@ class PanelApp(App[None]):
                 self._first_screen_due, self._held_keys = True, []
             return True  # (_ask: the loading screen asks, once the app runs)
 
-        self._load(send=send)
-
-    def show_preview(self, campaign_id: int | None, first: Any) -> None:
-        """Before ``run`` (the CLI): Textual's first frame is the first screen (the campaign's, or the
-        list with ``campaign_id`` None) with ``first``, what another process has just read for it
-        (panel_tui.first_read); the database is opened in a worker meanwhile, as without a preload, and
-        given to that screen. Keys typed before then are held and replayed on it, in order; clicks
-        are dropped."""
-        self._first_campaign, self._first_view = campaign_id, first
-        self._first_screen_due, self._held_keys, self._previewing = True, [], True
+        self._load(send=send, before_open=before_open)
 
     def on_ready(self) -> None:
         # Ready = the first frame (header, footer, "loading") is on the terminal. Only now load the
@@ -145,7 +133,7 @@ class PanelApp(App[None]):
 
         return open_first(database, demo=self.demo, key=self.open_campaign, read_first=read_first)
 
-    def _load(self, passphrase: str | None = None, typed: bool = False, send=None) -> None:
+    def _load(self, passphrase: str | None = None, typed: bool = False, send=None, before_open=None) -> None:
         """Thread worker: open the database and find the first campaign, off the UI thread.
 
         ``typed``: ``passphrase`` came from the prompt (None then means "a new database, unprotected").
@@ -156,6 +144,8 @@ class PanelApp(App[None]):
         from db.engine import file_state, open_database, resolve_url
         from db.errors import PanelError
 
+        if before_open is not None:
+            before_open()
         url = resolve_url(self.db_url, self.db_path)
         if not typed:
             state = file_state(url)
@@ -198,8 +188,7 @@ class PanelApp(App[None]):
         from panel_tui.screens.loading import LoadingScreen
 
         loading = self.screen_stack[0]
-        if not isinstance(loading, LoadingScreen):  # a preview's file became encrypted meanwhile
-            self._failed(error or "the database now needs a passphrase: start panel-tui again")
+        if not isinstance(loading, LoadingScreen):  # pragma: no cover - the loading screen is always first
             return
         if new:
             label = ("A new database: choose a passphrase to protect it (a lost laptop then reveals nothing); "
@@ -223,16 +212,6 @@ class PanelApp(App[None]):
 
     def _loaded(self, database: Database, campaign_id: int | None, first: tuple | None = None) -> None:
         self.database = database
-        preview, self._preview, self._previewing = self._preview, None, False
-        if preview is not None and campaign_id == self._first_campaign and first is not None:
-            # The preview's screen gets the database and what was read now (the same rows, unless they
-            # changed meanwhile); the keys held since the start are replayed on it.
-            preview.attach(database, first)  # type: ignore[attr-defined]
-            preview.call_after_refresh(self._when_first_screen_loaded, preview, [])
-            self._start_idle_lock()
-            return
-        if preview is not None:  # pragma: no cover - the campaign went between the two reads: start afresh
-            self.pop_screen()
         self._first_campaign, self._first_screen_due = campaign_id, True
         self._first_view = first
         self.show_loaded()
@@ -287,8 +266,6 @@ class PanelApp(App[None]):
             # Typed before the first screen had its rows (e.g. behind the splash): replayed then, in order.
             self._held_keys.append(events.Key(event.key, event.character))
             return
-        if self._previewing and isinstance(event, (events.MouseDown, events.MouseUp, events.Click)):
-            return  # a click on a preview's row or key would need the database, not open yet
         await super().on_event(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -316,9 +293,6 @@ class PanelApp(App[None]):
             first, self._first_view = self._first_view, None
             screen = CampaignsScreen(self.database, first)
         self.push_screen(screen)
-        if self.database is None:  # a preview: the rest follows once the database is open (_loaded)
-            self._preview = screen
-            return
         screen.call_after_refresh(self._when_first_screen_loaded, screen, keys)
 
     def _when_first_screen_loaded(self, screen: Screen, keys: list[events.Key]) -> None:

@@ -99,20 +99,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_tui(args: argparse.Namespace | SimpleNamespace, *, demo: bool) -> int:
     """The TUI. In a terminal, the splash (panel_tui.splash) is the first frame, drawn before
-    anything is imported. The first screen is then read behind it, so that Textual's first frame
-    already shows the data: by a forked process while this one imports Textual (panel_tui.first_read),
-    else here (PanelApp.preload). A file that needs a passphrase typed is opened by the app (its
-    loading screen asks). A file that cannot be opened gives one line, printed after the terminal
-    is restored."""
+    anything is imported; the database is opened and the first screen read behind it, so Textual's
+    first frame already shows the data. A file that needs a passphrase typed is opened by the app
+    (its loading screen asks). A file that cannot be opened gives one line, printed after the
+    terminal is restored."""
+    from panel_tui import first_run
     from panel_tui import splash as first_frame
 
     splash = first_frame.show()
-    reading = None
-    if splash is not None:
-        from panel_tui import first_read
-
-        # Forked before Textual is imported: the child imports the database layer meanwhile.
-        reading = first_read.start(args.db, db_url=args.db_url, passphrase_file=args.db_passphrase_file, demo=demo)
+    # The demo's first start: its file is made on another core while Textual is imported.
+    making = first_run.start(args.db, db_url=args.db_url, passphrase_file=args.db_passphrase_file, demo=demo)
     error: str | None = None
     ran = False
     try:
@@ -131,11 +127,9 @@ def run_tui(args: argparse.Namespace | SimpleNamespace, *, demo: bool) -> int:
             app = make_app(db_url=args.db_url, db_path=args.db, demo=demo, passphrase=passphrase,
                            offer_protection=not demo)
             if splash is not None:
-                preview = first_read.finish(reading)
-                if preview is not None:
-                    app.show_preview(*preview)
-                else:  # no reader, or it failed: read here (and name any problem in one line)
-                    app.preload()
+                app.preload(before_open=lambda: first_run.finish(making))
+            else:
+                first_run.finish(making)
             if app.startup_error is None:
                 ran = True
                 if splash is not None:

@@ -12,10 +12,9 @@ previous one, and a failed check is simply tried again a second later.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # imported in start_live: the campaign screen's module loads without SQLAlchemy
-    from db.changes import ChangeWatch
+from db.changes import ChangeWatch
 
 LIVE_INTERVAL = 1.0
 
@@ -34,8 +33,6 @@ class LiveRefresh:
     def start_live(self) -> None:
         """Call before the screen's first load: the baseline is taken here, on the UI thread (one tiny
         query), so a change committed while the screen is loading is still seen as a change."""
-        from db.changes import ChangeWatch
-
         node: Any = self
         self._live_watch = ChangeWatch(node.app.database.engine)
         try:

@@ -14,6 +14,9 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
+from db import campaigns as campaign_service
+from db import identity
+from db import interview as interview_service
 from db.campaign_view import CampaignView, load_campaign
 from db.text import clean_line
 from panel_tui.dialogs import ConfirmDialog, MemberPicker
@@ -21,9 +24,6 @@ from panel_tui.live import LiveRefresh
 from panel_tui.widgets.footer import PanelFooter
 from panel_tui.work import ServiceWork
 
-# The database layer is imported where it is used, not here: this module must load without
-# SQLAlchemy, to show the rows panel_tui.first_read sends before the app has imported it
-# (db.campaign_view is plain: its reads import the layer when they run).
 if TYPE_CHECKING:
     from db.engine import Database
     from db.models import Campaign, PanelMember
@@ -54,10 +54,8 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         Binding("f", "frameworks", "Frameworks", tooltip="The campaign's framework, at its level", id="campaign.frameworks"),
     ]
 
-    def __init__(self, database: Database | None, campaign_id: int, first: tuple[CampaignView, list] | None = None) -> None:
-        """``first``: the view and rows already read (load_first), shown at mount, before the first
-        paint. Without a ``database`` they are a preview (panel_tui.first_read): the screen shows
-        them and does nothing else until the app gives it the database (``attach``)."""
+    def __init__(self, database: Database, campaign_id: int, first: tuple[CampaignView, list] | None = None) -> None:
+        """``first``: the view and rows already read (load_first), shown at mount, before the first paint."""
         super().__init__()
         self.database = database
         self.campaign_id = campaign_id
@@ -79,8 +77,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         yield PanelFooter()
 
     def on_mount(self) -> None:
-        if self.database is not None:
-            self.start_live()
+        self.start_live()
         if self._first is not None:
             (view, rows), self._first = self._first, None
             self._loaded(view, rows)
@@ -88,13 +85,6 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         self.sub_title = "Loading…"
         self.run_service(load_campaign, self.campaign_id, tag="load", done=self._loaded, title="Campaign not loaded",
                          failed=self._not_loaded)
-
-    def attach(self, database: Database, first: tuple[CampaignView, list]) -> None:
-        """The database, once the app has opened it, with the view and rows it read then (in a preview,
-        the same as shown, unless someone changed them meanwhile: only changed cells are redrawn)."""
-        self.database = database
-        self.start_live()
-        self._loaded(*first)
 
     def live_changed(self) -> None:
         # Another terminal (or a worker of this app) committed: assessment states may have moved.
@@ -118,14 +108,12 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
             self.reload()
         else:
             self._show(rows)
-        if view.member is None and self.members and self.database is not None:
+        if view.member is None and self.members:
             self.call_after_refresh(self.action_who_am_i)
 
     def reload(self) -> None:
-        if self.view is None or self.database is None:
+        if self.view is None:
             return
-        from db import interview as interview_service
-
         self.run_service(interview_service.candidate_rows, self.campaign_id, self.member_id, tag="rows",
                          done=self._show, group="rows", exclusive=True, title="Candidates not loaded")
 
@@ -188,8 +176,6 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
 
     def action_who_am_i(self) -> None:
         # On a department server a panellist is their login: say why instead of offering a list.
-        from db import identity
-
         self.run_service(identity.switch_refusal, self.campaign_id, tag="who_am_i", done=self._pick_member,
                          title="Panellist not switched")
 
@@ -197,8 +183,6 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         if refusal:
             self.notify(refusal[0].upper() + refusal[1:], title="Cannot switch panellist", severity="warning")
             return
-
-        from db import campaigns as campaign_service
 
         def save(member_id: int) -> None:
             def chosen_saved(_: object) -> None:
@@ -232,7 +216,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
             self._open(candidate_id)
 
     def _open(self, candidate_id: int) -> None:
-        if self.view is None or self.database is None:
+        if self.view is None:
             return
         if self.member_id is None:
             self.notify("Choose who you are first (w)", severity="warning")
@@ -263,8 +247,6 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         def chosen(answer: tuple[str, str] | None) -> None:
             if answer is None:
                 return
-            from db import campaigns as campaign_service
-
             add = partial(campaign_service.add_panel_member, actor=self.member_name)
             self.run_service(add, self.campaign_id, *answer, tag="add_member", done=added, title="Panellist not added")
 

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
+from db.campaigns import list_campaigns
 from db.text import clean_line
 from panel_tui.live import LiveRefresh
 from panel_tui.widgets.footer import PanelFooter
@@ -29,9 +30,7 @@ class CampaignsScreen(ServiceWork, LiveRefresh, Screen[None]):
     ]
 
     def __init__(self, database, first: list | None = None) -> None:
-        """``first``: the rows already read, shown at mount. Without a ``database`` they are a preview
-        read by another process (panel_tui.first_read): the screen shows them and does nothing else
-        until the app gives it the database (``attach``). This module loads without SQLAlchemy."""
+        """``first``: the rows already read (the app's start-up read), shown at mount, before the first paint."""
         super().__init__()
         self.database = database
         self._first = first
@@ -46,28 +45,17 @@ class CampaignsScreen(ServiceWork, LiveRefresh, Screen[None]):
     def on_mount(self) -> None:
         self.title = "panel-tui"
         self.sub_title = "Campaigns"
-        if self.database is not None:
-            self.start_live()
+        self.start_live()
         if self._first is None:
             self.reload()
         else:
             first, self._first = self._first, None
             self._show(first)
 
-    def attach(self, database, rows: list) -> None:
-        """The database, once the app has opened it, with the rows it read then."""
-        self.database = database
-        self.start_live()
-        self._show(rows)
-
     def live_changed(self) -> None:
         self.reload()
 
     def reload(self) -> None:
-        if self.database is None:
-            return
-        from db.campaigns import list_campaigns
-
         self.run_service(list_campaigns, tag="load", done=self._show, group="load", exclusive=True,
                          title="Campaigns not loaded")
 
@@ -143,6 +131,5 @@ class CampaignsScreen(ServiceWork, LiveRefresh, Screen[None]):
     def _open(self, campaign_id: int) -> None:
         from panel_tui.screens.campaign import CampaignScreen
 
-        if self.database is None:  # a preview: keys wait for the database (PanelApp)
-            return
+
         self.app.push_screen(CampaignScreen(self.database, campaign_id))

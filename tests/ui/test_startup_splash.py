@@ -81,6 +81,26 @@ async def test_preloaded_the_first_frame_is_the_campaign_with_its_rows(demo_db_f
         app.database.dispose()
 
 
+async def test_preloaded_a_plain_start_shows_the_campaigns_with_their_rows(demo_db_file, monkeypatch):
+    """`panel-tui` with no command: the start-up read includes the list's rows, so its first frame
+    has them; the screen does not read them again."""
+    import panel_tui.screens.campaigns as campaigns_screen
+
+    reads = []
+    monkeypatch.setattr(campaigns_screen, "list_campaigns", lambda session: reads.append(1) or [])
+    app = make_app(db_path=str(demo_db_file))
+    app.preload()
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, campaigns_screen.CampaignsScreen)
+            table = app.screen.query_one("#campaigns")
+            assert table.row_count == 1 and table.get_row_at(0)[0].plain == "HR Business Partner"
+            assert reads == []
+    finally:
+        app.database.dispose()
+
+
 async def test_preload_leaves_an_encrypted_file_to_the_loading_screen(encrypted_demo, monkeypatch):
     monkeypatch.delenv("PANEL_TUI_PASSPHRASE", raising=False)
     app = make_app(db_path=str(encrypted_demo), open_campaign=DEMO_KEY)
