@@ -24,6 +24,18 @@ MODULES = (
 )
 
 
+def screen_classes() -> list[type]:
+    """The screens imported by the warm-up (their styles are read next, on the UI thread)."""
+    import sys
+
+    classes = []
+    for name in MODULES:
+        module = sys.modules.get(name)
+        classes += [cls for cls in vars(module).values() if isinstance(cls, type) and cls.__module__ == name
+                    and getattr(cls, "CSS_PATH", None)] if module else []
+    return classes
+
+
 def warm_up() -> None:
     """Thread worker: build every table and import the screens the first keys open."""
     try:

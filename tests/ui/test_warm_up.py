@@ -58,3 +58,43 @@ async def test_the_app_warms_up_in_a_thread_after_the_first_screen(demo_db_file,
         assert isinstance(screen, CampaignScreen)  # the first screen was up before it started
         await app.workers.wait_for_complete()
         assert [w for w in app.workers if w.group == "warm-up" and w.error is not None] == []
+
+
+async def test_the_warm_up_reads_the_screens_styles_and_a_first_opening_reparses_nothing(demo_db_file, monkeypatch):
+    """Textual re-parses every stylesheet when a screen brings its own .tcss (30-40 ms on each first
+    opening); the warm-up reads them beforehand, and a screen's own file is parsed alone."""
+    from textual.css.stylesheet import Stylesheet
+
+    from panel_tui.app import _css_paths
+    from panel_tui.screens.consolidation import ConsolidationScreen
+    from panel_tui.screens.frameworks import FrameworksScreen
+    from panel_tui.widgets.score_grid import ScoreGrid
+
+    reparsed: list[int] = []
+    real_reparse = Stylesheet.reparse
+    monkeypatch.setattr(Stylesheet, "reparse", lambda self: (reparsed.append(1), real_reparse(self))[1])
+    app = make_app(db_path=str(demo_db_file), open_campaign=DEMO_KEY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        consolidation_css = _css_paths(ConsolidationScreen)[0]
+        for _ in range(300):
+            if app.stylesheet.has_source(str(consolidation_css), ""):
+                break
+            await pilot.pause(0.02)
+        assert app.stylesheet.has_source(str(consolidation_css), "")  # read by the warm-up
+        await pilot.press("c")  # the chair's grid: its styles apply at once
+        for _ in range(300):
+            if isinstance(app.screen, ConsolidationScreen) and app.screen.query(ScoreGrid):
+                break
+            await pilot.pause(0.02)
+        assert app.screen.query_one("#grid-legend").styles.height.value == 1
+        await pilot.press("escape")
+        frameworks_css = _css_paths(FrameworksScreen)[0]
+        assert not app.stylesheet.has_source(str(frameworks_css), "")  # not warmed: read on its first opening
+        await pilot.press("f")
+        for _ in range(300):
+            if isinstance(app.screen, FrameworksScreen):
+                break
+            await pilot.pause(0.02)
+        await pilot.pause(0.2)
+        assert app.stylesheet.has_source(str(frameworks_css), "")
+        assert reparsed == []  # each file parsed alone, never the whole stylesheet again
