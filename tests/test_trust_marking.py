@@ -24,9 +24,11 @@ from panel_tui.cli import main
 
 
 def _page_texts(pdf: bytes) -> list[bytes]:
-    """Each page's content stream (fpdf2 compresses them with zlib)."""
+    """Each page's content stream (fpdf2 compresses them with zlib). fpdf2 ends each line with "\n":
+    an optional "\r" before "endstream" would take a compressed stream's own last byte when it
+    happens to be 0x0D (the content holds times, so one run in ~256 lost a page)."""
     pages = []
-    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+    for m in re.finditer(rb"stream\n(.*?)\nendstream", pdf, re.S):
         try:
             body = zlib.decompress(m.group(1))
         except zlib.error:
