@@ -1,6 +1,6 @@
 """What the first screens show (a campaign's candidates, the campaigns list) and the reads behind them.
 
-The views are plain values (nothing on screen holds a live session). ``open_first`` is the app's
+The views hold plain values and detached rows (nothing on screen holds a live session). ``open_first`` is the app's
 start-up read: the first screen's campaign and what it shows, in one session, before the first paint.
 """
 
@@ -12,22 +12,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from db.engine import Database
     from db.interview import CandidateRow
-    from db.models import Campaign
+    from db.models import Campaign, PanelMember
 
 
 @dataclass(frozen=True)
 class CampaignView:
     """What the campaign screen shows above its list."""
 
-    title: str
-    grade: str
-    level: int
-    anonymised: bool
-    member: tuple[int, str] | None  # this laptop's panellist (id, name)
+    campaign: Campaign
+    member: PanelMember | None  # this laptop's panellist
     members: list[tuple[int, str, str]]
     item_count: int
     lead: str | None
-    campaign: Campaign | None = None  # the row itself (the edit form's)
 
 
 def load_campaign(session, campaign_id: int) -> CampaignView:
@@ -39,10 +35,7 @@ def load_campaign(session, campaign_id: int) -> CampaignView:
     members = [(m.id, m.name, m.role) for m in panel]
     items = campaign_service.campaign_items(session, campaign_id)
     lead = next((i.name for i in items if i.is_lead), None)
-    member = campaign_service.current_member(session, campaign_id)
-    return CampaignView(campaign.title, campaign.grade, campaign.level, campaign.anonymised,
-                        None if member is None else (member.id, member.name),  # type: ignore[arg-type]
-                        members, len(items), lead, campaign)  # type: ignore[arg-type]
+    return CampaignView(campaign, campaign_service.current_member(session, campaign_id), members, len(items), lead)  # type: ignore[arg-type]
 
 
 def load_first(session, campaign_id: int) -> tuple[CampaignView, list[CandidateRow]]:
@@ -50,7 +43,7 @@ def load_first(session, campaign_id: int) -> tuple[CampaignView, list[CandidateR
     from db import interview as interview_service
 
     view = load_campaign(session, campaign_id)
-    return view, interview_service.candidate_rows(session, campaign_id, view.member[0] if view.member else None)
+    return view, interview_service.candidate_rows(session, campaign_id, view.member.id if view.member else None)
 
 
 def open_first(database: Database, *, demo: bool, key: str | None,

@@ -97,8 +97,7 @@ class PanelApp(App[None]):
         if self.database is None:
             return  # the loading screen is the default screen; on_ready starts the load
         if not self._first_screen_due:  # a database given (tests); preload found the first screen itself
-            self._first_campaign = self._start_campaign(self.database)[0]
-            self._first_screen_due = True
+            self._first_campaign, self._first_screen_due = self._start_campaign(self.database)[0], True
         self.show_loaded()
         self._start_idle_lock()
 

@@ -64,7 +64,6 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         self._resumed_once = False
         self.today_only = False
         self.member_name = ""
-        self.view: CampaignView | None = None
         self.campaign: Campaign | None = None
         self.members: list[tuple[int, str, str]] = []
         self.rows: list = []
@@ -95,15 +94,15 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         self.notify(message, title="Campaign not loaded", severity="error", markup=False)
 
     def _loaded(self, view: CampaignView, rows: list | None = None) -> None:
-        self.view, self.campaign = view, view.campaign
+        campaign = self.campaign = view.campaign
         self.members = [(mid, clean_line(name), role) for mid, name, role in view.members]
-        self.title = clean_line(view.title)
+        self.title = clean_line(campaign.title)
         self.query_one("#campaign-summary", Label).update(Text(clean_line(
-            f"{view.title} · {view.grade} · level {view.level} · {view.item_count} items"
+            f"{campaign.title} · {campaign.grade} · level {campaign.level} · {view.item_count} items"
             + (f" · lead: {view.lead}" if view.lead else "")
         )))
         if view.member is not None:
-            self.member_id, self.member_name = view.member[0], clean_line(view.member[1])
+            self.member_id, self.member_name = view.member.id, clean_line(view.member.name)
         if rows is None:
             self.reload()
         else:
@@ -112,7 +111,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
             self.call_after_refresh(self.action_who_am_i)
 
     def reload(self) -> None:
-        if self.view is None:
+        if self.campaign is None:
             return
         self.run_service(interview_service.candidate_rows, self.campaign_id, self.member_id, tag="rows",
                          done=self._show, group="rows", exclusive=True, title="Candidates not loaded")
@@ -122,7 +121,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         self.sub_title = f"You are {self.member_name}" if self.member_name else "Choose who you are (w)"
         table = self.query_one(DataTable)
         cursor = table.cursor_row
-        anonymised = self.view.anonymised  # type: ignore[union-attr]
+        anonymised = self.campaign.anonymised
         columns = ["Slot", "Ref"] + ([] if anonymised else ["Name"]) + ["Your assessment", "Adjustments"]
         shown = [str(c.label) for c in table.columns.values()]
         update = shown == columns and [k.value for k in table.rows] == [
@@ -216,7 +215,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
             self._open(candidate_id)
 
     def _open(self, candidate_id: int) -> None:
-        if self.view is None:
+        if self.campaign is None:
             return
         if self.member_id is None:
             self.notify("Choose who you are first (w)", severity="warning")
@@ -307,7 +306,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
 
     def palette_commands(self):
         # The rows on screen: the palette is built on the UI thread, so it reads no database.
-        anonymised = self.view is None or self.view.anonymised
+        anonymised = self.campaign is None or self.campaign.anonymised
         for r in self.rows:
             label = escape(clean_line(r.ref if anonymised else f"{r.name} ({r.ref})"))
             yield (f"Interview: {label}", f"Open the interview screen ({r.state})", lambda cid=r.id: self._open(cid))

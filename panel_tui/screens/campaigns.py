@@ -131,5 +131,4 @@ class CampaignsScreen(ServiceWork, LiveRefresh, Screen[None]):
     def _open(self, campaign_id: int) -> None:
         from panel_tui.screens.campaign import CampaignScreen
 
-
         self.app.push_screen(CampaignScreen(self.database, campaign_id))
