@@ -25,15 +25,10 @@ MODULES = (
 
 
 def screen_classes() -> list[type]:
-    """The screens imported by the warm-up (their styles are read next, on the UI thread)."""
-    import sys
-
-    classes = []
-    for name in MODULES:
-        module = sys.modules.get(name)
-        classes += [cls for cls in vars(module).values() if isinstance(cls, type) and cls.__module__ == name
-                    and getattr(cls, "CSS_PATH", None)] if module else []
-    return classes
+    """The classes with a stylesheet that the warm-up's modules define (their styles are read next,
+    on the UI thread)."""
+    return [cls for name in MODULES for cls in vars(import_module(name)).values()
+            if isinstance(cls, type) and cls.__module__ == name and getattr(cls, "CSS_PATH", None)]
 
 
 def warm_up() -> None:

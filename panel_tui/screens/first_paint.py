@@ -68,6 +68,15 @@ def freeze_while_open(screen: Any) -> None:
     screen.call_after_refresh(freeze)
 
 
+def collect_and_refreeze(screen: Any) -> None:
+    """``screen`` froze what was alive when it was drawn (freeze_while_open): collect what was made
+    since, and freeze what survives (thawed with the rest by ``thaw(screen)``). Only what is new is
+    scanned. Not while something else holds the collector paused (start-up)."""
+    if id(screen) in _freezers and gc.isenabled():
+        gc.collect()
+        gc.freeze()
+
+
 def thaw(screen: Any) -> None:
     """``screen`` is closing: unfreeze, collect once the app has drawn its next frame, and freeze
     again what survives if something was frozen before (see the module note)."""

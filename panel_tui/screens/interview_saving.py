@@ -8,7 +8,6 @@ thread does the writing, submit runs in a worker thread.
 from __future__ import annotations
 
 import asyncio
-import gc
 from time import monotonic
 
 from textual.widgets import Label
@@ -17,6 +16,7 @@ from db import interview as service
 from db.errors import PanelError
 from panel_tui.save_queue import SaveStatus, one_line
 from panel_tui.dialogs import ConfirmDialog, ReasonDialog
+from panel_tui.screens.first_paint import collect_and_refreeze
 
 # Queue the notes when typing pauses this long, or when the oldest unqueued change is this old.
 IDLE_SAVE_SECONDS = 0.5
@@ -72,13 +72,10 @@ class InterviewSaving:
                 self._collect_in_pause()
 
     def _collect_in_pause(self) -> None:
-        """Typing has paused: collect what typing made, then freeze what survives (the screen froze
-        the rest when it opened), so no full collection comes due on a key (20-40 ms each while
-        typing, in the bench's real terminal). Only what is new since the last pause is scanned."""
+        """Typing has paused: collect what typing made and freeze what survives, so no full
+        collection comes due on a key (20-40 ms each while typing, in the bench's real terminal)."""
         self._typed_since_collect = False
-        if gc.isenabled():  # not while something else holds the collector (see first_paint)
-            gc.collect()
-            gc.freeze()  # thawed with the rest when the screen closes (first_paint.thaw)
+        collect_and_refreeze(self)
 
     # --- painting around the keys -------------------------------------------------------
     # A frame drawn for anything else just before a key holds that key's echo back until the
