@@ -8,7 +8,7 @@ Rules a file must meet to be read at all; rules that need the database
 from __future__ import annotations
 
 from itertools import permutations
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Generic, Literal, Optional, TypeVar
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 from typing_extensions import NotRequired, TypedDict
@@ -209,54 +209,37 @@ class TagSpec(TypedDict):
     tag: TagValue
 
 
-class EvidenceSpec(TypedDict):
+# Format version 2 (what panel-tui writes now; version 1 files are still read): a tag is an array
+# [element, level, kind, position, tag] rather than an object. A 20,000-candidate return holds
+# 240,000 tags: as objects they were a third of the time spent reading it, and of its size.
+TagRow = tuple[Annotated[str, Field(min_length=1, max_length=200)], Level, IndicatorKind, Position, TagValue]
+TagForm = TypeVar("TagForm", TagSpec, TagRow)  # a tag as version 1 or version 2 writes it
+
+
+class EvidenceSpec(TypedDict, Generic[TagForm]):
     __pydantic_config__ = _RETURN  # type: ignore[misc]
     item: Name  # type: ignore[valid-type]
     notes: NotRequired[Annotated[str, Field(max_length=50_000)]]  # cleaned as a Block in _items_once
     star: NotRequired[Annotated[str, Field(max_length=4), AfterValidator(_star_text)]]
     score: NotRequired[Optional[Number]]
-    tags: NotRequired[Annotated[list[TagSpec], Field(max_length=MAX_TAGS)]]
+    tags: NotRequired[Annotated[list[TagForm], Field(max_length=MAX_TAGS)]]
     updated_at: Stamp
 
 
-class AssessmentSpec(TypedDict):
+class AssessmentSpec(TypedDict, Generic[TagForm]):
     __pydantic_config__ = _RETURN  # type: ignore[misc]
     ref: Ref  # type: ignore[valid-type]
     submitted_at: NotRequired[Optional[Stamp]]
     updated_at: Stamp
-    items: Annotated[list[EvidenceSpec], Field(max_length=MAX_ITEMS), AfterValidator(_items_once)]
+    items: Annotated[list[EvidenceSpec[TagForm]], Field(max_length=MAX_ITEMS), AfterValidator(_items_once)]
 
 
-# Format version 2 (what panel-tui writes now; version 1 files are still read): a tag is an array
-# [element, level, kind, position, tag] rather than an object. A 20,000-candidate return holds
-# 240,000 tags: as objects they were a third of the time spent reading it, and of its size.
-TagRow = tuple[Annotated[str, Field(min_length=1, max_length=200)], Level, IndicatorKind, Position, TagValue]
-
-
-class EvidenceSpecV2(TypedDict):
-    __pydantic_config__ = _RETURN  # type: ignore[misc]
-    item: Name  # type: ignore[valid-type]
-    notes: NotRequired[Annotated[str, Field(max_length=50_000)]]
-    star: NotRequired[Annotated[str, Field(max_length=4), AfterValidator(_star_text)]]
-    score: NotRequired[Optional[Number]]
-    tags: NotRequired[Annotated[list[TagRow], Field(max_length=MAX_TAGS)]]
-    updated_at: Stamp
-
-
-class AssessmentSpecV2(TypedDict):
-    __pydantic_config__ = _RETURN  # type: ignore[misc]
-    ref: Ref  # type: ignore[valid-type]
-    submitted_at: NotRequired[Optional[Stamp]]
-    updated_at: Stamp
-    items: Annotated[list[EvidenceSpecV2], Field(max_length=MAX_ITEMS), AfterValidator(_items_once)]
-
-
-ASSESSMENT_SPECS = {1: AssessmentSpec, 2: AssessmentSpecV2}  # by the return's format version
+ASSESSMENT_SPECS = {1: AssessmentSpec[TagSpec], 2: AssessmentSpec[TagRow]}  # by the return's format version
 
 
 class ReturnContent(Spec):
     member: Name  # type: ignore[valid-type]
-    assessments: Annotated[list[AssessmentSpec], Field(max_length=MAX_CANDIDATES)]
+    assessments: Annotated[list[AssessmentSpec[TagSpec]], Field(max_length=MAX_CANDIDATES)]
 
     @model_validator(mode="after")
     def _once(self) -> ReturnContent:
