@@ -132,6 +132,13 @@ def _use_wal(engine: Engine, url: str) -> None:
         conn.exec_driver_sql("PRAGMA journal_mode=WAL")
 
 
+def ids_follow_max(conn) -> bool:
+    """Whether a new row's id is its table's max(id) + 1 (SQLite, whose tables here have no
+    AUTOINCREMENT): a writer holding the write lock may then give the ids with its rows instead of
+    reading them back. Elsewhere (PostgreSQL) ids come from a sequence."""
+    return conn.dialect.name == "sqlite"
+
+
 def make_engine(url: str, key: FileKey | None = None) -> Engine:
     """Make the engine for any SQLAlchemy URL; SQLite gets its durability settings.
 

@@ -202,10 +202,17 @@ def test_a_version_1_return_reads_as_its_version_2_twin(chair, streamed):
     assert exchange.import_return(chair, data, source="v2.age").up_to_date and snapshot(chair, member="Priya Raman") == held
 
 
-def test_new_evidence_is_numbered_as_the_database_numbers_it_and_its_tags_follow_it(chair):
+@pytest.mark.parametrize("ids_given", [True, False], ids=["ids given", "ids read back"])
+def test_new_evidence_is_numbered_as_the_database_numbers_it_and_its_tags_follow_it(chair, monkeypatch, ids_given):
     """On SQLite the merge gives the new evidence rows their ids (max + 1 onwards, in the file's order,
-    as SQLite numbers rows); elsewhere it reads them back. Either way each tag is on its own item."""
+    as SQLite numbers rows); elsewhere it reads them back (the second case: that path, on any database).
+    Either way each tag is on its own item."""
     from sqlmodel import col, func, select
+
+    from db.exchange import return_merge
+
+    given = ids_given and chair.get_bind().dialect.name == "sqlite"
+    monkeypatch.setattr(return_merge, "ids_follow_max", lambda conn: given)
 
     from db.models import Assessment, CampaignItem, Candidate, Element, Indicator, IndicatorTag, ItemEvidence
 
@@ -221,7 +228,7 @@ def test_new_evidence_is_numbered_as_the_database_numbers_it_and_its_tags_follow
         .where(col(ItemEvidence.id) > before).order_by(col(ItemEvidence.id))
     ).all()
     assert len(rows) == 5 and [r[1] for r in rows] == sorted(r[1] for r in rows)  # candidate by candidate
-    if chair.get_bind().dialect.name == "sqlite":
+    if given:
         assert [r[0] for r in rows] == list(range(before + 1, before + 6))
     tagged = chair.exec(
         select(CampaignItem.name, Element.name)

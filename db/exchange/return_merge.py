@@ -29,6 +29,7 @@ from db.audit import new_salt, record, seal_known
 from db.audit_material import Material, evidence_material, sealed_part
 from db.cache import gc_paused
 from db.changes import lock_campaign
+from db.engine import ids_follow_max
 from db.errors import Conflict, ImportRefused
 from db.exchange import keys as exchange_keys
 from db.exchange.bulk_values import Background, insert_rows
@@ -387,11 +388,11 @@ class _Plan:
         # this one makes the rows and digests the new assessments' seals (Background.meanwhile).
         seals = self._seal_new()
         changed_tags = [(eid, ind, tag) for eid, ev in self.changed_evidence for ind, tag in ev.tags]
-        if conn.dialect.name == "sqlite":
-            # The transaction holds SQLite's write lock (lock_campaign), so the new rows' ids are known
-            # beforehand: max(id) + 1 onwards, in this order, as SQLite itself numbers them (the table has
-            # no AUTOINCREMENT). Given with the rows, they need no reading back (~0.3 s), and each part's
-            # tags follow its evidence on the writer thread. (RETURNING made SQLite's inserts 2x slower.)
+        if ids_follow_max(conn):
+            # The transaction holds the write lock (lock_campaign), so the new rows' ids are known
+            # beforehand: max(id) + 1 onwards, in this order, as the database itself numbers them.
+            # Given with the rows, they need no reading back (~0.3 s), and each part's tags follow its
+            # evidence on the writer thread. (RETURNING made SQLite's inserts 2x slower.)
             next_id = (conn.execute(select(func.max(ItemEvidence.id))).scalar() or 0) + 1
             with Background(session) as background:
                 insert_rows(session, IndicatorTag, tag_columns, changed_tags, run=background.run)
