@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from db.audit import record
+from db.campaign_view import CampaignRow, list_campaigns  # noqa: F401  (re-exported)
 from db.errors import NotFound, ValidationError
 from db.frameworks import get_framework
 from db.vocabulary import PanelRole
@@ -23,18 +23,6 @@ if TYPE_CHECKING:  # db.specs (pydantic models) is imported when a campaign is c
     from db.specs import CampaignSpec
 
 PANEL_ROLES = PanelRole.values()
-
-
-@dataclass(frozen=True)
-class CampaignRow:
-    id: int
-    key: str
-    title: str
-    grade: str
-    level: int
-    framework: str
-    candidates: int
-    decision_date: date | None
 
 
 def slug(text: str) -> str:
@@ -195,27 +183,6 @@ def _create_campaign(session: Session, data: Any, actor: str) -> Campaign:
     record(session, action="create", entity="campaign", entity_id=campaign.id, campaign_id=campaign.id, actor=actor, new=key)
     session.commit()
     return campaign
-
-
-def list_campaigns(session: Session) -> list[CampaignRow]:
-    from db.models import Framework
-
-    counts = (
-        select(Candidate.campaign_id, func.count().label("n")).group_by(Candidate.campaign_id).subquery()
-    )
-    rows = session.exec(
-        select(Campaign, Framework.name, counts.c.n)
-        .join(Framework, col(Framework.id) == Campaign.framework_id)
-        .join(counts, counts.c.campaign_id == Campaign.id, isouter=True)
-        .order_by(col(Campaign.created_at).desc(), col(Campaign.id).desc())
-    ).all()
-    return [
-        CampaignRow(
-            id=c.id, key=c.key, title=c.title, grade=c.grade, level=c.level, framework=fname,  # type: ignore[arg-type]
-            candidates=n or 0, decision_date=c.decision_date,
-        )
-        for c, fname, n in rows
-    ]
 
 
 def get_campaign(session: Session, key: str | int) -> Campaign:

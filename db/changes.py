@@ -30,13 +30,15 @@ Writers (``lock_campaign``, ``DatabaseBusy``)
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, event, func, select, update
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 
 from db.errors import PanelError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 __all__ = ["BUSY_MESSAGE", "DatabaseBusy", "is_busy", "report_busy", "lock_campaign", "ChangeWatch"]
 
@@ -119,8 +121,8 @@ class ChangeWatch:
             # pooled connection is shared with the screen's other work rather than held.
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 return tuple(conn.execute(_stamp_statement()).one())
-        with Session(self.engine) as session:
-            return tuple(session.execute(_stamp_statement()).one())
+        with self.engine.connect() as conn:
+            return tuple(conn.execute(_stamp_statement()).one())
 
     def changed(self) -> bool:
         with self._lock:

@@ -8,13 +8,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from db.audit import record
+from db.campaign_view import DEMO_KEY
 from db.campaigns import create_campaign, set_current_member
 from db.engine import single_transaction
 from db.models import Assessment, Campaign, CampaignItem, Candidate, ItemEvidence, PanelMember, utcnow
 from db.scales import check_score
 from db.vocabulary import STAR
 
-DEMO_KEY = "demo-hr-business-partner"
 
 QUESTIONS = {
     "Leading and Communicating": (

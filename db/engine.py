@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from sqlalchemy import (
     Column,
@@ -23,18 +23,21 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
+    func,
     insert,
     inspect,
     select,
 )
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session
 
 from db import cipher
 from db.cipher import FileKey
 from db.errors import DatabaseFileError
 from db.location import APP_NAME, default_db_path, resolve_url, sqlite_path, sqlite_url  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:  # SQLModel is imported by the first session, not by opening: start-up reads through Core
+    from sqlmodel import Session
 
 SQLITE_HEADER = cipher.SQLITE_HEADER
 
@@ -238,6 +241,8 @@ class Database:
         return self.key is not None
 
     def session(self) -> Session:
+        from sqlmodel import Session
+
         return Session(self.engine, expire_on_commit=False)
 
     def dispose(self) -> None:
@@ -248,6 +253,8 @@ class Database:
 def single_transaction(engine: Engine) -> Iterator[Session]:
     """A session for bulk writes: its commits become savepoints inside one real transaction,
     committed (one fsync) when the block ends, or rolled back entirely if it raises."""
+    from sqlmodel import Session
+
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             # pysqlite opens a transaction only before DML, so the session's first SAVEPOINT would be
@@ -314,6 +321,16 @@ def _schema_state(engine: Engine) -> tuple[set[str], str | None]:
     return set(inspect(engine).get_table_names()), None
 
 
+def has_bundled(engine: Engine) -> bool:
+    """Whether the bundled frameworks are all there: one Core query (the usual case: yes, and then
+    opening needs neither the ORM nor the frameworks' data)."""
+    from db.core_tables import BUNDLED_KEYS, framework
+
+    with engine.connect() as conn:
+        found = conn.execute(select(func.count()).select_from(framework).where(framework.c.key.in_(BUNDLED_KEYS))).scalar()
+    return found == len(BUNDLED_KEYS)
+
+
 def open_database(
     url: str | None = None,
     *,
@@ -367,7 +384,7 @@ def open_database(
     if revision != HEAD:
         upgrade(engine)
     database = Database(engine=engine, url=url, key=key)
-    if load_frameworks:
+    if load_frameworks and not has_bundled(engine):
         from db.frameworks import ensure_bundled
 
         with database.session() as session:

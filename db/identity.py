@@ -19,16 +19,16 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import ProgrammingError
-from sqlmodel import Session, col, select
 
-from db.audit import record
+from db import core_tables as t
 from db.errors import NotFound, PanelError, ValidationError
-from db.models import PanelMember
 
-if TYPE_CHECKING:  # built on first use (db.models)
-    from db.models import Setting
+if TYPE_CHECKING:  # the reads are Core (any reader: a Session or a Connection; start-up has no ORM yet)
+    from sqlmodel import Session
+
+    from db.models import PanelMember, Setting
 
 APP_NAME = "panel-tui"
 IDENTITY_FILE = "identity.json"
@@ -52,10 +52,15 @@ def config_dir() -> Path:
     return user_config_path(APP_NAME, appauthor=False)
 
 
-def database_key(session: Session, database_url: str | None = None) -> str:
+def _engine_of(reader) -> Engine:
+    """The engine behind a Session or a Connection."""
+    bind = reader.get_bind() if hasattr(reader, "get_bind") else reader
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+def database_key(session, database_url: str | None = None) -> str:
     """A stable, anonymous key for the database: a hash of its resolved file path or its URL (no password)."""
-    bind = session.get_bind()
-    engine: Engine = bind if isinstance(bind, Engine) else bind.engine  # type: ignore[assignment]
+    engine = _engine_of(session)
     url = engine.url
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
@@ -79,7 +84,7 @@ def _read_choices() -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _stored_choice(session: Session, campaign_id: int, database_url: str | None) -> int | None:
+def _stored_choice(session, campaign_id: int, database_url: str | None) -> int | None:
     key = database_key(session, database_url)
     if key.startswith("memory:"):
         return _MEMORY.get((key, campaign_id))
@@ -110,38 +115,49 @@ def _store_choice(session: Session, campaign_id: int, member_id: int, database_u
 def _legacy_setting(session: Session, campaign_id: int) -> Setting | None:
     # Before schema 0004 the choice lived in the database (shared by everyone using it).
     from db.models import Setting
-    return session.get(Setting, f"member:{campaign_id}")
+    return session.get(Setting, _legacy_key(campaign_id))
+
+
+def _legacy_key(campaign_id: int) -> str:
+    return f"member:{campaign_id}"
 
 
 # --- server identity -----------------------------------------------------------------
 
 
-def is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+def is_postgres(session) -> bool:
+    return _engine_of(session).dialect.name == "postgresql"
 
 
-def login_role(session: Session) -> str | None:
+def login_role(session) -> str | None:
     """The PostgreSQL role this session acts as (None on SQLite)."""
     return session.execute(text("SELECT current_user")).scalar() if is_postgres(session) else None
 
 
-def server_mode(session: Session, campaign_id: int) -> bool:
+def server_mode(session, campaign_id: int) -> bool:
     """True when identity is the database login: PostgreSQL and the campaign links members to roles."""
     if not is_postgres(session):
         return False
-    linked = select(PanelMember.id).where(PanelMember.campaign_id == campaign_id, col(PanelMember.db_role).is_not(None))
-    return session.exec(linked.limit(1)).first() is not None
+    pm = t.panel_member.c
+    linked = select(pm.id).where(pm.campaign_id == campaign_id, pm.db_role.is_not(None))
+    return session.execute(linked.limit(1)).first() is not None
+
+
+def linked_member_id(session, campaign_id: int, role: str | None) -> int | None:
+    if role is None:
+        return None
+    pm = t.panel_member.c
+    return session.execute(select(pm.id).where(pm.campaign_id == campaign_id, pm.db_role == role).limit(1)).scalar()
 
 
 def linked_member(session: Session, campaign_id: int, role: str | None) -> PanelMember | None:
-    if role is None:
-        return None
-    return session.exec(
-        select(PanelMember).where(PanelMember.campaign_id == campaign_id, PanelMember.db_role == role)
-    ).first()
+    from db.models import PanelMember
+
+    member_id = linked_member_id(session, campaign_id, role)
+    return session.get(PanelMember, member_id) if member_id is not None else None
 
 
-def switch_refusal(session: Session, campaign_id: int) -> str:
+def switch_refusal(session, campaign_id: int) -> str:
     """Why this user cannot switch panellist ('' when they can)."""
     if not server_mode(session, campaign_id):
         return ""
@@ -155,14 +171,24 @@ def switch_refusal(session: Session, campaign_id: int) -> str:
 # --- the public face -------------------------------------------------------------------
 
 
+def chosen_member_id(reader, campaign_id: int, *, database_url: str | None = None) -> int | None:
+    """The id this person chose (or, on a server, is) for one campaign; not checked against the panel:
+    callers keep it only if that member is on this campaign's panel. Core reads: any reader."""
+    if server_mode(reader, campaign_id):
+        return linked_member_id(reader, campaign_id, login_role(reader))
+    member_id = _stored_choice(reader, campaign_id, database_url)
+    if member_id is None and not is_postgres(reader):
+        s = t.setting.c
+        legacy = reader.execute(select(s.value).where(s.key == _legacy_key(campaign_id))).scalar()
+        member_id = int(legacy) if legacy is not None and legacy.isdigit() else None
+    return member_id
+
+
 def current_member(session: Session, campaign_id: int, *, database_url: str | None = None) -> PanelMember | None:
     """The panel member this person is, for one campaign (None: not chosen yet / not on the panel)."""
-    if server_mode(session, campaign_id):
-        return linked_member(session, campaign_id, login_role(session))
-    member_id = _stored_choice(session, campaign_id, database_url)
-    if member_id is None and not is_postgres(session):
-        legacy = _legacy_setting(session, campaign_id)
-        member_id = int(legacy.value) if legacy is not None and legacy.value.isdigit() else None
+    from db.models import PanelMember
+
+    member_id = chosen_member_id(session, campaign_id, database_url=database_url)
     member = session.get(PanelMember, member_id) if member_id is not None else None
     return member if member is not None and member.campaign_id == campaign_id else None
 
@@ -174,6 +200,9 @@ def set_current_member(
 
     On a department server the only choice is the member linked to the login: anyone else is refused.
     """
+    from db.audit import record
+    from db.models import PanelMember
+
     member = session.get(PanelMember, member_id)
     if member is None or member.campaign_id != campaign_id:
         raise NotFound("that panel member is not on this campaign's panel")
@@ -211,6 +240,8 @@ def check_role(session: Session, role: str) -> str:
 def apply_link(session: Session, campaign_id: int, member: PanelMember, role: str, *, actor: str = "",
                reason: str = "") -> str:
     """Set the (checked) link in the caller's transaction, audited; returns the old role ('' none)."""
+    from db.audit import record
+
     old = member.db_role or ""
     member.db_role = role or None
     session.add(member)

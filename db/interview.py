@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, false
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from db import scales
 from db.audit import record
+from db.campaign_view import CandidateRow, candidate_rows  # noqa: F401  (re-exported: the interview's list)
 from db.errors import NotFound, ValidationError
 from db.models import Assessment, Campaign, CampaignItem, Candidate, ItemEvidence, PanelMember, utcnow
 
@@ -22,16 +23,6 @@ TAGS = ("seen", "contrary")
 
 
 # --- views -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CandidateRow:
-    id: int
-    ref: str
-    name: str
-    slot: datetime | None
-    state: str  # "not started" | "in progress" | "submitted"
-    adjustments: str
 
 
 @dataclass(frozen=True)
@@ -103,35 +94,6 @@ class InterviewView:
 
 
 # --- reading -------------------------------------------------------------------
-
-
-def candidate_rows(session: Session, campaign_id: int, member_id: int | None) -> list[CandidateRow]:
-    """Candidates in slot order with this member's assessment state."""
-    # One statement (a round trip each counts on a server): candidates, the campaign's anonymity,
-    # this member's assessment and whether it has any evidence yet.
-    started = select(ItemEvidence.id).where(col(ItemEvidence.assessment_id) == Assessment.id).exists()
-    mine = and_(col(Assessment.candidate_id) == Candidate.id,
-                col(Assessment.member_id) == member_id if member_id is not None else false())
-    rows = session.exec(
-        select(Candidate, Campaign.anonymised, Assessment.id, Assessment.submitted_at, started)
-        .join(Campaign, col(Campaign.id) == Candidate.campaign_id)
-        .outerjoin(Assessment, mine)
-        .where(Candidate.campaign_id == campaign_id)
-    ).all()
-    far = datetime.max.replace(tzinfo=None)
-    rows = sorted(rows, key=lambda r: (r[0].slot.replace(tzinfo=None) if r[0].slot else far, r[0].ref))
-    return [
-        CandidateRow(
-            id=c.id,  # type: ignore[arg-type]
-            ref=c.ref,
-            name="" if anonymised else c.name,
-            slot=c.slot,
-            state="not started" if assessment_id is None else (
-                "submitted" if submitted else ("in progress" if has_evidence else "not started")),
-            adjustments=c.adjustments,
-        )
-        for c, anonymised, assessment_id, submitted, has_evidence in rows
-    ]
 
 
 def _item_views(session: Session, campaign: Campaign) -> tuple[ItemView, ...]:

@@ -157,9 +157,7 @@ class PanelApp(App[None]):
             if passphrase is None and state == "new" and self.offer_protection:
                 send(self._ask, "", True)
                 return
-        on_create = None
-        if self.demo:  # a new file gets the demo in the transaction that creates it (one commit)
-            from db.demo import ensure_demo as on_create
+        on_create = _make_demo if self.demo else None  # a new file gets the demo in the transaction that creates it
         try:
             # The key derivation runs here, in the worker.
             database = open_database(url, passphrase=passphrase, on_create=on_create)
@@ -412,6 +410,13 @@ class PanelApp(App[None]):
         if commands is not None:
             for title, help_text, callback in commands():
                 yield SystemCommand(title, help_text, callback)
+
+
+def _make_demo(session) -> None:
+    # Imported only when a new file is made: opening one that has the demo reads it through Core.
+    from db.demo import ensure_demo
+
+    ensure_demo(session)
 
 
 def _css_paths(cls: type[Screen]) -> list[Path]:

@@ -3,11 +3,12 @@
 A first start has more to do than any other: the schema, the bundled frameworks and the demo
 campaign, ~0.25 s of CPU, all of it one call (open_database with the demo made in the transaction
 that creates the file) whatever the screen shows. So, for the demo on a new plain file, the CLI
-imports the database layer, forks, and the child makes the file on a second core while this process
-imports Textual; the start-up read then opens the file as on any other day. Forked, not spawned:
-the child inherits the imports instead of paying for them again. It is made by the very call the app
-would make (one transaction: complete or absent); if the child fails, the app makes the file itself as
-before and names any problem in one line. Not used for an encrypted file (the key derivation would be
+imports SQLAlchemy Core (both processes need it) and forks; the child imports the rest of the
+database layer (SQLModel and every table) and makes the file on a second core while this process
+imports Textual; the start-up read then opens the file as on any other day, through Core
+(db.campaign_view), so this process never needs the models before its first frame. The file is
+made by the very call the app would make (one transaction: complete or absent); if the child fails,
+the app makes the file itself as before and names any problem in one line. Not used for an encrypted file (the key derivation would be
 paid twice), a server database, or where there is no fork (the app then does it all itself).
 """
 
@@ -41,7 +42,7 @@ def start(db_path: str | None, *, db_url: str | None, passphrase_file: str | Non
         pass
     except OSError:
         return None  # the app says what is wrong with it
-    import db.engine  # noqa: F401  (SQLAlchemy and SQLModel: imported once, inherited by the child)
+    import db.engine  # noqa: F401  (SQLAlchemy Core: both processes need it; imported once, inherited)
 
     try:
         pid = os.fork()
@@ -78,8 +79,10 @@ def finish(pid: int | None) -> None:
     if pid is None:
         return
     if not _ended(pid):
-        # Still working: meanwhile, what the start-up read imports next anyway.
-        import db.demo  # noqa: F401
+        # Still working: meanwhile, what the start-up read imports next anyway (SQLAlchemy Core,
+        # not the models: the read goes through db.core_tables).
+        import db.campaign_view  # noqa: F401
+        import db.identity  # noqa: F401
         import panel_tui.screens.campaign  # noqa: F401
     deadline = time.monotonic() + WAIT_SECONDS
     while not _ended(pid):

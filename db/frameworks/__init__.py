@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, delete, select
 
+from db.core_tables import BUNDLED_KEYS  # noqa: F401  (re-exported)
 from db.errors import NotFound, ValidationError
 from db.models import Framework
 
-BUNDLED_KEYS = ("competencies-2012", "success-profiles-behaviours")
 LEVELS = tuple(range(1, 7))
 KINDS = {"competencies": ("effective", "ineffective"), "behaviours": ("examples",)}
 # "examples" in the file shape is stored as indicator kind "example".

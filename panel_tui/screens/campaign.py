@@ -14,10 +14,7 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
-from db import campaigns as campaign_service
-from db import identity
-from db import interview as interview_service
-from db.campaign_view import CampaignView, load_campaign
+from db.campaign_view import CampaignHead, CampaignView, candidate_rows, load_campaign
 from db.text import clean_line
 from panel_tui.dialogs import ConfirmDialog, MemberPicker
 from panel_tui.live import LiveRefresh
@@ -26,7 +23,7 @@ from panel_tui.work import ServiceWork
 
 if TYPE_CHECKING:
     from db.engine import Database
-    from db.models import Campaign, PanelMember
+    from db.models import PanelMember
 
 STATE_STYLE = {"not started": "dim", "in progress": "yellow", "submitted": "green"}
 
@@ -64,7 +61,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         self._resumed_once = False
         self.today_only = False
         self.member_name = ""
-        self.campaign: Campaign | None = None
+        self.campaign: CampaignHead | None = None
         self.members: list[tuple[int, str, str]] = []
         self.rows: list = []
 
@@ -113,7 +110,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
     def reload(self) -> None:
         if self.campaign is None:
             return
-        self.run_service(interview_service.candidate_rows, self.campaign_id, self.member_id, tag="rows",
+        self.run_service(candidate_rows, self.campaign_id, self.member_id, tag="rows",
                          done=self._show, group="rows", exclusive=True, title="Candidates not loaded")
 
     def _show(self, rows) -> None:
@@ -174,6 +171,8 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         self._resumed_once = True
 
     def action_who_am_i(self) -> None:
+        from db import identity
+
         # On a department server a panellist is their login: say why instead of offering a list.
         self.run_service(identity.switch_refusal, self.campaign_id, tag="who_am_i", done=self._pick_member,
                          title="Panellist not switched")
@@ -184,6 +183,8 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
             return
 
         def save(member_id: int) -> None:
+            from db import campaigns as campaign_service
+
             def chosen_saved(_: object) -> None:
                 self.member_id = member_id
                 self.member_name = next(name for mid, name, _ in self.members if mid == member_id)
@@ -233,7 +234,8 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
 
     def action_today_only(self) -> None:
         self.today_only = not self.today_only
-        self.reload()
+        if self.campaign is not None:
+            self._show(self.rows)  # a filter of the rows on screen: no read
 
     def action_add_member(self) -> None:
         from panel_tui.dialogs import PanelMemberDialog
@@ -246,6 +248,8 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         def chosen(answer: tuple[str, str] | None) -> None:
             if answer is None:
                 return
+            from db import campaigns as campaign_service
+
             add = partial(campaign_service.add_panel_member, actor=self.member_name)
             self.run_service(add, self.campaign_id, *answer, tag="add_member", done=added, title="Panellist not added")
 
@@ -276,6 +280,7 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
             )
 
     def action_edit_campaign(self) -> None:
+        from db.campaigns import get_campaign
         from panel_tui.screens.campaign_edit import CampaignEditForm
 
         if self.campaign is None:
@@ -289,7 +294,10 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
                 self.notify(warning, title="Warning", severity="warning", markup=False)
             self.run_service(load_campaign, self.campaign_id, tag="load", done=self._loaded, title="Campaign not loaded")
 
-        self.app.push_screen(CampaignEditForm(self.campaign, self.members, self.member_name), saved)
+        def edit(campaign) -> None:  # the whole campaign, as it is now (the list shows only its head)
+            self.app.push_screen(CampaignEditForm(campaign, self.members, self.member_name), saved)
+
+        self.run_service(get_campaign, self.campaign_id, tag="edit_campaign", done=edit, title="Campaign not opened")
 
     def action_frameworks(self) -> None:
         from panel_tui.screens.frameworks import FrameworksScreen, campaign_framework

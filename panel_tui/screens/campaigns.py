@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
-from db.campaigns import list_campaigns
+from db.campaign_view import list_campaigns
 from db.text import clean_line
 from panel_tui.live import LiveRefresh
 from panel_tui.widgets.footer import PanelFooter
