@@ -222,9 +222,11 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
             self.notify("Choose who you are first (w)", severity="warning")
             self.action_who_am_i()
             return
-        from panel_tui.screens.interview import open_interview
+        from panel_tui.screens.key_hold import show_when_read
 
-        open_interview(self, candidate_id, self.member_id)
+        show_when_read(self, _read_interview, candidate_id, self.member_id,
+                       build=lambda view: _interview_screen(self.app.database, view),
+                       message="Opening the interview…", title="Could not open the interview")
 
     def _highlighted_candidate(self) -> int | None:
         table = self.query_one(DataTable)
@@ -256,14 +258,18 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         self.app.push_screen(PanelMemberDialog(), chosen)
 
     def action_consolidate(self) -> None:
-        from panel_tui.screens.consolidation import ConsolidationScreen
+        from panel_tui.screens.key_hold import show_when_imported
 
-        self.app.push_screen(ConsolidationScreen(self.database, self.campaign_id, self.member_id))
+        show_when_imported(self, "panel_tui.screens.consolidation",
+                           lambda module: module.ConsolidationScreen(self.database, self.campaign_id, self.member_id),
+                           message="Opening consolidation…", title="Could not open consolidation")
 
     def action_outcomes(self) -> None:
-        from panel_tui.screens.outcomes import OutcomesScreen
+        from panel_tui.screens.key_hold import show_when_imported
 
-        self.app.push_screen(OutcomesScreen(self.database, self.campaign_id, self.member_id))
+        show_when_imported(self, "panel_tui.screens.outcomes",
+                           lambda module: module.OutcomesScreen(self.database, self.campaign_id, self.member_id),
+                           message="Opening outcomes…", title="Could not open outcomes")
 
     def action_add_candidate(self) -> None:
         from panel_tui.screens.candidate_form import CandidateForm
@@ -326,3 +332,19 @@ class CampaignScreen(ServiceWork, LiveRefresh, Screen[None]):
         yield ("Today's interviews only", "Show only today's candidates, in slot order (again: everyone)", self.action_today_only)
         yield ("Panel packs and returns", "Offline exchange between laptops", self.action_exchange)
         yield ("Edit campaign", "Title, decision date, interview length, panel (with a reason)", self.action_edit_campaign)
+
+
+def _read_interview(session, candidate_id: int, member_id: int):
+    """The interview's data, read in the worker. Its screen's module is imported there too: right after
+    start-up the warm-up may be importing it (and the models), and on the UI thread the import would
+    wait for that with the screen frozen."""
+    import panel_tui.screens.interview  # noqa: F401
+    from db.interview import load_interview
+
+    return load_interview(session, candidate_id, member_id)
+
+
+def _interview_screen(database, view):
+    from panel_tui.screens.interview import InterviewScreen  # imported by _read_interview
+
+    return InterviewScreen(database, view)

@@ -84,7 +84,7 @@ class InterviewScreen(InterviewSaving, Screen[None]):
             self.status = status
 
     def __init__(self, database, view: InterviewView) -> None:
-        """``view`` is read off the UI thread first (``open_interview``): the screen itself reads
+        """``view`` is read off the UI thread first (panel_tui.screens.campaign): the screen itself reads
         only indicators of another level, and those in a thread too."""
         super().__init__()
         self.database = database
@@ -476,13 +476,3 @@ class InterviewScreen(InterviewSaving, Screen[None]):
             self._candidates = await self._in_thread(service.candidate_rows, self.view.campaign_id, self.member_id)
         except Exception:  # noqa: BLE001 - the palette then offers no other candidate; nothing else depends on it
             self._candidates = []
-
-
-def open_interview(screen, candidate_id: int, member_id: int) -> None:
-    """Show a candidate's interview over ``screen`` (a ServiceWork screen), read in its worker first;
-    keys typed meanwhile go to the interview's notes, as they did when it opened at once."""
-    from panel_tui.screens.key_hold import show_when_read
-
-    show_when_read(screen, service.load_interview, candidate_id, member_id,
-                   build=lambda view: InterviewScreen(screen.app.database, view),
-                   message="Opening the interview…", title="Could not open the interview")

@@ -85,3 +85,16 @@ def show_when_read(screen, read: Callable[..., Any], *args: Any, build: Callable
         screen.notify(text, title=title, severity="error", markup=False)
 
     screen.run_service(read, *args, done=show, failed=failed, group="show-when-read", exclusive=True)
+
+
+def show_when_imported(screen, module: str, build: Callable[[Any], Screen], message: str, title: str) -> None:
+    """Show ``build(module)`` once ``module`` is imported, imported in a worker: right after start-up the
+    warm-up may be importing it (and the models) in its thread, and on the UI thread the import
+    would wait for that, with the screen frozen (panel_tui.warm_up)."""
+    show_when_read(screen, _import, module, build=build, message=message, title=title)
+
+
+def _import(_session: Any, module: str) -> Any:
+    from importlib import import_module
+
+    return import_module(module)
