@@ -1,10 +1,11 @@
 """What the next keys will need, loaded in a thread once the first screen is drawn.
 
-The start-up path builds only what the first screen shows (7 of the 19 tables, one screen module).
-The rest would otherwise be paid on the UI thread by the first Enter: importing the interview screen
-(TextArea, the indicator panel, the save queue) took 100-190 ms there before its "Opening…" state
-could even show. Here it is imported while the panellist reads the candidate list; a thread, so a key
-pressed meanwhile waits at most one GIL switch interval (5 ms) per turn, never for the whole import.
+The start-up path reads the first screen through SQLAlchemy Core (db.campaign_view) and imports one
+screen module: no SQLModel, pydantic, ORM or table yet. The rest is loaded here while the panellist
+reads the candidate list: every table (and so SQLModel and the ORM), then the screens the first keys
+open (the interview: TextArea, the indicator panel, the save queue). A thread, so a key pressed
+meanwhile waits at most one GIL switch interval (5 ms) per turn, never for the whole import; a screen
+opened before this is done imports its module in its own worker (screens.key_hold), not on the UI thread.
 The garbage collector stays paused until this is done: what it builds lives as long as the process
 and is frozen with the rest of start-up (panel_tui.gc_pause).
 """

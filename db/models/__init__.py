@@ -3,10 +3,10 @@
 Plain portable types only (no SQLite-specific column types), so the same
 schema runs on PostgreSQL. Lists and small structured values are JSON.
 
-Import cost matters (every start pays it; see bench/README.md "Instant start"). Each table class
-costs ~3.5 ms to build (pydantic's fields and SQLAlchemy's mapper) and the first screen needs 7 of
-the 19, so the tables live in small modules, by what is used together, and a table is built when it
-is first named: ``from db.models import Campaign`` or ``models.Outcome`` (PEP 562). ``load_all()``
+Import cost matters (see bench/README.md "Instant start"). Each table class costs ~3.5 ms to build
+(pydantic's fields and SQLAlchemy's mapper); the first screen needs none (it is read through
+db.core_tables), and most work needs a few, so the tables live in small modules, by what is used
+together, and a table is built when it is first named: ``from db.models import Campaign`` or ``models.Outcome`` (PEP 562). ``load_all()``
 builds every one: whatever needs the whole schema (creating it, migrations) calls it first.
 Within the modules, annotations are real objects, not postponed strings (pydantic would evaluate
 ~220 of them), and pydantic builds a table's validator on its first use, not at import (table

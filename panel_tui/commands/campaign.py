@@ -79,10 +79,10 @@ def create_cmd(args: argparse.Namespace) -> int:
 
 
 def list_cmd(args: argparse.Namespace) -> int:
-    from db.campaigns import list_campaigns
+    from db.campaign_view import list_campaigns
 
-    with open_db(args).session() as session:
-        for row in list_campaigns(session):
+    with open_db(args).engine.connect() as reader:  # Core, as the TUI's first screen: no ORM to import
+        for row in list_campaigns(reader):
             print(f"{row.key}\t{row.title}")
     return 0
 
