@@ -85,6 +85,7 @@ class PanelApp(App[None]):
         self._first_screen_due = False  # loaded, first screen not shown yet
         self._first_view: tuple | None = None  # the first campaign's view and rows, read by the start-up worker
         self._held_keys: list[events.Key] | None = None  # preloaded: keys held until the first screen has its rows
+        self.warm_up_thread = None  # panel_tui.warm_up.start's, once the first screen is drawn
 
     def get_default_screen(self) -> Screen:
         if self.database is not None:
@@ -309,13 +310,10 @@ class PanelApp(App[None]):
         screen.call_after_refresh(self.set_timer, WARM_UP_AFTER, self._warm_up)
 
     def _warm_up(self) -> None:
-        from panel_tui.warm_up import warm_up
+        from panel_tui.warm_up import start
 
-        def then_styles() -> None:
-            warm_up()
-            self.call_later(self.load_screen_styles)  # posted: the worker does not wait for the UI loop
-
-        self.run_worker(then_styles, thread=True, group="warm-up", exit_on_error=False)
+        # Posted: the thread does not wait for the UI loop.
+        self.warm_up_thread = start(then=lambda: self.call_later(self.load_screen_styles))
 
     def load_screen_styles(self) -> None:
         """Read the .tcss files of the screens the warm-up imported, now, while the panel reads the

@@ -12,7 +12,9 @@ and is frozen with the rest of start-up (panel_tui.gc_pause).
 
 from __future__ import annotations
 
+import threading
 from importlib import import_module
+from typing import Callable
 
 from panel_tui import gc_pause
 
@@ -42,3 +44,30 @@ def warm_up() -> None:
             import_module(name)
     finally:
         gc_pause.resume()
+
+
+class WarmUp(threading.Thread):
+    """``warm_up`` in a daemon thread, then ``then()``; ``error`` keeps what it raised (nothing to show a
+    panellist: whatever failed is imported again, and reported, by the screen that needs it). Not a
+    Textual worker: the app waits for its workers when it quits, and a ctrl+q typed in the first second
+    would wait for the imports (~0.4 s) too."""
+
+    def __init__(self, then: Callable[[], object]) -> None:
+        super().__init__(name="warm-up", daemon=True)
+        self.then = then
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            warm_up()
+        except Exception as exc:  # noqa: BLE001 - see the class note
+            self.error = exc
+            return
+        self.then()
+
+
+def start(then: Callable[[], object]) -> WarmUp:
+    thread = WarmUp(then)
+    thread.start()
+    return thread
+

@@ -56,8 +56,8 @@ async def test_the_app_warms_up_in_a_thread_after_the_first_screen(demo_db_file,
         on_main_thread, screen = ran[0]
         assert not on_main_thread
         assert isinstance(screen, CampaignScreen)  # the first screen was up before it started
-        await app.workers.wait_for_complete()
-        assert [w for w in app.workers if w.group == "warm-up" and w.error is not None] == []
+        app.warm_up_thread.join(30)
+        assert not app.warm_up_thread.is_alive() and app.warm_up_thread.error is None
 
 
 async def test_the_warm_up_reads_the_screens_styles_and_a_first_opening_reparses_nothing(demo_db_file, monkeypatch):
