@@ -23,6 +23,7 @@ from db.audit import record
 from db.cache import gc_paused
 from db.review import needs_review
 from db.errors import NotFound, ValidationError
+from db.text import clean_line
 from db.interview import candidate_item
 from db.models import Assessment, Campaign, Candidate, Consensus, Indicator, IndicatorTag, ItemEvidence, utcnow
 from db.queries import GridItem, GridMember
@@ -38,6 +39,7 @@ __all__ = [
     "GridCell",
     "GridRow",
     "Grid",
+    "label_of",
     "TagView",
     "MemberCell",
     "CellEvidence",
@@ -89,7 +91,12 @@ class GridRow:
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.ref})" if self.name else self.ref
+        return label_of(self.name, self.ref)
+
+
+def label_of(name: str, ref: str) -> str:
+    """How a candidate is named in the grid: name and ref, or the ref alone (anonymised, or no name)."""
+    return f"{name} ({ref})" if name else ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +114,9 @@ class Grid:
     complete: bool = True  # False: only the first rows were read (load_grid(first=N))
     stamp: tuple = field(default=(), compare=False, repr=False)  # what refresh_grid compares
     index: Mapping[int, int] = field(default_factory=dict, compare=False, repr=False)  # candidate id -> row
+    # Characters in the longest candidate label (cleaned), over every candidate even on a first page:
+    # the first page is drawn with the columns the whole grid will have. 0: not known.
+    longest_label: int = field(default=0, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.index:
@@ -204,8 +214,19 @@ def load_grid(session: Session, campaign_id: int, viewer_member_id: int | None, 
             campaign_id=campaign.id, title=campaign.title, scoring_method=campaign.scoring_method,
             divergence_threshold=campaign.divergence_threshold, min_total=campaign.min_total,
             anonymised=campaign.anonymised, viewer_member_id=viewer_member_id, members=members, items=items,
-            rows=rows, complete=len(wanted) == len(candidates), stamp=stamp,
+            rows=rows, complete=len(wanted) == len(candidates), stamp=stamp, longest_label=_longest_label(candidates),
         )
+
+
+def _longest_label(candidates: Sequence[Any]) -> int:
+    # Most labels are printable already; only the others are cleaned (2,000 labels: ~0.5 ms, not ~4).
+    longest = 0
+    for c in candidates:
+        label = label_of(c.name, c.ref)
+        n = len(label) if label.isprintable() else len(clean_line(label))
+        if n > longest:
+            longest = n
+    return longest
 
 
 def grid_rows(session: Session, grid: Grid, candidate_ids: Sequence[int]) -> tuple[GridRow, ...]:
