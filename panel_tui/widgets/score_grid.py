@@ -186,6 +186,7 @@ class ScoreGrid(ScrollView, can_focus=True):
         )
         same_columns = (old is not None and widths == self._widths and headers == self._headers
                         and old.members == grid.members and old.items == grid.items and old.anonymised == grid.anonymised)
+        changed: list[int] | None = None  # rows to draw again; None: every line
         if same_columns:
             assert old is not None
             rows, old_rows = grid.rows, old.rows
@@ -194,6 +195,9 @@ class ScoreGrid(ScrollView, can_focus=True):
                 self._strips.pop(n, None)
             for n in [n for n in self._strips if n >= 0 and n not in self._pieces]:
                 del self._strips[n]
+            if len(rows) == len(old_rows):  # the same lines: only those on screen that changed are drawn
+                top = self.scroll_offset.y
+                changed = [n for n in range(top, min(len(rows), top + self.size.height)) if rows[n] != old_rows[n]]
         else:
             self._pieces.clear()
             self._strips.clear()
@@ -201,7 +205,14 @@ class ScoreGrid(ScrollView, can_focus=True):
         self.virtual_size = Size(sum(self._widths) + GAP * len(self._widths), len(grid.rows) + 1)
         self.cursor_row = min(self.cursor_row, max(0, len(grid.rows) - 1))
         self.cursor_column = max(1, min(self.cursor_column, len(grid.items)))
-        self.refresh()
+        if changed is None:
+            self.refresh()
+        else:
+            self._refresh_rows(changed)
+
+    def _refresh_rows(self, indices) -> None:
+        for n in indices:
+            self.refresh_line(n + 1)  # line 0 is the header
 
     def update_rows(self, grid: Grid, candidate_ids) -> None:
         """Take ``grid`` (same candidates, some rows replaced) and redraw only those rows."""
@@ -209,12 +220,11 @@ class ScoreGrid(ScrollView, can_focus=True):
             self.show(grid)
             return
         self.grid = grid
-        for cid in candidate_ids:
-            n = grid.index.get(cid)
-            if n is not None:
-                self._pieces.pop(n, None)
-                self._strips.pop(n, None)
-        self.refresh()
+        rows = [n for n in (grid.index.get(cid) for cid in candidate_ids) if n is not None]
+        for n in rows:
+            self._pieces.pop(n, None)
+            self._strips.pop(n, None)
+        self._refresh_rows(rows)
 
     @property
     def _fixed(self) -> list[int]:
