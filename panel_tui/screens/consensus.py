@@ -7,7 +7,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
@@ -35,7 +35,7 @@ def prime_styles(app) -> None:
     the rules the first dialog would add, so nothing on screen changes."""
     stylesheet = app.stylesheet
     try:
-        for cls in (ModalScreen, Vertical, VerticalScroll, Horizontal, Static, Label, Input, TextArea):
+        for cls in (ModalScreen, Vertical, VerticalScroll, Static, Label, Input, TextArea):
             # The class's own and inherited DEFAULT_CSS, as Widget._post_register adds them (it only
             # reads the class: an instance without __init__ is enough).
             for read_from, css, tie_breaker, scope in object.__new__(cls)._get_default_css():
@@ -51,6 +51,9 @@ class ConsensusDialog(ServiceWork, ModalScreen[bool]):
     (see ConsolidationScreen.action_consensus), so the constructor does no I/O."""
 
     HELP_TITLE = "Evidence and consensus"
+    # Focus starts on the score: not first on the evidence (the first focusable), which restyles its
+    # columns for focus and again when on_mount then moved focus to the score (~8 ms of the first frame).
+    AUTO_FOCUS = "#consensus-score"
     BINDINGS = [
         Binding("escape", "dismiss(False)", "Cancel", id="consensus.cancel"),
         Binding("ctrl+s", "record", "Record consensus", priority=True, id="consensus.record"),
@@ -75,9 +78,9 @@ class ConsensusDialog(ServiceWork, ModalScreen[bool]):
         with box:
             if not cell.visible:
                 yield Label("Submit your own assessment of this candidate to see the other panel members' evidence.", classes="error")
-            # One scroll for the members' columns (read side by side, they scroll together);
-            # one Static per member, not one per line.
-            with VerticalScroll(id="member-evidence"), Horizontal(id="member-columns"):
+            # One scroll for the members' columns (read side by side, they scroll together; laid out
+            # horizontally by the scroll itself, no container between); one Static per member.
+            with VerticalScroll(id="member-evidence"):
                 for m in cell.members:
                     yield Static(self._evidence(m, scale), classes="member-column member-evidence")
             labels = ", ".join(str(p["label"]) for p in scale)
@@ -111,7 +114,6 @@ class ConsensusDialog(ServiceWork, ModalScreen[bool]):
         return Content.assemble(*parts)
 
     def on_mount(self) -> None:
-        self.query_one("#consensus-score", Input).focus()
         if self._painted is not None:
             self.call_after_refresh(self._painted)
 
