@@ -37,6 +37,27 @@ def _prepare_dialog(screen: Screen) -> None:
         prime_styles(screen.app)
 
 
+class _LateFooter(PanelFooter):
+    """The footer, its keys composed once the grid's first page is painted (``start``), then as any footer.
+
+    Textual's footer composes its keys again each time the screen's bindings are refreshed (the
+    screen resumed, focus moved...), each time after a frame: up to four times while a screen opens,
+    ~15 ms each, competing with the first page's read. This one waits for the first page: the bar is
+    there from the first frame, its keys a frame after the grid."""
+
+    _started = False
+
+    def bindings_changed(self, screen: Screen) -> None:
+        if self._started:
+            super().bindings_changed(screen)
+
+    def start(self) -> None:
+        if not self._started and self.is_attached:
+            self._started = True
+            # From the footer's own message loop: its keys are composed in its context, not the caller's.
+            self.call_later(self.bindings_changed, self.screen)
+
+
 def _same_columns(a: Grid, b: Grid) -> bool:
     """Same panel, items and view: rows of one can take their places in the other."""
     return (a.campaign_id == b.campaign_id and a.viewer_member_id == b.viewer_member_id and a.anonymised == b.anonymised
@@ -75,7 +96,7 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
             "Each cell: members' scores in panel order, =agreed score, ~provisional mean; red: scores diverge",
             id="grid-legend",
         )
-        yield PanelFooter()
+        yield _LateFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Consolidation"
@@ -100,6 +121,7 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
         else:
             self._show(grid)
         after_paint(self, self._painted)
+        self.call_after_refresh(self.query_one(_LateFooter).start)
         self._reading_rest = not grid.complete
         if not grid.complete:  # after the first page is painted: the read competes with drawing for the GIL
             self.call_after_refresh(self._read_rest)
@@ -149,6 +171,7 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
     def _not_loaded(self, message: str) -> None:
         self._reading_rest = False
         self._painted()
+        self.query_one(_LateFooter).start()
         self.query_one("#grid-summary", Label).update(Text(f"Not loaded: {message}"))
         self.notify(message, title="Grid not loaded", severity="error", markup=False)
 
