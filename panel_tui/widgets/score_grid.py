@@ -28,7 +28,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from db.consolidation import Grid, GridCell, GridItem, GridRow
+from db.consolidation import Grid, GridCell, GridRow
 from db.scales import label_for
 from db.text import clean_line
 from db.vocabulary import score_text
@@ -56,13 +56,25 @@ def _combine(base: Style, own: Style) -> Style:
     return combined
 
 
-def _cell_pieces(grid: Grid, item: GridItem, cell: GridCell, visible: bool) -> list[tuple[str, str]]:
+class _Labels(dict):
+    """A scale's label for each score (label_for, looked up once per score rather than per cell)."""
+
+    def __init__(self, scale) -> None:
+        super().__init__()
+        self.scale = scale
+
+    def __missing__(self, value: float | None) -> str:
+        label = self[value] = label_for(self.scale, value)
+        return label
+
+
+def _cell_pieces(grid: Grid, labels: _Labels, cell: GridCell, visible: bool) -> list[tuple[str, str]]:
     """One candidate x item cell as (text, style name) pieces: members' scores, then agreed / provisional."""
-    scale = item.scale
-    members = " ".join(label_for(scale, cell.scores.get(m.id)) if m.id in cell.scores else "·" for m in grid.members)
+    scores = cell.scores
+    members = " ".join(labels[scores[m.id]] if m.id in scores else "·" for m in grid.members)
     pieces = [(members, "bold red" if cell.divergent else "")]
     if cell.consensus is not None:
-        pieces.append((f" ={label_for(scale, cell.consensus)}", "bold green" if not cell.below_pass else "bold yellow"))
+        pieces.append((f" ={labels[cell.consensus]}", "bold green" if not cell.below_pass else "bold yellow"))
         if cell.needs_review:
             # A member amended their evidence after this consensus: the chair re-confirms or changes it.
             pieces.append((" !review", "bold reverse"))
@@ -157,6 +169,7 @@ class ScoreGrid(ScrollView, can_focus=True):
         self._headers: list[str] = []
         # Row -> its columns as (text, style) pieces: what a strip is drawn from (no Text objects).
         self._pieces: dict[int, list[tuple[tuple[str, Style | None], ...]]] = {}
+        self._labels: list[_Labels] = []  # per item: its scale's label for each score
         # Row -> ((on the cursor row, cursor column), fixed strip, scrolling strip): a frame redraws
         # from these; rows are rendered again only when they or the cursor on them change.
         self._strips: dict[int, tuple[tuple, Strip, Strip]] = {}
@@ -201,6 +214,8 @@ class ScoreGrid(ScrollView, can_focus=True):
             self._pieces.clear()
             self._strips.clear()
         self._headers, self._widths = headers, widths
+        if not same_columns:
+            self._labels = [_Labels(item.scale) for item in grid.items]
         self.virtual_size = Size(sum(self._widths) + GAP * len(self._widths), len(grid.rows) + 1)
         self.cursor_row = min(self.cursor_row, max(0, len(grid.rows) - 1))
         self.cursor_column = max(1, min(self.cursor_column, len(grid.items)))
@@ -287,9 +302,9 @@ class ScoreGrid(ScrollView, can_focus=True):
         assert self.grid is not None
         grid, row = self.grid, self.grid.rows[index]
         cells = [Text(self._label(row))]
-        for item, cell in zip(grid.items, row.cells):
+        for labels, cell in zip(self._labels, row.cells):
             text = Text()
-            for piece, style in _cell_pieces(grid, item, cell, row.visible):
+            for piece, style in _cell_pieces(grid, labels, cell, row.visible):
                 text.append(piece, style=style)
             cells.append(text)
         cells.append(Text(score_text(row.total, "–"), justify="right"))
@@ -308,9 +323,9 @@ class ScoreGrid(ScrollView, can_focus=True):
         assert self.grid is not None
         grid, row = self.grid, self.grid.rows[index]
         columns: list[tuple[tuple[str, Style | None], ...]] = [((self._label(row), None),)]
-        for item, cell in zip(grid.items, row.cells):
+        for labels, cell in zip(self._labels, row.cells):
             columns.append(tuple((piece, _STYLES[style] if style else None)
-                                 for piece, style in _cell_pieces(grid, item, cell, row.visible) if piece))
+                                 for piece, style in _cell_pieces(grid, labels, cell, row.visible) if piece))
         columns.append(((score_text(row.total, "–"), None),))
         columns.append(((_result(row)[0], None),))
         if len(self._pieces) > 500:
