@@ -35,13 +35,14 @@ def prime_styles(app) -> None:
     the rules the first dialog would add, so nothing on screen changes."""
     stylesheet = app.stylesheet
     try:
-        for cls in (ModalScreen, Vertical, VerticalScroll, Static, Label, Input, TextArea):
-            # The class's own and inherited DEFAULT_CSS, as Widget._post_register adds them (it only
-            # reads the class: an instance without __init__ is enough).
-            for read_from, css, tie_breaker, scope in object.__new__(cls)._get_default_css():
-                stylesheet.add_source(css, read_from=read_from, is_default_css=True, tie_breaker=tie_breaker,
-                                      scope=scope)
-        stylesheet.parse()
+        # Each class's own and inherited DEFAULT_CSS, as Widget._post_register adds them (only the
+        # class is read: an instance without __init__ is enough); once: later calls find them there.
+        sources = [source for cls in (ModalScreen, Vertical, VerticalScroll, Static, Label, Input, TextArea)
+                   for source in object.__new__(cls)._get_default_css() if not stylesheet.has_source(*source[0])]
+        for read_from, css, tie_breaker, scope in sources:
+            stylesheet.add_source(css, read_from=read_from, is_default_css=True, tie_breaker=tie_breaker, scope=scope)
+        if sources:
+            stylesheet.parse()
     except Exception:  # noqa: BLE001 - only a head start: the dialog adds its styles itself as before
         pass
 

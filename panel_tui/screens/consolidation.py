@@ -41,9 +41,9 @@ class _LateFooter(PanelFooter):
     """The footer, its keys composed once the grid's first page is painted (``start``), then as any footer.
 
     Textual's footer composes its keys again each time the screen's bindings are refreshed (the
-    screen resumed, focus moved...), each time after a frame: up to four times while a screen opens,
-    ~15 ms each, competing with the first page's read. This one waits for the first page: the bar is
-    there from the first frame, its keys a frame after the grid."""
+    screen resumed, then focus given to the grid), each after a frame: ~15 ms each, competing with
+    the first page's read. This one waits for the first page: the bar is there from the first frame,
+    its keys (composed once) a frame after the grid."""
 
     _started = False
 
