@@ -275,3 +275,24 @@ def test_mean_method(session):
     assert row.total == 9.5 and row.passed and not row.provisional
     with pytest.raises(ValidationError, match="mean"):
         record_consensus(session, cands["X-1"], items[0], 5, "agreed", "Ann")
+
+
+def test_first_page_knows_the_longest_label_of_every_candidate(session, demo):
+    """A first page carries the longest label (cleaned, as drawn) over every candidate, so the grid's
+    first page is drawn with the columns the whole grid will have."""
+    from db.text import clean_line
+
+    last = session.exec(select(Candidate).where(Candidate.campaign_id == demo.id).order_by(Candidate.ref.desc())).first()
+    last.name = "A much longer candidate name\x1b[31m, with an escape"
+    session.add(last)
+    session.commit()
+    whole = load_grid(session, demo.id, None)
+    first = load_grid(session, demo.id, None, first=2)
+    assert not first.complete and len(first.rows) == 2
+    expected = max(len(clean_line(r.label)) for r in whole.rows)
+    assert first.longest_label == whole.longest_label == expected
+    assert expected == len(clean_line(whole.rows[-1].label)) < len(whole.rows[-1].label)
+    last.name = "Plain Name"
+    session.add(last)
+    session.commit()
+    assert load_grid(session, demo.id, None, first=1).longest_label == max(len(r.label) for r in load_grid(session, demo.id, None).rows)

@@ -28,9 +28,40 @@ from panel_tui.work import ServiceWork
 FIRST_PAGE = 20  # at least this many candidates are read before the first draw (more: the terminal's height)
 
 
-def _import_dialog() -> None:
-    """The evidence dialog's module (its widgets: ~15 ms), imported while the grid is read, not on the first enter."""
-    import panel_tui.screens.consensus  # noqa: F401
+def _prepare_dialog(screen: Screen) -> None:
+    """The evidence dialog's module (its widgets: ~15 ms) imported and its styles parsed once the grid
+    is drawn, not on the first enter."""
+    from panel_tui.screens.consensus import prime_styles
+
+    if screen.is_attached:
+        prime_styles(screen.app)
+
+
+class _LateFooter(PanelFooter):
+    """The footer, its keys composed once the grid's first page is painted (``start``), then as any footer.
+
+    Textual's footer composes its keys again each time the screen's bindings are refreshed (the
+    screen resumed, then focus given to the grid), each after a frame: ~15 ms each, competing with
+    the first page's read. This one waits for the first page: the bar is there from the first frame,
+    its keys (composed once) a frame after the grid."""
+
+    _started = False
+
+    def bindings_changed(self, screen: Screen) -> None:
+        if self._started:
+            super().bindings_changed(screen)
+
+    def start(self) -> None:
+        if not self._started and self.is_attached:
+            self._started = True
+            # From the footer's own message loop: its keys are composed in its context, not the caller's.
+            self.call_later(self.bindings_changed, self.screen)
+
+
+def _same_columns(a: Grid, b: Grid) -> bool:
+    """Same panel, items and view: rows of one can take their places in the other."""
+    return (a.campaign_id == b.campaign_id and a.viewer_member_id == b.viewer_member_id and a.anonymised == b.anonymised
+            and a.members == b.members and a.items == b.items)
 
 
 class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
@@ -51,6 +82,7 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
         self.database = database
         self.campaign_id = campaign_id
         self.member_id = member_id
+        self._reading_rest = False  # the rest of the grid is being read behind its first page
 
     def compose(self) -> ComposeResult:
         # The first page is read while the widgets are built (not after they are mounted); no
@@ -64,7 +96,7 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
             "Each cell: members' scores in panel order, =agreed score, ~provisional mean; red: scores diverge",
             id="grid-legend",
         )
-        yield PanelFooter()
+        yield _LateFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Consolidation"
@@ -81,19 +113,30 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
                          tag="grid", done=self._first_page, failed=self._not_loaded, group="grid", exclusive=True)
 
     def _first_page(self, grid: Grid) -> None:
-        self._show(grid)
+        shown = self.query_one(ScoreGrid).grid
+        if shown is not None and shown.complete and _same_columns(shown, grid):
+            # A reload: the first page's rows take their places in the grid on screen, which keeps its
+            # cursor, scroll and other rows until the whole grid, read behind it, replaces them.
+            self._update(shown.with_rows(grid.rows))
+        else:
+            self._show(grid)
         after_paint(self, self._painted)
+        self.call_after_refresh(self.query_one(_LateFooter).start)
+        self._reading_rest = not grid.complete
         if not grid.complete:  # after the first page is painted: the read competes with drawing for the GIL
             self.call_after_refresh(self._read_rest)
 
     def _read_rest(self) -> None:
         if self.is_attached:
             self.run_service(consolidation.load_grid, self.campaign_id, self.member_id, tag="grid", done=self._show,
-                             failed=self._not_loaded, group="grid", exclusive=True)
+                             failed=self._not_loaded, group="grid", exclusive=True, settled=self._rest_read)
+
+    def _rest_read(self) -> None:
+        self._reading_rest = False
 
     def live_changed(self) -> None:
         grid = self.query_one(ScoreGrid).grid
-        if grid is None or not grid.complete:
+        if grid is None or not grid.complete or self._reading_rest:
             return  # still loading: the full read is newer than the change
         self.run_service(consolidation.refresh_grid, grid, tag="grid", done=self._refreshed, group="grid",
                          exclusive=True, failed=lambda _message: None)  # the next change (or r) tries again
@@ -126,7 +169,9 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
         self._summary(grid)
 
     def _not_loaded(self, message: str) -> None:
+        self._reading_rest = False
         self._painted()
+        self.query_one(_LateFooter).start()
         self.query_one("#grid-summary", Label).update(Text(f"Not loaded: {message}"))
         self.notify(message, title="Grid not loaded", severity="error", markup=False)
 
@@ -137,7 +182,7 @@ class ConsolidationScreen(ServiceWork, LiveRefresh, Screen[None]):
         self.query_one(ScoreGrid).focus()
         if grid.complete:  # the whole grid is alive for as long as the screen: no collection re-scans it
             freeze_while_open(self)
-            self.call_after_refresh(_import_dialog)
+            self.call_after_refresh(_prepare_dialog, self)
 
     def _summary(self, grid: Grid) -> None:
         members = ", ".join(clean_line(m.name) for m in grid.members)

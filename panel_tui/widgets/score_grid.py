@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -27,7 +28,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from db.consolidation import Grid, GridCell, GridItem, GridRow
+from db.consolidation import Grid, GridCell, GridRow
 from db.scales import label_for
 from db.text import clean_line
 from db.vocabulary import score_text
@@ -42,10 +43,96 @@ def _short(name: str, width: int) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
 
 
+# A cell's piece styles, parsed once (the names stay what get_cell_at's Text spans carry).
+_STYLES = {name: Style.parse(name) for name in
+           ("bold red", "bold green", "bold yellow", "bold reverse", "italic", "dim")}
+_COMBINED: dict[tuple[Style, Style], Style] = {}
+
+
+def _combine(base: Style, own: Style) -> Style:
+    combined = _COMBINED.get((base, own))
+    if combined is None:
+        combined = _COMBINED[(base, own)] = base + own
+    return combined
+
+
+class _Labels(dict):
+    """A scale's label for each score (label_for, looked up once per score rather than per cell)."""
+
+    def __init__(self, scale) -> None:
+        super().__init__()
+        self.scale = scale
+
+    def __missing__(self, value: float | None) -> str:
+        label = self[value] = label_for(self.scale, value)
+        return label
+
+
+def _cell_pieces(grid: Grid, labels: _Labels, cell: GridCell, visible: bool) -> list[tuple[str, str]]:
+    """One candidate x item cell as (text, style name) pieces: members' scores, then agreed / provisional."""
+    scores = cell.scores
+    members = " ".join(labels[scores[m.id]] if m.id in scores else "·" for m in grid.members)
+    pieces = [(members, "bold red" if cell.divergent else "")]
+    if cell.consensus is not None:
+        pieces.append((f" ={labels[cell.consensus]}", "bold green" if not cell.below_pass else "bold yellow"))
+        if cell.needs_review:
+            # A member amended their evidence after this consensus: the chair re-confirms or changes it.
+            pieces.append((" !review", "bold reverse"))
+    elif cell.value is not None and visible:
+        pieces.append((f" ~{score_text(cell.value)}", "italic"))
+    if not visible:
+        pieces.append((" (hidden)", "dim"))
+    return pieces
+
+
+def _result(row: GridRow) -> tuple[str, str]:
+    if row.passed is None:
+        return "incomplete", "dim"
+    word = "pass" if row.passed else "fail"
+    style = ("yellow" if row.provisional else "green") if row.passed else "red"
+    return word + (" (provisional)" if row.provisional else ""), style
+
+
+def _narrow(text: str) -> bool:
+    """Every character one cell wide (then characters are cells: cut and padded by len)."""
+    if text.isascii():
+        return text.isprintable()
+    return text.isprintable() and all(get_character_cell_size(ch) == 1 for ch in text)
+
+
+def _fit(pieces, width: int) -> list[tuple[str, Style | None]] | None:
+    """``pieces`` cut to ``width`` cells with an ellipsis, or padded with spaces, as rich's Text.truncate
+    and render would make them: adjacent unstyled pieces (and the padding) form one run. None when a
+    character may be wider than one cell (rich measures those)."""
+    if not all(_narrow(text) for text, _ in pieces):
+        return None
+    length = sum(len(text) for text, _ in pieces)
+    if length > width:
+        cut, kept = width - 1, []
+        at = 0
+        for text, own in pieces:
+            if at + len(text) > cut:  # this piece holds the last kept character's successor: the ellipsis
+                kept.append((text[: cut - at] + "…", own))
+                break
+            kept.append((text, own))
+            at += len(text)
+        pieces = kept
+    elif length < width:
+        pieces = [*pieces, (" " * (width - length), None)]
+    runs: list[tuple[str, Style | None]] = []
+    for text, own in pieces:
+        if not text:
+            continue
+        if runs and own is None and runs[-1][1] is None:
+            runs[-1] = (runs[-1][0] + text, None)
+        else:
+            runs.append((text, own))
+    return runs
+
+
 class ScoreGrid(ScrollView, can_focus=True):
-    DEFAULT_CSS = """
-    ScoreGrid { height: 1fr; }
-    """
+    # Its styles are in consolidation.tcss (read at start-up's warm-up): a DEFAULT_CSS would be added
+    # and the app's rules parsed and mapped again as the first grid mounts (~3 ms of the first opening).
 
     BINDINGS = [
         Binding("up", "move(-1, 0)", "Up", show=False, id="score_grid.up"),
@@ -80,7 +167,9 @@ class ScoreGrid(ScrollView, can_focus=True):
         self.grid: Grid | None = None
         self._widths: list[int] = []
         self._headers: list[str] = []
-        self._line_cache: dict[int, list[Text]] = {}
+        # Row -> its columns as (text, style) pieces: what a strip is drawn from (no Text objects).
+        self._pieces: dict[int, list[tuple[tuple[str, Style | None], ...]]] = {}
+        self._labels: list[_Labels] = []  # per item: its scale's label for each score
         # Row -> ((on the cursor row, cursor column), fixed strip, scrolling strip): a frame redraws
         # from these; rows are rendered again only when they or the cursor on them change.
         self._strips: dict[int, tuple[tuple, Strip, Strip]] = {}
@@ -88,26 +177,56 @@ class ScoreGrid(ScrollView, can_focus=True):
     # --- data ------------------------------------------------------------------
 
     def show(self, grid: Grid) -> None:
-        """Replace the contents with ``grid``, keeping the cursor where it was."""
+        """Replace the contents with ``grid``, keeping the cursor where it was.
+
+        Rows drawn before that are unchanged (same columns, equal row: a reload, the rest of the grid
+        read behind its first page) keep their strips: only what changed is drawn again."""
+        old = self.grid
         self.grid = grid
-        self._line_cache.clear()
-        self._strips.clear()
-        label_width = min(30, max([9] + [len(self._label(r)) for r in grid.rows[:5000]]))
+        longest = grid.longest_label or max([0] + [len(self._label(r)) for r in grid.rows[:5000]])
+        label_width = min(30, max(9, longest))
         score_width = max(7, 2 * len(grid.members) + 6)
-        self._headers = (
+        headers = (
             ["Candidate"]
             + [_short(clean_line(i.name), 16) + (" ★" if i.is_lead else "") for i in grid.items]
             + ["Total", "Result"]
         )
-        self._widths = (
+        widths = (
             [label_width]
-            + [max(score_width, len(h)) for h in self._headers[1:-2]]
+            + [max(score_width, len(h)) for h in headers[1:-2]]
             + [7, 18]
         )
+        same_columns = (old is not None and widths == self._widths and headers == self._headers
+                        and old.members == grid.members and old.items == grid.items and old.anonymised == grid.anonymised)
+        changed: list[int] | None = None  # rows to draw again; None: every line
+        if same_columns:
+            assert old is not None
+            rows, old_rows = grid.rows, old.rows
+            for n in [n for n in self._pieces if n >= len(rows) or n >= len(old_rows) or rows[n] != old_rows[n]]:
+                del self._pieces[n]
+                self._strips.pop(n, None)
+            for n in [n for n in self._strips if n >= 0 and n not in self._pieces]:
+                del self._strips[n]
+            if len(rows) == len(old_rows):  # the same lines: only those on screen that changed are drawn
+                top = self.scroll_offset.y
+                changed = [n for n in range(top, min(len(rows), top + self.size.height)) if rows[n] != old_rows[n]]
+        else:
+            self._pieces.clear()
+            self._strips.clear()
+        self._headers, self._widths = headers, widths
+        if not same_columns:
+            self._labels = [_Labels(item.scale) for item in grid.items]
         self.virtual_size = Size(sum(self._widths) + GAP * len(self._widths), len(grid.rows) + 1)
         self.cursor_row = min(self.cursor_row, max(0, len(grid.rows) - 1))
         self.cursor_column = max(1, min(self.cursor_column, len(grid.items)))
-        self.refresh()
+        if changed is None:
+            self.refresh()
+        else:
+            self._refresh_rows(changed)
+
+    def _refresh_rows(self, indices) -> None:
+        for n in indices:
+            self.refresh_line(n + 1)  # line 0 is the header
 
     def update_rows(self, grid: Grid, candidate_ids) -> None:
         """Take ``grid`` (same candidates, some rows replaced) and redraw only those rows."""
@@ -115,12 +234,11 @@ class ScoreGrid(ScrollView, can_focus=True):
             self.show(grid)
             return
         self.grid = grid
-        for cid in candidate_ids:
-            n = grid.index.get(cid)
-            if n is not None:
-                self._line_cache.pop(n, None)
-                self._strips.pop(n, None)
-        self.refresh()
+        rows = [n for n in (grid.index.get(cid) for cid in candidate_ids) if n is not None]
+        for n in rows:
+            self._pieces.pop(n, None)
+            self._strips.pop(n, None)
+        self._refresh_rows(rows)
 
     @property
     def _fixed(self) -> list[int]:
@@ -180,56 +298,70 @@ class ScoreGrid(ScrollView, can_focus=True):
         return clean_line(row.ref if self.grid is None or self.grid.anonymised else row.label)
 
     def _cells(self, index: int) -> list[Text]:
-        cached = self._line_cache.get(index)
+        """Row ``index``'s cells as Text (what get_cell_at answers; drawing uses ``_row_pieces``)."""
+        assert self.grid is not None
+        grid, row = self.grid, self.grid.rows[index]
+        cells = [Text(self._label(row))]
+        for labels, cell in zip(self._labels, row.cells):
+            text = Text()
+            for piece, style in _cell_pieces(grid, labels, cell, row.visible):
+                text.append(piece, style=style)
+            cells.append(text)
+        cells.append(Text(score_text(row.total, "–"), justify="right"))
+        word, style = _result(row)
+        cells.append(Text(word, style=style))
+        return cells
+
+    def _row_pieces(self, index: int) -> list[tuple[tuple[str, Style | None], ...]]:
+        """Row ``index``'s columns as pieces of (text, style or None), cached while the row is unchanged.
+
+        Styled as the Text cells draw: a cell's unstyled pieces take the row's style; a cell whose only
+        style is its own (Total, Result) is drawn plain, as rich draws a Text without spans."""
+        cached = self._pieces.get(index)
         if cached is not None:
             return cached
         assert self.grid is not None
         grid, row = self.grid, self.grid.rows[index]
-        cells = [Text(self._label(row))]
-        cells += [self._cell(grid, item, cell, row.visible) for item, cell in zip(grid.items, row.cells)]
-        cells.append(Text(score_text(row.total, "–"), justify="right"))
-        if row.passed is None:
-            cells.append(Text("incomplete", style="dim"))
-        else:
-            word = "pass" if row.passed else "fail"
-            style = ("yellow" if row.provisional else "green") if row.passed else "red"
-            cells.append(Text(word + (" (provisional)" if row.provisional else ""), style=style))
-        if len(self._line_cache) > 500:
-            self._line_cache.clear()
+        columns: list[tuple[tuple[str, Style | None], ...]] = [((self._label(row), None),)]
+        for labels, cell in zip(self._labels, row.cells):
+            columns.append(tuple((piece, _STYLES[style] if style else None)
+                                 for piece, style in _cell_pieces(grid, labels, cell, row.visible) if piece))
+        columns.append(((score_text(row.total, "–"), None),))
+        columns.append(((_result(row)[0], None),))
+        if len(self._pieces) > 500:
+            self._pieces.clear()
             self._strips.clear()
-        self._line_cache[index] = cells
-        return cells
-
-    @staticmethod
-    def _cell(grid: Grid, item: GridItem, cell: GridCell, visible: bool) -> Text:
-        scale = list(item.scale)
-        text = Text()
-        members = " ".join(label_for(scale, cell.scores.get(m.id)) if m.id in cell.scores else "·" for m in grid.members)
-        text.append(members, style="bold red" if cell.divergent else "")
-        if cell.consensus is not None:
-            text.append(f" ={label_for(scale, cell.consensus)}", style="bold green" if not cell.below_pass else "bold yellow")
-            if cell.needs_review:
-                # A member amended their evidence after this consensus: the chair re-confirms or changes it.
-                text.append(" !review", style="bold reverse")
-        elif cell.value is not None and visible:
-            text.append(f" ~{score_text(cell.value)}", style="italic")
-        if not visible:
-            text.append(" (hidden)", style="dim")
-        return text
+        self._pieces[index] = columns
+        return columns
 
     # --- drawing -------------------------------------------------------------------
 
-    def _segments(self, texts: list[Text], columns, base: Style, cursor_col: int | None) -> list[Segment]:
+    def _segments(self, columns, which, base: Style, cursor_col: int | None) -> tuple[list[Segment], int]:
+        """Segments for these columns, each cut or padded to its width, then the gap; and their cell length."""
         segments: list[Segment] = []
-        console = self.app.console
-        for c in columns:
-            text = texts[c].copy()
-            text.truncate(self._widths[c], overflow="ellipsis", pad=True)
-            style = base + CURSOR_STYLE if c == cursor_col else base
-            for seg in text.render(console, end=""):
-                segments.append(Segment(seg.text, style + seg.style if seg.style else style))
-            segments.append(Segment(" " * GAP, base))
-        return segments
+        add = segments.append
+        gap = Segment(" " * GAP, base)
+        length = 0
+        for c in which:
+            width = self._widths[c]
+            style = _combine(base, CURSOR_STYLE) if c == cursor_col else base
+            runs = _fit(columns[c], width)
+            if runs is None:  # wide characters: rich measures and cuts them
+                segments.extend(self._text_segments(columns[c], width, style))
+            else:
+                for text, own in runs:
+                    add(Segment(text, style if own is None else _combine(style, own)))
+            add(gap)
+            length += width + GAP
+        return segments, length
+
+    def _text_segments(self, pieces, width: int, style: Style) -> list[Segment]:
+        text = Text()
+        for piece, own in pieces:
+            text.append(piece, style=own)
+        text.truncate(width, overflow="ellipsis", pad=True)
+        return [Segment(seg.text, style + seg.style if seg.style else style)
+                for seg in text.render(self.app.console, end="")]
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -250,11 +382,11 @@ class ScoreGrid(ScrollView, can_focus=True):
             fixed, rest = cached[1], cached[2]
         else:
             if index < 0:
-                texts, base = [Text(h) for h in self._headers], HEADER_STYLE
+                columns, base = [((h, None),) for h in self._headers], HEADER_STYLE
             else:
-                texts, base = self._cells(index), ROW_CURSOR_STYLE if key[0] else Style()
-            fixed = Strip(self._segments(texts, self._fixed, base, key[1]))
-            rest = Strip(self._segments(texts, range(1, len(texts) - 2), base, key[1]))
+                columns, base = self._row_pieces(index), ROW_CURSOR_STYLE if key[0] else Style()
+            fixed = Strip(*self._segments(columns, self._fixed, base, key[1]))
+            rest = Strip(*self._segments(columns, range(1, len(columns) - 2), base, key[1]))
             self._strips[index] = (key, fixed, rest)
         rest = rest.crop(scroll_x, scroll_x + max(0, width - first))
         return Strip.join([fixed, rest]).crop(0, width).extend_cell_length(width)
@@ -262,8 +394,7 @@ class ScoreGrid(ScrollView, can_focus=True):
     # --- keys and mouse ------------------------------------------------------------------
 
     def watch_cursor_row(self, old: int, new: int) -> None:
-        self._line_cache.pop(old, None)
-        self._line_cache.pop(new, None)  # (their strips are keyed by the cursor: redrawn as needed)
+        # (The strips of the rows it leaves and enters are keyed by the cursor: redrawn as needed.)
         top = self.scroll_offset.y
         visible = max(1, self.size.height - 1)
         if new < top:

@@ -135,3 +135,29 @@ async def test_evidence_columns_scroll_and_the_links_act(make_demo_app, reader):
         await pilot.click(actions, offset=(str(actions.render()).index("Cancel") + 1, 0))
         await settle(pilot)
         assert isinstance(app.screen, ConsolidationScreen)
+
+
+async def test_reload_keeps_the_cursor_and_every_row_while_it_reads(make_demo_app, reader):
+    """r reads the first page first: its rows take their places in the grid on screen (a reload never
+    shrinks the grid to its first page, nor pulls the cursor back into it), then the whole grid."""
+    from db.models import Campaign, Candidate
+
+    with Session(reader.engine) as s:
+        campaign = s.exec(select(Campaign)).first()
+        s.add_all([Candidate(campaign_id=campaign.id, ref=f"ZZ-{n:03d}", name=f"Late {n}") for n in range(40)])
+        s.commit()
+    app = make_demo_app()
+    async with app.run_test(size=(100, 24)) as pilot:
+        grid = await open_grid(pilot)
+        await settle(pilot)
+        assert grid.grid.complete and grid.row_count == 46
+        grid.move_cursor(row=40, column=2)
+        await pilot.pause()
+        chosen = grid.selected()
+        sizes = []
+        grid.watch(grid, "virtual_size", lambda size: sizes.append(size.height), init=False)
+        await pilot.press("r")
+        await settle(pilot)
+        assert grid.grid.complete and grid.row_count == 46
+        assert (grid.cursor_row, grid.selected()) == (40, chosen)
+        assert all(height == 47 for height in sizes)  # never the first page's 24 + 1
