@@ -193,7 +193,7 @@ def run_pty(python: str, roots: dict[str, tuple[Path, Path]], tmp: Path, bare_py
     out["bare/after-pause"] = []
     last_sent = {name: 0.0 for name in apps}
 
-    def key(name: str, ch: str, text: str, timed: bool, aligned: bool = False) -> None:
+    def key(name: str, ch: str, text: str, timed: bool, aligned: bool = False, then_wait: bool = True) -> None:
         target = apps[name]
         target.expect(text)
         t0 = last_sent[name] = time.perf_counter()
@@ -205,7 +205,8 @@ def run_pty(python: str, roots: dict[str, tuple[Path, Path]], tmp: Path, bare_py
                 out["bare/after-pause"].append((t0, shown))
         else:
             time.sleep(0.03)
-        time.sleep(gap)
+        if then_wait:
+            time.sleep(gap)
 
     def aligned_round(ch: str, text: str, round_no: int) -> None:
         """Each interview gets the key as soon as its next save is logged; the bare TextArea last,
@@ -223,7 +224,9 @@ def run_pty(python: str, roots: dict[str, tuple[Path, Path]], tmp: Path, bare_py
             name = ready[0]
             waiting.remove(name)
             pauses.append(time.perf_counter() - last_sent[name])
-            key(name, ch, text, True, aligned=True)
+            # No gap while another interview waits: its save may come meanwhile (its key then goes
+            # once this echo is shown, a few ms after its save, not a gap later).
+            key(name, ch, text, True, aligned=True, then_wait=False)
         # Its cursor blinks too once typing pauses: the fair baseline for a key after a pause.
         time.sleep(max(0.0, last_sent["bare"] + pauses[round_no % len(pauses)] - time.perf_counter()))
         key("bare", ch, text, True, aligned=True)

@@ -31,6 +31,10 @@ LEAVE_WAIT_SECONDS = 0.5
 TYPING_QUIET_SECONDS = 1.0
 # The forced save while typing starts this long after a key: after its echo, before the next key.
 SAVE_AFTER_KEY_SECONDS = 0.03
+# Held redraws wait this long after the key's frame: in a real terminal the driver's writer thread
+# writes that frame out, and it needs the GIL, which the UI thread would otherwise keep (up to
+# Python's 5 ms switch interval) while it redraws the status, the item and the timer.
+ECHO_WRITE_SECONDS = 0.01
 
 
 class InterviewSaving:
@@ -130,6 +134,14 @@ class InterviewSaving:
             self._editor.call_after_refresh(self._paint_held_after_frame)
 
     def _paint_held_after_frame(self) -> None:
+        self._paint_for_key = self._last_key
+        self.set_timer(ECHO_WRITE_SECONDS, self._paint_held_once_written)
+
+    def _paint_held_once_written(self) -> None:
+        if self._last_key != self._paint_for_key:
+            # Another key came meanwhile: after its frame, not in it.
+            self._editor.call_after_refresh(self._paint_held_after_frame)
+            return
         self._paint_after_frame = False
         self._paint_held()
 
