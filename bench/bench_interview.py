@@ -262,7 +262,11 @@ async def typing_round(
         async with app.run_test(size=(100, 30)) as pilot:
             if kind == "app":
                 await pilot.pause()
-                await app.push_screen(InterviewScreen(database, candidate_id, member_id))
+                from db.interview import load_interview
+
+                with database.session() as session:  # read first, as open_interview does in its worker
+                    view = load_interview(session, candidate_id, member_id)
+                await app.push_screen(InterviewScreen(database, view))
                 await pilot.pause()
             editor = app.screen.query_one("#evidence", TextArea)
             assert app.focused is editor, f"editor not focused in {kind}: {app.focused!r}"

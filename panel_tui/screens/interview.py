@@ -161,7 +161,7 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         thaw(self)
 
     @property
-    def _editor(self) -> TextArea:
+    def _editor(self) -> NotesEditor:
         # Kept once found: it is still readable while the screen is being taken down.
         editor = getattr(self, "_editor_widget", None)
         if editor is None:
