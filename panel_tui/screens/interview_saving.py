@@ -89,7 +89,9 @@ class InterviewSaving:
     # the key after it), or once typing pauses. Not in the key's frame: Textual renders every
     # widget whose container overlaps the union of a frame's changes, so the timer (top row)
     # or the status (bottom row) beside the editor made that key's frame render 26 widgets
-    # instead of 13 (+2.4 ms CPU for the key, headless).
+    # instead of 13 (+2.4 ms CPU for the key, headless). "After the key's frame" is taken from
+    # the editor's own render (NotesEditor.after_next_render) plus ECHO_WRITE_SECONDS, so the
+    # frame is written to the terminal before the UI thread redraws anything else.
 
     def _queue_and_mark(self) -> None:
         item = self.current
