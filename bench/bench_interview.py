@@ -398,6 +398,14 @@ def report_terminal(res: dict, name: str = "app") -> bool:
     bare_late = sum(1 for *_, f in res["bare"] if f)
     print(f"    echo not in the first frame after the key: {len(late)} keys ({late_near} next to a save);"
           f" bare TextArea {bare_late}")
+    collections = res.get(name + "/gc", [])
+    if collections:
+        full = [(a, b) for a, b, gen, _ui in collections if gen == 2]
+        slow_keys = [(s, e) for s, e, *_ in spans if e - s > 1 / 60]
+        with_full = sum(1 for span in slow_keys if any(a < span[1] and b > span[0] for a, b in full))
+        print(f"    full collections (gen 2) during the run: {len(full)}, median"
+              f" {statistics.median([b - a for a, b in full] or [0]) * 1000:.1f} ms; keys over 16.7 ms with one"
+              f" between the key and its echo: {with_full} of {len(slow_keys)}")
     ok = True
     for label, values, ref_keys in (("all keys", app, bare), ("keys next to a save", near, bare_paused or bare)):
         bare_at = {"median": statistics.median(ref_keys), "p99": percentile(ref_keys, 99)}

@@ -48,6 +48,25 @@ def timed(*args, **kwargs):
 
 
 autosave.autosave = timed
+
+import gc
+import threading
+
+gc_log = open(sys.argv[1] + ".gc", "w", buffering=1)
+gc_start = {}
+
+
+def gc_timed(phase, info):
+    # Collections of generation 1 and 2 (the long ones), with the thread that ran them.
+    if info["generation"] >= 1:
+        if phase == "start":
+            gc_start[0] = time.perf_counter()
+        else:
+            gc_log.write(f"{gc_start.get(0, 0.0)} {time.perf_counter()} {info['generation']}"
+                         f" {int(threading.current_thread() is threading.main_thread())}\\n")
+
+
+gc.callbacks.append(gc_timed)
 from panel_tui.cli import main
 
 sys.exit(main(["demo"]))
@@ -284,4 +303,6 @@ def run_pty(python: str, roots: dict[str, tuple[Path, Path]], tmp: Path, bare_py
                 begin, end, cpu = (float(x) for x in ln.split())
                 saves.append((begin, end, cpu))
         out[name + "/saves"] = saves
+        gc_log = Path(str(log) + ".gc")
+        out[name + "/gc"] = [tuple(float(x) for x in ln.split()) for ln in gc_log.read_text().splitlines()] if gc_log.exists() else []
     return out
