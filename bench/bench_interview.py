@@ -398,6 +398,13 @@ def report_terminal(res: dict, name: str = "app") -> bool:
     bare_late = sum(1 for *_, f in res["bare"] if f)
     print(f"    echo not in the first frame after the key: {len(late)} keys ({late_near} next to a save);"
           f" bare TextArea {bare_late}")
+    # A frame drawn just before a key holds its echo to the next frame slot (1/60 s later).
+    for who, keys in ((title, spans), ("bare TextArea", res["bare"])):
+        frames = res.get(("bare" if who == "bare TextArea" else name) + "/frames", [])
+        slow = [(s, e) for s, e, *_ in keys if e - s > 1 / 60]
+        if frames and slow:
+            after_frame = sum(1 for s, _e in slow if any(s - 1 / 60 < f < s for f in frames))
+            print(f"    {who}: keys over 16.7 ms sent within 16.7 ms after a frame: {after_frame} of {len(slow)}")
     collections = res.get(name + "/gc", [])
     if collections:
         full = [(a, b) for a, b, gen, _ui in collections if gen == 2]

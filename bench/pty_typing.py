@@ -90,6 +90,7 @@ class PtyApp:
         self.want: str | None = None
         self.hit = 0.0
         self.frames_before = 0  # frames drawn after the key was sent, before the one showing it
+        self.frame_times: list[float] = []  # when each frame arrived
         self.cond = threading.Condition()
 
     def feed(self, data: bytes, now: float) -> None:
@@ -99,6 +100,7 @@ class PtyApp:
         while SYNC_END in self.pending:
             frame, self.pending = self.pending.split(SYNC_END, 1)
             text = ANSI.sub(b"", frame).decode("utf-8", "replace")
+            self.frame_times.append(now)
             with self.cond:
                 self.screen_text = (self.screen_text + text)[-200_000:]
                 if self.want is not None:
@@ -295,6 +297,8 @@ def run_pty(python: str, roots: dict[str, tuple[Path, Path]], tmp: Path, bare_py
             target.stop()
         stop.set()
         reader.join(2)
+    for name, target in apps.items():
+        out[name + "/frames"] = target.frame_times
     for name in roots:
         log = tmp / f"{name}-saves.log"
         saves = []
