@@ -48,6 +48,25 @@ def timed(*args, **kwargs):
 
 
 autosave.autosave = timed
+
+import gc
+import threading
+
+gc_log = open(sys.argv[1] + ".gc", "w", buffering=1)
+gc_start = {}
+
+
+def gc_timed(phase, info):
+    # Collections of generation 1 and 2 (the long ones), with the thread that ran them.
+    if info["generation"] >= 1:
+        if phase == "start":
+            gc_start[0] = time.perf_counter()
+        else:
+            gc_log.write(f"{gc_start.get(0, 0.0)} {time.perf_counter()} {info['generation']}"
+                         f" {int(threading.current_thread() is threading.main_thread())}\\n")
+
+
+gc.callbacks.append(gc_timed)
 from panel_tui.cli import main
 
 sys.exit(main(["demo"]))
@@ -70,6 +89,8 @@ class PtyApp:
         self.screen_text = ""  # all frame text so far (for waiting on start-up markers)
         self.want: str | None = None
         self.hit = 0.0
+        self.frames_before = 0  # frames drawn after the key was sent, before the one showing it
+        self.frame_times: list[float] = []  # when each frame arrived
         self.cond = threading.Condition()
 
     def feed(self, data: bytes, now: float) -> None:
@@ -79,17 +100,22 @@ class PtyApp:
         while SYNC_END in self.pending:
             frame, self.pending = self.pending.split(SYNC_END, 1)
             text = ANSI.sub(b"", frame).decode("utf-8", "replace")
+            self.frame_times.append(now)
             with self.cond:
                 self.screen_text = (self.screen_text + text)[-200_000:]
-                if self.want is not None and self.want in text:
-                    self.want = None
-                    self.hit = now
+                if self.want is not None:
+                    if self.want in text:
+                        self.want = None
+                        self.hit = now
+                    else:
+                        self.frames_before += 1
                 self.cond.notify_all()
 
     def expect(self, text: str) -> None:
         with self.cond:
             self.want = text
             self.hit = 0.0
+            self.frames_before = 0
 
     def wait_hit(self, timeout: float = 10.0) -> float:
         with self.cond:
@@ -152,50 +178,87 @@ def typing_lines(n_keys: int, seed: int = 7) -> list[str]:
     return lines
 
 
-def _saves_logged(log: Path) -> int:
+def _log_size(log: Path) -> int:
+    """The save log's size: it grows by one line per save (a stat, not a read: polled every 0.5 ms)."""
     try:
-        return log.read_bytes().count(b"\n")
+        return log.stat().st_size
     except FileNotFoundError:
         return 0
-
-
-def _after_next_save(log: Path, timeout: float = 2.0) -> None:
-    """Return as soon as the app logs its next save (polled every 0.5 ms)."""
-    seen, end = _saves_logged(log), time.perf_counter() + timeout
-    while _saves_logged(log) == seen and time.perf_counter() < end:
-        time.sleep(0.0005)
 
 
 def run_pty(python: str, roots: dict[str, tuple[Path, Path]], tmp: Path, bare_py: Path, editor_size: tuple[int, int],
             n_keys: int, gap: float, timer: bool = True, after_save_every: int = 3) -> dict:
     """Type the same keys into each interview app (``roots``: name -> (checkout to run it from, its demo
-    database)) and a
-    bare TextArea, rotating key by key. Returns name -> [(sent, shown)], and name + "/saves".
+    database)) and a bare TextArea, rotating key by key. Returns name -> [(sent, shown, aligned, frames
+    before the echo)], name + "/saves" and "bare/after-pause".
 
-    Every ``after_save_every``-th timed key goes to each interview the moment it has logged its next
-    save: typing is paced so that keys seldom meet a save by chance (a few in 300), and the keys
-    right after one are those the issue asks about."""
+    Every ``after_save_every``-th timed key is an aligned round: each interview gets its key the moment
+    it has logged its next save (in whichever order their saves come), then the bare TextArea gets its
+    key after the same pause. Paced typing seldom meets a save by chance (a few keys in 300), and the
+    keys right after one are those the issue asks about."""
     base = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", PYTHONPYCACHEPREFIX=str(tmp / "pycache"))
     base.pop("PYTHONDONTWRITEBYTECODE", None)
     wrapper = tmp / "interview_wrapper.py"
     wrapper.write_text(WRAPPER)
     apps: dict[str, PtyApp] = {}
+    logs = {name: tmp / f"{name}-saves.log" for name in roots}
     t_start = time.perf_counter()
     for name, (root, db) in roots.items():
         env = dict(base, PYTHONPATH=str(root), PANEL_TUI_DB=str(db))
-        apps[name] = PtyApp(name, [python, str(wrapper), str(tmp / f"{name}-saves.log")], env, root)
+        apps[name] = PtyApp(name, [python, str(wrapper), str(logs[name])], env, root)
     apps["bare"] = PtyApp("bare", [python, str(bare_py), str(editor_size[0]), str(editor_size[1])], base, tmp)
     stop = threading.Event()
     reader = threading.Thread(target=_reader, args=(list(apps.values()), stop), daemon=True)
     reader.start()
     out: dict = {name: [] for name in apps}
+    out["bare/after-pause"] = []
+    last_sent = {name: 0.0 for name in apps}
+
+    def key(name: str, ch: str, text: str, timed: bool, aligned: bool = False, then_wait: bool = True) -> None:
+        target = apps[name]
+        target.expect(text)
+        t0 = last_sent[name] = time.perf_counter()
+        target.send(ch.encode())
+        if timed:
+            shown = target.wait_hit()
+            out[name].append((t0, shown, aligned, target.frames_before))
+            if name == "bare" and aligned:
+                out["bare/after-pause"].append((t0, shown))
+        else:
+            time.sleep(0.03)
+        if then_wait:
+            time.sleep(gap)
+
+    def aligned_round(ch: str, text: str, round_no: int) -> None:
+        """Each interview gets the key as soon as its next save is logged; the bare TextArea last,
+        after a pause as long as one of theirs (taken in turn)."""
+        seen = {name: _log_size(log) for name, log in logs.items()}
+        waiting, pauses = list(roots), []
+        give_up = time.perf_counter() + 2.0
+        while waiting:
+            ready = [n for n in waiting if _log_size(logs[n]) > seen[n]]
+            if not ready:
+                if time.perf_counter() < give_up:
+                    time.sleep(0.0005)
+                    continue
+                ready = waiting[:1]  # no save came (none was due): typed anyway, told apart by the save log
+            name = ready[0]
+            waiting.remove(name)
+            pauses.append(time.perf_counter() - last_sent[name])
+            # No gap while another interview waits: its save may come meanwhile (its key then goes
+            # once this echo is shown, a few ms after its save, not a gap later).
+            key(name, ch, text, True, aligned=True, then_wait=False)
+        # Its cursor blinks too once typing pauses: the fair baseline for a key after a pause.
+        time.sleep(max(0.0, last_sent["bare"] + pauses[round_no % len(pauses)] - time.perf_counter()))
+        key("bare", ch, text, True, aligned=True)
+
     try:
         for name in roots:
             app = apps[name]
             app.wait_text("HRBP-004")
             time.sleep(1.0)
-            for key in (b"\x1b[B", b"\x1b[B", b"\x1b[B", b"\r"):
-                app.send(key)
+            for k in (b"\x1b[B", b"\x1b[B", b"\x1b[B", b"\r"):
+                app.send(k)
                 time.sleep(0.2)
             app.wait_text("Evidence:")
             if timer:
@@ -210,40 +273,17 @@ def run_pty(python: str, roots: dict[str, tuple[Path, Path]], tmp: Path, bare_py
         print(f"    (apps ready after {time.perf_counter() - t_start:.1f} s)", flush=True)
         names = list(apps)
         timed = 0
-        last_sent = {name: 0.0 for name in apps}
-        out["bare/after-pause"] = []
         for line in typing_lines(n_keys):
             for target in apps.values():
                 target.send(b"\r")  # a new line (untimed): the notes stay short on screen
             time.sleep(0.1)
             for i, ch in enumerate(line):
-                shift = (timed + i) % len(names)
-                order = names[shift:] + names[:shift]
-                aligned = pause = None
                 if i >= 3 and after_save_every and timed % after_save_every == 0:
-                    # One interview a round waits for its next save (the others' saves would pass
-                    # meanwhile, unseen); the bare TextArea goes last, after the same pause.
-                    aligned = list(roots)[(timed // after_save_every) % len(roots)]
-                    order = [aligned] + [n for n in order if n not in (aligned, "bare")] + ["bare"]
-                for name in order:
-                    target = apps[name]
-                    target.expect(line[: i + 1])
-                    if name == aligned:
-                        _after_next_save(tmp / f"{name}-saves.log")
-                        pause = time.perf_counter() - last_sent[name]
-                    elif name == "bare" and pause is not None:
-                        # Its cursor blinks too once typing pauses: the fair baseline for a key after a pause.
-                        time.sleep(max(0.0, last_sent["bare"] + pause - time.perf_counter()))
-                    t0 = last_sent[name] = time.perf_counter()
-                    target.send(ch.encode())
-                    if i >= 3:  # the tag makes the line unique from its 4th character on
-                        span = (t0, target.wait_hit())
-                        out[name].append(span)
-                        if name == "bare" and pause is not None:
-                            out["bare/after-pause"].append(span)
-                    else:
-                        time.sleep(0.03)
-                    time.sleep(gap)
+                    aligned_round(ch, line[: i + 1], timed // after_save_every)
+                else:
+                    shift = (timed + i) % len(names)
+                    for name in names[shift:] + names[:shift]:
+                        key(name, ch, line[: i + 1], i >= 3)  # the tag makes the line unique from its 4th key on
                 if i >= 3:
                     timed += 1
                 if timed >= n_keys:
@@ -257,6 +297,8 @@ def run_pty(python: str, roots: dict[str, tuple[Path, Path]], tmp: Path, bare_py
             target.stop()
         stop.set()
         reader.join(2)
+    for name, target in apps.items():
+        out[name + "/frames"] = target.frame_times
     for name in roots:
         log = tmp / f"{name}-saves.log"
         saves = []
@@ -265,4 +307,6 @@ def run_pty(python: str, roots: dict[str, tuple[Path, Path]], tmp: Path, bare_py
                 begin, end, cpu = (float(x) for x in ln.split())
                 saves.append((begin, end, cpu))
         out[name + "/saves"] = saves
+        gc_log = Path(str(log) + ".gc")
+        out[name + "/gc"] = [tuple(float(x) for x in ln.split()) for ln in gc_log.read_text().splitlines()] if gc_log.exists() else []
     return out

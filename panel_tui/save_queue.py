@@ -4,8 +4,10 @@
   in the order they first became unsaved; one thread writes, so an older state never
   lands over a newer one.
 * The thread never waits for the UI: it calls ``listener`` (the screen posts a message,
-  which is thread-safe) and the UI reads ``status()``; neither side holds the lock while
-  anything slow happens (the lock guards a few dict operations only).
+  which is thread-safe) when a write fails or the first write after failures succeeds; the
+  UI reads ``status()`` for routine progress (the screen's 0.2 s tick), so the end of a
+  routine save wakes nothing on the UI thread just as the next key may arrive. Neither side
+  holds the lock while anything slow happens (the lock guards a few dict operations only).
 * Transient failures (database locked or busy, disk full, I/O error, read-only file) are
   retried with backoff and reported as "waiting"; permanent ones (ValidationError,
   NotFound, anything unexpected) are reported once and the item's state is kept in
@@ -243,11 +245,13 @@ class SaveQueue:
                     self._notify()
                     continue
                 with self._cond:
+                    recovered = bool(self._waiting) or backoff > 0.0
                     self._writing = None
                     self._waiting = ""
                     self._saved_at = saved_at
                     backoff = 0.0
-                self._notify()
+                if recovered:  # "waiting to save" ends at once; a routine save is read by the tick
+                    self._notify()
         finally:
             if session is not None:
                 _close(session)

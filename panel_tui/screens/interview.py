@@ -107,6 +107,7 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         self._held_paints: dict[str, Callable[[], None]] = {}
         self._save_due_after_frame = False
         self._paint_after_frame = False
+        self._paint_for_key = 0.0  # the key whose frame the held redraws wait for
         self._typed_since_collect = False
         self._item_lines: dict[int, tuple] = {}
         self._candidates: list[CandidateRow] = []  # for the palette: jump to another candidate
@@ -160,7 +161,7 @@ class InterviewScreen(InterviewSaving, Screen[None]):
         thaw(self)
 
     @property
-    def _editor(self) -> TextArea:
+    def _editor(self) -> NotesEditor:
         # Kept once found: it is still readable while the screen is being taken down.
         editor = getattr(self, "_editor_widget", None)
         if editor is None:

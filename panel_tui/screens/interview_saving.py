@@ -31,6 +31,10 @@ LEAVE_WAIT_SECONDS = 0.5
 TYPING_QUIET_SECONDS = 1.0
 # The forced save while typing starts this long after a key: after its echo, before the next key.
 SAVE_AFTER_KEY_SECONDS = 0.03
+# Held redraws wait this long after the key's frame is drawn: in a real terminal the driver's writer
+# thread then writes that frame out, and it needs the GIL, which the UI thread would otherwise keep
+# (up to Python's 5 ms switch interval) while it redraws the status, the item and the timer.
+ECHO_WRITE_SECONDS = 0.01
 
 
 class InterviewSaving:
@@ -85,7 +89,9 @@ class InterviewSaving:
     # the key after it), or once typing pauses. Not in the key's frame: Textual renders every
     # widget whose container overlaps the union of a frame's changes, so the timer (top row)
     # or the status (bottom row) beside the editor made that key's frame render 26 widgets
-    # instead of 13 (+2.4 ms CPU for the key, headless).
+    # instead of 13 (+2.4 ms CPU for the key, headless). "After the key's frame" is taken from
+    # the editor's own render (NotesEditor.after_next_render) plus ECHO_WRITE_SECONDS, so the
+    # frame is written to the terminal before the UI thread redraws anything else.
 
     def _queue_and_mark(self) -> None:
         item = self.current
@@ -126,10 +132,18 @@ class InterviewSaving:
         self._typed_since_collect = True
         if self._held_paints and not self._paint_after_frame:
             self._paint_after_frame = True
-            # Queued behind this key on the editor: runs after the frame that shows the key.
-            self._editor.call_after_refresh(self._paint_held_after_frame)
+            self._editor.after_next_render(self._paint_held_after_frame)
 
     def _paint_held_after_frame(self) -> None:
+        """The frame showing the key is being drawn: paint what was held a moment after it is written."""
+        self._paint_for_key = self._last_key
+        self.set_timer(ECHO_WRITE_SECONDS, self._paint_held_once_written)
+
+    def _paint_held_once_written(self) -> None:
+        if self._last_key != self._paint_for_key:
+            # Another key came meanwhile: after its frame, not in it.
+            self._editor.after_next_render(self._paint_held_after_frame)
+            return
         self._paint_after_frame = False
         self._paint_held()
 
