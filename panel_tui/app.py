@@ -87,6 +87,14 @@ class PanelApp(App[None]):
         self._held_keys: list[events.Key] | None = None  # preloaded: keys held until the first screen has its rows
         self.warm_up_thread = None  # panel_tui.warm_up.start's, once the first screen is drawn
 
+    def get_driver_class(self):
+        driver = super().get_driver_class()
+        if driver.__name__ == "LinuxDriver":  # not on Windows, nor a driver named in TEXTUAL_DRIVER
+            from panel_tui.terminal import PanelDriver
+
+            return PanelDriver
+        return driver
+
     def get_default_screen(self) -> Screen:
         if self.database is not None:
             return super().get_default_screen()
