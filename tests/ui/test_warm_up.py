@@ -98,3 +98,16 @@ async def test_the_warm_up_reads_the_screens_styles_and_a_first_opening_reparses
         await pilot.pause(0.2)
         assert app.stylesheet.has_source(str(frameworks_css), "")
         assert reparsed == []  # each file parsed alone, never the whole stylesheet again
+
+
+def test_the_warm_up_waits_while_a_screen_is_being_opened():
+    """A key-hold screen up (a screen's worker importing and reading what it needs): the warm-up does
+    not share the GIL with it; it goes on once that screen has gone."""
+    done = threading.Event()
+    panel_tui.warm_up.opening.set()
+    try:
+        thread = panel_tui.warm_up.start(then=done.set)
+        assert not done.wait(0.3) and thread.is_alive()
+    finally:
+        panel_tui.warm_up.opening.clear()
+    assert done.wait(5) and thread.error is None
