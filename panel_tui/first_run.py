@@ -8,8 +8,9 @@ database layer (SQLModel and every table) and makes the file on a second core wh
 imports Textual; the start-up read then opens the file as on any other day, through Core
 (db.campaign_view), so this process never needs the models before its first frame. The file is
 made by the very call the app would make (one transaction: complete or absent); if the child fails,
-the app makes the file itself as before and names any problem in one line. Not used for an encrypted file (the key derivation would be
-paid twice), a server database, or where there is no fork (the app then does it all itself).
+the app makes the file itself as before and names any problem in one line. Not used for an encrypted
+file (the key derivation would be paid twice), a server database, or where there is no fork (the app
+then does it all itself).
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 from importlib import import_module
-from time import monotonic, sleep
 from typing import Callable
 
 from panel_tui import gc_pause
@@ -35,31 +34,26 @@ def screen_classes() -> list[type]:
             if isinstance(cls, type) and cls.__module__ == name and getattr(cls, "CSS_PATH", None)]
 
 
-# While a screen is being opened (a KeyHoldScreen is up: its worker imports and reads what it needs),
-# the warm-up waits between modules rather than share the GIL with that: pressed at once, Enter showed
-# the interview ~0.2 s later while the warm-up went on to the chair's screens.
-opening = threading.Event()
+# Set while no screen is being opened. While one is (a KeyHoldScreen is up: its worker imports and
+# reads what it needs), the warm-up waits before each step rather than share the GIL with it: pressed
+# at once, Enter showed the interview ~0.2 s later while the warm-up built tables and chair's screens.
+quiet = threading.Event()
+quiet.set()
 OPENING_WAIT_SECONDS = 3.0
 
 
 def warm_up() -> None:
     """Thread worker: build every table and import the screens the first keys open."""
     try:
-        _wait_while_opening()
+        quiet.wait(OPENING_WAIT_SECONDS)
         from db.models import load_all
 
         load_all()
         for name in MODULES:
-            _wait_while_opening()
+            quiet.wait(OPENING_WAIT_SECONDS)
             import_module(name)
     finally:
         gc_pause.resume()
-
-
-def _wait_while_opening() -> None:
-    deadline = monotonic() + OPENING_WAIT_SECONDS
-    while opening.is_set() and monotonic() < deadline:
-        sleep(0.02)
 
 
 class WarmUp(threading.Thread):

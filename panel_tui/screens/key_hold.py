@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from panel_tui.warm_up import opening
+from panel_tui.warm_up import quiet
 
 SHOW_AFTER = 0.15  # seconds: a quick read never flashes a message
 
@@ -55,11 +55,11 @@ class KeyHoldScreen(KeepsKeys, ModalScreen[None]):
         yield Static(self.message, id="key-hold-message", markup=False)
 
     def on_mount(self) -> None:
-        opening.set()  # the warm-up lets this screen's worker have the GIL
+        quiet.clear()  # the warm-up lets this screen's worker have the GIL
         self.set_timer(SHOW_AFTER, self._show_message)
 
     def on_unmount(self) -> None:
-        opening.clear()
+        quiet.set()
 
     def _show_message(self) -> None:
         self.query_one("#key-hold-message").display = True

@@ -104,10 +104,10 @@ def test_the_warm_up_waits_while_a_screen_is_being_opened():
     """A key-hold screen up (a screen's worker importing and reading what it needs): the warm-up does
     not share the GIL with it; it goes on once that screen has gone."""
     done = threading.Event()
-    panel_tui.warm_up.opening.set()
+    panel_tui.warm_up.quiet.clear()
     try:
         thread = panel_tui.warm_up.start(then=done.set)
         assert not done.wait(0.3) and thread.is_alive()
     finally:
-        panel_tui.warm_up.opening.clear()
+        panel_tui.warm_up.quiet.set()
     assert done.wait(5) and thread.error is None
